@@ -1,0 +1,39 @@
+//! # promgen
+//!
+//! Synthetic Prometheus time series, on purpose. Compose a series from shapes (linear
+//! segments, custom values with gaps, random values, waveforms, joins, loops, arithmetic,
+//! counters) and drive it with a [`Scraper`] clock.
+//!
+//! ```
+//! use promgen::shape::{linear, uniform, ShapeExt, EndStrategy};
+//! use promgen::{Labels, Scraper, Series, Stop, MetricType};
+//!
+//! // A ramp from 0 to 100 over 11 scrapes, with noise, looping forever.
+//! let shape = (linear(0.0, 100.0, 11) + uniform(-1.0, 1.0)).end_with(EndStrategy::Loop);
+//! let labels = Labels::new("cpu_usage", [("host", "a")])?;
+//! let mut series = Series::new(labels, MetricType::Gauge, shape);
+//! let scraper = Scraper::new(0, 15_000, Stop::Count(20))?;
+//! let samples: Vec<_> = series.samples(&scraper).collect();
+//! assert_eq!(samples.len(), 20);
+//! assert_eq!(samples[1].timestamp_ms, 15_000);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The same shapes can be described in YAML ([`config`]) or in promtool's expanding notation
+//! ([`notation`]).
+
+pub mod config;
+pub mod labels;
+mod metric_type;
+pub mod notation;
+mod sample;
+mod scraper;
+mod series;
+pub mod shape;
+pub mod time;
+
+pub use labels::{LabelError, Labels};
+pub use metric_type::{MetricType, UnknownMetricType};
+pub use sample::{FormatValue, STALE_NAN_BITS, Sample, is_stale, stale_nan};
+pub use scraper::{Scraper, ScraperError, Stop, Tick};
+pub use series::{Series, SeriesSamples};

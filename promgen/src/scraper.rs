@@ -1,0 +1,212 @@
+//! The scraper: the clock that drives every series.
+
+use crate::time::{Duration, Rfc3339};
+use std::fmt;
+
+/// One scrape: its position in the run and its timestamp.
+///
+/// Discrete shapes produce one point per tick whatever its time; continuous shapes read
+/// `timestamp_ms` and compute the value at that instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    /// 0 for the first scrape, then 1, 2, …
+    pub index: u64,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_ms: i64,
+}
+
+impl Tick {
+    /// A tick at `index` and `timestamp_ms`.
+    #[must_use]
+    pub const fn new(index: u64, timestamp_ms: i64) -> Self {
+        Self {
+            index,
+            timestamp_ms,
+        }
+    }
+}
+
+/// When a scraper stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// After this many scrapes; 0 means never.
+    Count(u64),
+    /// After the last scrape at or before this timestamp (inclusive).
+    Until(i64),
+}
+
+/// Why a scraper was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScraperError {
+    /// The interval was zero or negative.
+    #[error("scrape interval must be positive, got {0}")]
+    Interval(Duration),
+    /// The end came before the start.
+    #[error("end time {end} is before start time {start}")]
+    EndBeforeStart {
+        /// The start.
+        start: Rfc3339,
+        /// The end.
+        end: Rfc3339,
+    },
+}
+
+/// The clock: a start, an interval and a stop. It yields [`Tick`]s.
+///
+/// ```
+/// use promgen::{Scraper, Stop};
+/// let scraper = Scraper::new(0, 15_000, Stop::Count(3))?;
+/// let times: Vec<i64> = scraper.ticks().map(|t| t.timestamp_ms).collect();
+/// assert_eq!(times, [0, 15_000, 30_000]);
+///
+/// let until = Scraper::new(0, 60_000, Stop::Until(150_000))?;
+/// assert_eq!(until.ticks().count(), 3); // 0, 1m, 2m
+/// # Ok::<(), promgen::ScraperError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scraper {
+    start_ms: i64,
+    interval_ms: i64,
+    stop: Stop,
+}
+
+impl Scraper {
+    /// A scraper starting at `start_ms`, one tick every `interval_ms`, stopping at `stop`.
+    ///
+    /// # Errors
+    /// A non-positive interval, or an end before the start.
+    pub fn new(start_ms: i64, interval_ms: i64, stop: Stop) -> Result<Self, ScraperError> {
+        if interval_ms <= 0 {
+            return Err(ScraperError::Interval(Duration(interval_ms)));
+        }
+        if let Stop::Until(end) = stop
+            && end < start_ms
+        {
+            return Err(ScraperError::EndBeforeStart {
+                start: Rfc3339(start_ms),
+                end: Rfc3339(end),
+            });
+        }
+        Ok(Self {
+            start_ms,
+            interval_ms,
+            stop,
+        })
+    }
+
+    /// The first tick's timestamp.
+    #[must_use]
+    pub const fn start_ms(&self) -> i64 {
+        self.start_ms
+    }
+
+    /// Milliseconds between ticks.
+    #[must_use]
+    pub const fn interval_ms(&self) -> i64 {
+        self.interval_ms
+    }
+
+    /// When the scraper stops.
+    #[must_use]
+    pub const fn stop(&self) -> Stop {
+        self.stop
+    }
+
+    /// The same scraper with another stop.
+    #[must_use]
+    pub const fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// How many ticks the scraper yields, or `None` when it never stops.
+    #[must_use]
+    pub fn tick_count(&self) -> Option<u64> {
+        match self.stop {
+            Stop::Count(0) => None,
+            Stop::Count(n) => Some(n),
+            // `new` guarantees end >= start.
+            Stop::Until(end) => Some(((end - self.start_ms) / self.interval_ms) as u64 + 1),
+        }
+    }
+
+    /// The tick at `index`, or `None` past the end or past the timestamp range.
+    #[must_use]
+    pub fn tick(&self, index: u64) -> Option<Tick> {
+        if self.tick_count().is_some_and(|n| index >= n) {
+            return None;
+        }
+        let offset = i64::try_from(index).ok()?.checked_mul(self.interval_ms)?;
+        Some(Tick::new(index, self.start_ms.checked_add(offset)?))
+    }
+
+    /// Every tick in order.
+    pub fn ticks(&self) -> impl Iterator<Item = Tick> + use<> {
+        let scraper = *self;
+        (0..).map_while(move |i| scraper.tick(i))
+    }
+}
+
+impl fmt::Display for Scraper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "every {} from {}",
+            Duration(self.interval_ms),
+            Rfc3339(self.start_ms)
+        )?;
+        match self.stop {
+            Stop::Count(0) => f.write_str(", forever"),
+            Stop::Count(n) => write!(f, ", {n} scrapes"),
+            Stop::Until(end) => write!(f, " until {}", Rfc3339(end)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_end_times() {
+        let s = Scraper::new(1000, 500, Stop::Count(0)).unwrap();
+        assert_eq!(s.tick_count(), None);
+        assert_eq!(
+            s.ticks()
+                .take(3)
+                .map(|t| t.timestamp_ms)
+                .collect::<Vec<_>>(),
+            [1000, 1500, 2000]
+        );
+        let s = s.with_stop(Stop::Until(2000));
+        assert_eq!(s.ticks().map(|t| t.index).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(
+            Scraper::new(0, 10, Stop::Until(0)).unwrap().ticks().count(),
+            1
+        );
+    }
+
+    #[test]
+    fn refuses_bad_settings() {
+        assert_eq!(
+            Scraper::new(0, 0, Stop::Count(1)),
+            Err(ScraperError::Interval(Duration(0)))
+        );
+        assert!(Scraper::new(10, 1, Stop::Until(5)).is_err());
+    }
+
+    #[test]
+    fn stops_at_the_end_of_time_instead_of_overflowing() {
+        let s = Scraper::new(i64::MAX - 10, 5, Stop::Count(0)).unwrap();
+        assert_eq!(s.ticks().count(), 3);
+    }
+
+    #[test]
+    fn displays_its_settings() {
+        let s = Scraper::new(0, 90_000, Stop::Count(4)).unwrap();
+        assert_eq!(
+            s.to_string(),
+            "every 1m30s from 1970-01-01T00:00:00Z, 4 scrapes"
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Straight lines: discrete (a number of points) and continuous (a duration).
+
+use super::{Point, Shape};
+use crate::Tick;
+
+/// `n` evenly spaced points from `start` to `end`, both included (the seed's Linear Segment).
+///
+/// The slope is `(end - start) / (n - 1)`; `n = 1` yields `start` alone.
+///
+/// ```
+/// use promgen::shape::{linear, ShapeExt};
+/// let v: Vec<f64> = linear(0.0, 10.0, 5).points().filter_map(|p| p.value()).collect();
+/// assert_eq!(v, [0.0, 2.5, 5.0, 7.5, 10.0]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Linear {
+    start: f64,
+    slope: f64,
+    len: u64,
+    pos: u64,
+}
+
+/// A linear segment of `n` points from `start` to `end` inclusive.
+#[must_use]
+pub fn linear(start: f64, end: f64, n: u64) -> Linear {
+    Linear::new(start, end, n)
+}
+
+impl Linear {
+    /// See [`linear`].
+    #[must_use]
+    pub fn new(start: f64, end: f64, n: u64) -> Self {
+        let slope = if n > 1 {
+            (end - start) / (n - 1) as f64
+        } else {
+            0.0
+        };
+        Self {
+            start,
+            slope,
+            len: n,
+            pos: 0,
+        }
+    }
+
+    /// `n` points from `start`, each `step` above the last (a step may be negative).
+    #[must_use]
+    pub const fn with_step(start: f64, step: f64, n: u64) -> Self {
+        Self {
+            start,
+            slope: step,
+            len: n,
+            pos: 0,
+        }
+    }
+}
+
+impl Shape for Linear {
+    #[inline]
+    fn next_point(&mut self, _tick: Tick) -> Point {
+        if self.pos < self.len {
+            // Not `mul_add`: without the FMA target feature it is a slow libm call.
+            let v = self.start + self.slope * self.pos as f64;
+            self.pos += 1;
+            Point::Value(v)
+        } else {
+            Point::End
+        }
+    }
+    fn restart(&mut self) {
+        self.pos = 0;
+    }
+}
+
+/// A line from `start` to `end` over `duration_ms`, evaluated at each tick's timestamp.
+///
+/// The line begins at the first tick it sees and ends after the tick at (or past) the
+/// duration, so a segment of 60 s scraped every 15 s yields five points: 0 s … 60 s.
+///
+/// ```
+/// use promgen::shape::{continuous_linear, Shape, Point};
+/// use promgen::Tick;
+/// let mut line = continuous_linear(0.0, 100.0, 60_000);
+/// assert_eq!(line.next_point(Tick::new(0, 1_000_000)), Point::Value(0.0));
+/// assert_eq!(line.next_point(Tick::new(1, 1_030_000)), Point::Value(50.0));
+/// assert_eq!(line.next_point(Tick::new(2, 1_090_000)), Point::End);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContinuousLinear {
+    start: f64,
+    end: f64,
+    duration_ms: i64,
+    began_at: Option<i64>,
+}
+
+/// A continuous line from `start` to `end` lasting `duration_ms`.
+#[must_use]
+pub const fn continuous_linear(start: f64, end: f64, duration_ms: i64) -> ContinuousLinear {
+    ContinuousLinear {
+        start,
+        end,
+        duration_ms,
+        began_at: None,
+    }
+}
+
+impl Shape for ContinuousLinear {
+    #[inline]
+    fn next_point(&mut self, tick: Tick) -> Point {
+        let began = *self.began_at.get_or_insert(tick.timestamp_ms);
+        let elapsed = tick.timestamp_ms.saturating_sub(began);
+        if elapsed > self.duration_ms {
+            return Point::End;
+        }
+        if self.duration_ms == 0 {
+            return Point::Value(self.start);
+        }
+        let fraction = elapsed as f64 / self.duration_ms as f64;
+        Point::Value(self.start + (self.end - self.start) * fraction)
+    }
+    fn restart(&mut self) {
+        self.began_at = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::test_util::render;
+
+    #[test]
+    fn segment_includes_both_ends() {
+        assert_eq!(
+            render(linear(0.0, 10.0, 5), 6),
+            ["0", "2.5", "5", "7.5", "10", "end"]
+        );
+        assert_eq!(render(linear(10.0, 0.0, 3), 3), ["10", "5", "0"]);
+        assert_eq!(render(linear(4.0, 9.0, 1), 2), ["4", "end"]);
+        assert_eq!(render(linear(4.0, 9.0, 0), 1), ["end"]);
+        assert_eq!(
+            render(Linear::with_step(1.0, -0.5, 3), 3),
+            ["1", "0.5", "0"]
+        );
+    }
+
+    #[test]
+    fn segment_restarts() {
+        let mut l = linear(0.0, 1.0, 2);
+        render(&mut l, 3);
+        l.restart();
+        assert_eq!(render(l, 1), ["0"]);
+    }
+
+    #[test]
+    fn continuous_line_reads_the_clock() {
+        let mut line = continuous_linear(10.0, 20.0, 100);
+        // Ticks need not be evenly spaced: the value follows the timestamp.
+        let at = |l: &mut ContinuousLinear, t| l.next_point(Tick::new(0, t)).to_string();
+        assert_eq!(at(&mut line, 1000), "10");
+        assert_eq!(at(&mut line, 1025), "12.5");
+        assert_eq!(at(&mut line, 1100), "20");
+        assert_eq!(at(&mut line, 1101), "end");
+        line.restart();
+        assert_eq!(at(&mut line, 5000), "10");
+        let mut instant = continuous_linear(3.0, 4.0, 0);
+        assert_eq!(at(&mut instant, 7), "3");
+        assert_eq!(at(&mut instant, 8), "end");
+    }
+}
