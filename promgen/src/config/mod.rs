@@ -1,1 +1,250 @@
+//! YAML configs: a superset of the original Go project's format.
+//!
+//! ```yaml
+//! scraper: {scrapeInterval: 15s, startTime: 2024-01-01T00:00:00Z, scrapesCount: 100}
+//! metrics:
+//!   - name: my_metric
+//!     help: my_metric help string
+//!     type: counter        # counter | gauge | histogram | summary | untyped
+//!     labels: [label1, label2]
+//!     timeseries:
+//!       - labels: {label1: a, label2: b}
+//!         endStrategy: loop   # loop | sendLastValue | sendCustomValue (+ customValue) | removeTimeSeries
+//!         data:               # a list is an implicit join
+//!           - LinearSegment: {iterationCount: 5, amplitudeStart: 0, amplitudeEnd: 10}
+//!           - CustomValues: {values: [3, null, 5]}      # null = missing scrape
+//!       - labels: {label1: c, label2: d}
+//!         values: "0+10x100 _x5 stale"                  # promtool notation instead of data
+//! ```
+//!
+//! Every error carries the file, line, column and key path of the value it is about, and all
+//! of them are reported at once:
+//!
+//! ```
+//! use promgen::config::Config;
+//! let yaml = "metrics:\n  - name: up\n    timeseries:\n      - data:\n          - Void: {count: 0}\n";
+//! let errors = Config::parse(yaml, "demo.yaml").unwrap_err();
+//! assert_eq!(
+//!     errors.to_string(),
+//!     "demo.yaml:5:27: metrics[0].timeseries[0].data[0].Void.count: must be > 0"
+//! );
+//! ```
 
+mod decode;
+mod error;
+mod spec;
+mod yaml;
+
+pub use error::{ConfigError, ConfigErrors, KeyPath};
+pub use spec::{ArithOp, Period, Range, ShapeSpec};
+pub use yaml::Position;
+
+use crate::{
+    Labels, MetricType, Scraper, ScraperError, Series, Stop,
+    shape::{DynShape, EndStrategy, ShapeExt},
+    time::parse_time,
+};
+use std::path::Path;
+
+/// A whole config file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The clock.
+    pub scraper: ScraperConfig,
+    /// Where remote write sends (used by the write commands).
+    pub remote_writer: Option<RemoteWriterConfig>,
+    /// The metric families.
+    pub metrics: Vec<MetricConfig>,
+}
+
+/// The `scraper:` block. Times are kept as written (`now` and `-2h` are relative) and
+/// resolved by [`ScraperConfig::scraper`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScraperConfig {
+    /// `scrapeInterval`, in milliseconds (default 15s).
+    pub interval_ms: i64,
+    /// `startTime` as written (default `now`).
+    pub start: String,
+    /// `scrapesCount`; 0 (the default) means no limit.
+    pub count: u64,
+    /// `endTime` as written, instead of a count.
+    pub end: Option<String>,
+}
+
+impl Default for ScraperConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 15_000,
+            start: "now".into(),
+            count: 0,
+            end: None,
+        }
+    }
+}
+
+impl ScraperConfig {
+    /// The scraper, with relative times resolved against `now_ms`.
+    ///
+    /// # Errors
+    /// An end before the start (possible when both are relative).
+    pub fn scraper(&self, now_ms: i64) -> Result<Scraper, ScraperError> {
+        // Both times were validated at load.
+        let start = parse_time(&self.start, now_ms).unwrap_or(now_ms);
+        let stop = match &self.end {
+            Some(end) => Stop::Until(parse_time(end, now_ms).unwrap_or(now_ms)),
+            None => Stop::Count(self.count),
+        };
+        Scraper::new(start, self.interval_ms, stop)
+    }
+}
+
+/// The `remoteWriter:` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteWriterConfig {
+    /// `host`: `HOST:PORT` of the receiver, written to at `http://HOST:PORT/api/v1/write`.
+    pub host: Option<String>,
+}
+
+/// One entry of `metrics:`: a metric family and its series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricConfig {
+    /// The metric name.
+    pub name: String,
+    /// The HELP text.
+    pub help: Option<String>,
+    /// The TYPE (gauge when not given).
+    pub metric_type: MetricType,
+    /// The declared label names; when given, every series carries exactly these.
+    pub label_names: Option<Vec<String>>,
+    /// The series.
+    pub series: Vec<SeriesConfig>,
+}
+
+/// One entry of `timeseries:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesConfig {
+    /// Its labels, `__name__` included.
+    pub labels: Labels,
+    /// What happens when its shape ends.
+    pub end: EndStrategy,
+    /// Its shape.
+    pub shape: ShapeSpec,
+    /// The line it starts on, for messages.
+    pub line: usize,
+}
+
+impl SeriesConfig {
+    /// The running shape, end strategy included.
+    #[must_use]
+    pub fn build_shape(&self) -> DynShape {
+        match self.end {
+            EndStrategy::Stop => self.shape.build(),
+            end => Box::new(self.shape.build().end_with(end)),
+        }
+    }
+}
+
+/// Why a config file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid config.
+    #[error(transparent)]
+    Invalid(#[from] ConfigErrors),
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    ///
+    /// # Errors
+    /// [`LoadError::Read`] when the file cannot be read, [`LoadError::Invalid`] with every
+    /// problem found otherwise.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+            path: name.clone(),
+            source,
+        })?;
+        Ok(Self::parse(&text, &name)?)
+    }
+
+    /// Validates a config given as text; `file` names it in errors.
+    ///
+    /// # Errors
+    /// Every problem found, each with its location.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ConfigErrors> {
+        Self::parse_at(text, file, crate::time::now_ms())
+    }
+
+    /// As [`Config::parse`], with relative times checked against `now_ms`.
+    ///
+    /// # Errors
+    /// Every problem found, each with its location.
+    pub fn parse_at(text: &str, file: &str, now_ms: i64) -> Result<Self, ConfigErrors> {
+        let mut decoder = decode::Decoder::new(file, now_ms);
+        let root = match yaml::parse(text) {
+            Ok(Some(root)) => root,
+            Ok(None) => {
+                let at = Position { line: 1, column: 1 };
+                return Err(ConfigErrors(vec![ConfigError::new(
+                    file,
+                    at,
+                    &KeyPath::default(),
+                    "the config is empty: it needs at least `metrics:`",
+                )]));
+            }
+            Err(e) => {
+                return Err(ConfigErrors(vec![ConfigError::new(
+                    file,
+                    e.at,
+                    &KeyPath::default(),
+                    format!("invalid YAML: {}", e.message),
+                )]));
+            }
+        };
+        let config = decoder.config(&root);
+        let mut errors = decoder.errors;
+        match config {
+            Some(config) if errors.is_empty() => Ok(config),
+            _ => {
+                errors.sort_by_key(|e| (e.line, e.column));
+                errors.dedup();
+                Err(ConfigErrors(errors))
+            }
+        }
+    }
+
+    /// How many series the config defines.
+    #[must_use]
+    pub fn series_count(&self) -> usize {
+        self.metrics.iter().map(|m| m.series.len()).sum()
+    }
+
+    /// Every series, ready to run, in config order.
+    #[must_use]
+    pub fn build_series(&self) -> Vec<Series> {
+        self.metrics
+            .iter()
+            .flat_map(|m| {
+                m.series.iter().map(move |s| {
+                    let series = Series::new(s.labels.clone(), m.metric_type, s.build_shape());
+                    match &m.help {
+                        Some(help) => series.with_help(help.clone()),
+                        None => series,
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

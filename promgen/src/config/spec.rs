@@ -1,0 +1,607 @@
+//! A description of a shape, built from config (and later text), turned into a [`DynShape`].
+
+use crate::{
+    notation::{Item, Notation},
+    shape::{
+        Chain, DynShape, OpAdd, OpDiv, OpMul, OpSub, Repeat, Shape, ShapeExt, Value, WaveParams,
+        constant, continuous_linear, gap, linear, normal, uniform, values, walk,
+    },
+};
+
+/// The period of a wave: a number of scrapes (discrete) or a duration (continuous).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// One cycle every this many scrapes.
+    Scrapes(u64),
+    /// One cycle every this many milliseconds, computed from each tick's timestamp.
+    Millis(i64),
+}
+
+/// A pointwise arithmetic operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+/// A shape described as data: what configs decode into and what [`ShapeSpec::build`] turns
+/// into a running [`DynShape`].
+///
+/// ```
+/// use promgen::config::ShapeSpec;
+/// use promgen::shape::ShapeExt;
+/// let spec = ShapeSpec::Join(vec![
+///     ShapeSpec::Linear { start: 0.0, end: 10.0, count: 3 },
+///     ShapeSpec::Gap(1),
+/// ]);
+/// let text: Vec<String> = spec.build().points().map(|p| p.to_string()).collect();
+/// assert_eq!(text, ["0", "5", "10", "_"]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShapeSpec {
+    /// `count` points from `start` to `end` inclusive.
+    Linear {
+        /// First value.
+        start: f64,
+        /// Last value.
+        end: f64,
+        /// How many points.
+        count: u64,
+    },
+    /// A line from `start` to `end` over a duration, read from the clock.
+    ContinuousLinear {
+        /// Value at the first tick.
+        start: f64,
+        /// Value after `duration_ms`.
+        end: f64,
+        /// Length of the line.
+        duration_ms: i64,
+    },
+    /// Custom values.
+    Values(Vec<Value>),
+    /// promtool expanding notation.
+    Notation(Notation),
+    /// A value forever.
+    Constant(f64),
+    /// Missing scrapes.
+    Gap(u64),
+    /// Uniform random values in `[min, max)`, forever.
+    Uniform {
+        /// Lower bound (inclusive).
+        min: f64,
+        /// Upper bound (exclusive).
+        max: f64,
+        /// An explicit seed.
+        seed: Option<u64>,
+    },
+    /// Normal random values, forever.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        stddev: f64,
+        /// An explicit seed.
+        seed: Option<u64>,
+    },
+    /// A random walk, forever.
+    Walk {
+        /// First value.
+        start: f64,
+        /// Largest step.
+        step: f64,
+        /// An explicit seed.
+        seed: Option<u64>,
+    },
+    /// A waveform, forever.
+    Wave {
+        /// Form, amplitude, offset, phase, duty.
+        params: WaveParams,
+        /// Scrapes or duration.
+        period: Period,
+    },
+    /// One after another.
+    Join(Vec<ShapeSpec>),
+    /// Repeated `count` times, or forever when `None`.
+    Loop {
+        /// How many passes.
+        count: Option<u64>,
+        /// What is repeated.
+        body: Box<ShapeSpec>,
+    },
+    /// The first `count` points.
+    Take {
+        /// How many points.
+        count: u64,
+        /// Of what.
+        inner: Box<ShapeSpec>,
+    },
+    /// Pointwise arithmetic.
+    Arith {
+        /// The operator.
+        op: ArithOp,
+        /// Left operand.
+        left: Box<ShapeSpec>,
+        /// Right operand.
+        right: Box<ShapeSpec>,
+    },
+    /// Values limited to `min..=max`.
+    Clamp {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+        /// Of what.
+        inner: Box<ShapeSpec>,
+    },
+    /// Values rounded to integers.
+    Round(Box<ShapeSpec>),
+    /// Absolute values.
+    Abs(Box<ShapeSpec>),
+    /// Running total.
+    Cumsum(Box<ShapeSpec>),
+    /// Each point held for `count` scrapes.
+    Hold {
+        /// How many scrapes.
+        count: u64,
+        /// Of what.
+        inner: Box<ShapeSpec>,
+    },
+}
+
+fn seeded<S: Shape + Send + 'static>(
+    shape: S,
+    seed: Option<u64>,
+    set: impl FnOnce(S, u64) -> S,
+) -> DynShape {
+    Box::new(match seed {
+        Some(seed) => set(shape, seed),
+        None => shape,
+    })
+}
+
+impl ShapeSpec {
+    /// Builds the running shape.
+    #[must_use]
+    pub fn build(&self) -> DynShape {
+        match self {
+            Self::Linear { start, end, count } => Box::new(linear(*start, *end, *count)),
+            Self::ContinuousLinear {
+                start,
+                end,
+                duration_ms,
+            } => Box::new(continuous_linear(*start, *end, *duration_ms)),
+            Self::Values(v) => Box::new(values(v.clone())),
+            Self::Notation(n) => Box::new(n.clone()),
+            Self::Constant(v) => Box::new(constant(*v)),
+            Self::Gap(n) => Box::new(gap(*n)),
+            Self::Uniform { min, max, seed } => {
+                seeded(uniform(*min, *max), *seed, |s, n| s.seed(n))
+            }
+            Self::Normal { mean, stddev, seed } => {
+                seeded(normal(*mean, *stddev), *seed, |s, n| s.seed(n))
+            }
+            Self::Walk { start, step, seed } => {
+                seeded(walk(*start, *step), *seed, |s, n| s.seed(n))
+            }
+            Self::Wave { params, period } => match *period {
+                Period::Scrapes(n) => Box::new(params.every_scrapes(n)),
+                Period::Millis(ms) => Box::new(params.every_ms(ms)),
+            },
+            Self::Join(parts) => Box::new(Chain::new(parts.iter().map(Self::build).collect())),
+            Self::Loop {
+                count: Some(n),
+                body,
+            } => Box::new(Repeat::times(body.build(), *n)),
+            Self::Loop { count: None, body } => Box::new(Repeat::forever(body.build())),
+            Self::Take { count, inner } => Box::new(inner.build().take(*count)),
+            Self::Arith { op, left, right } => {
+                let (l, r) = (left.build(), right.build());
+                match op {
+                    ArithOp::Add => Box::new(l.combine(r, OpAdd)),
+                    ArithOp::Sub => Box::new(l.combine(r, OpSub)),
+                    ArithOp::Mul => Box::new(l.combine(r, OpMul)),
+                    ArithOp::Div => Box::new(l.combine(r, OpDiv)),
+                }
+            }
+            Self::Clamp { min, max, inner } => Box::new(inner.build().clamp(*min, *max)),
+            Self::Round(inner) => Box::new(inner.build().round()),
+            Self::Abs(inner) => Box::new(inner.build().abs()),
+            Self::Cumsum(inner) => Box::new(inner.build().cumsum()),
+            Self::Hold { count, inner } => Box::new(inner.build().hold(*count)),
+        }
+    }
+
+    /// Bounds on the values this shape can yield, used to refuse counters that could go
+    /// negative or NaN. Conservative: the true values lie within, the bounds may be wider.
+    #[must_use]
+    pub fn range(&self) -> Range {
+        match self {
+            Self::Linear { start, end, count } if *count > 1 => Range::of(*start).with(*end),
+            Self::Linear { start, .. } => Range::of(*start),
+            Self::ContinuousLinear { start, end, .. } => Range::of(*start).with(*end),
+            Self::Values(v) => v
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Num(x) => Some(Range::of(*x)),
+                    _ => None,
+                })
+                .fold(Range::EMPTY, Range::union),
+            Self::Notation(n) => n
+                .items()
+                .iter()
+                .filter_map(|item| match *item {
+                    Item::Run { start, .. } if crate::is_stale(start) => None,
+                    Item::Run { start, step, count } => {
+                        // Repeated addition drifts from start + step * (count - 1) by rounding only.
+                        let last = start + step * count.saturating_sub(1) as f64;
+                        Some(Range::of(start).with(last))
+                    }
+                    Item::Gap { .. } => None,
+                })
+                .fold(Range::EMPTY, Range::union),
+            Self::Constant(v) => Range::of(*v),
+            Self::Gap(_) => Range::EMPTY,
+            Self::Uniform { min, max, .. } => Range::of(*min).with(*max),
+            Self::Normal { .. } | Self::Walk { .. } => Range::UNBOUNDED,
+            Self::Wave { params, .. } => {
+                let unit = if params.kind == crate::shape::WaveKind::Pulse {
+                    Range {
+                        lo: 0.0,
+                        hi: 1.0,
+                        nan: false,
+                    }
+                } else {
+                    Range {
+                        lo: -1.0,
+                        hi: 1.0,
+                        nan: false,
+                    }
+                };
+                unit.scale(params.amplitude).shift(params.offset)
+            }
+            Self::Join(parts) => parts
+                .iter()
+                .map(Self::range)
+                .fold(Range::EMPTY, Range::union),
+            Self::Loop { body: inner, .. }
+            | Self::Take { inner, .. }
+            | Self::Hold { inner, .. } => inner.range(),
+            Self::Arith { op, left, right } => left.range().arith(*op, right.range()),
+            Self::Clamp { min, max, inner } => {
+                let r = inner.range();
+                Range {
+                    lo: r.lo.max(*min).min(*max),
+                    hi: r.hi.min(*max).max(*min),
+                    nan: r.nan,
+                }
+            }
+            Self::Round(inner) => {
+                let r = inner.range();
+                Range {
+                    lo: r.lo.round(),
+                    hi: r.hi.round(),
+                    nan: r.nan,
+                }
+            }
+            Self::Abs(inner) => {
+                let r = inner.range();
+                let lo = if r.lo <= 0.0 && r.hi >= 0.0 {
+                    0.0
+                } else {
+                    r.lo.abs().min(r.hi.abs())
+                };
+                Range {
+                    lo,
+                    hi: r.lo.abs().max(r.hi.abs()),
+                    nan: r.nan,
+                }
+            }
+            Self::Cumsum(inner) => {
+                let r = inner.range();
+                // Non-negative increments give a non-decreasing total from 0; anything else
+                // can wander anywhere.
+                if r.lo >= 0.0 && !r.nan {
+                    Range {
+                        lo: 0.0,
+                        hi: f64::INFINITY,
+                        nan: false,
+                    }
+                } else {
+                    Range {
+                        nan: r.nan,
+                        ..Range::UNBOUNDED
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bounds on values: every value `v` satisfies `lo <= v <= hi`, and NaN is possible when
+/// `nan` is set. An empty range (no values at all) has `lo > hi`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    /// Lower bound.
+    pub lo: f64,
+    /// Upper bound.
+    pub hi: f64,
+    /// Whether NaN can occur.
+    pub nan: bool,
+}
+
+impl Range {
+    /// No values.
+    pub const EMPTY: Range = Range {
+        lo: f64::INFINITY,
+        hi: f64::NEG_INFINITY,
+        nan: false,
+    };
+    /// Any number, but never NaN.
+    pub const UNBOUNDED: Range = Range {
+        lo: f64::NEG_INFINITY,
+        hi: f64::INFINITY,
+        nan: false,
+    };
+    /// Any value at all, NaN included.
+    pub const ANY: Range = Range {
+        lo: f64::NEG_INFINITY,
+        hi: f64::INFINITY,
+        nan: true,
+    };
+
+    fn of(v: f64) -> Self {
+        if v.is_nan() {
+            Range {
+                nan: true,
+                ..Self::EMPTY
+            }
+        } else {
+            Range {
+                lo: v,
+                hi: v,
+                nan: false,
+            }
+        }
+    }
+
+    fn with(self, v: f64) -> Self {
+        self.union(Self::of(v))
+    }
+
+    fn union(self, other: Self) -> Self {
+        Range {
+            lo: self.lo.min(other.lo),
+            hi: self.hi.max(other.hi),
+            nan: self.nan || other.nan,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lo > self.hi
+    }
+
+    fn scale(self, k: f64) -> Self {
+        Range {
+            lo: (self.lo * k).min(self.hi * k),
+            hi: (self.lo * k).max(self.hi * k),
+            nan: self.nan || k.is_nan(),
+        }
+    }
+
+    fn shift(self, k: f64) -> Self {
+        Range {
+            lo: self.lo + k,
+            hi: self.hi + k,
+            nan: self.nan || k.is_nan(),
+        }
+    }
+
+    fn arith(self, op: ArithOp, other: Self) -> Self {
+        if self.is_empty() || other.is_empty() {
+            return Range {
+                nan: self.nan || other.nan,
+                ..Self::EMPTY
+            };
+        }
+        let corners = |f: fn(f64, f64) -> f64| {
+            [
+                f(self.lo, other.lo),
+                f(self.lo, other.hi),
+                f(self.hi, other.lo),
+                f(self.hi, other.hi),
+            ]
+        };
+        let (values, mut nan) = match op {
+            ArithOp::Add => (corners(|a, b| a + b), false),
+            ArithOp::Sub => (corners(|a, b| a - b), false),
+            ArithOp::Mul => (corners(|a, b| a * b), false),
+            ArithOp::Div => {
+                if other.lo <= 0.0 && other.hi >= 0.0 {
+                    return Self::ANY;
+                }
+                (corners(|a, b| a / b), false)
+            }
+        };
+        nan |= self.nan || other.nan || values.iter().any(|v| v.is_nan());
+        let lo = values
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f64::INFINITY, f64::min);
+        let hi = values
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f64::NEG_INFINITY, f64::max);
+        Range { lo, hi, nan }
+    }
+
+    /// Whether every value is a valid counter value: not negative, not NaN.
+    #[must_use]
+    pub fn fits_counter(&self) -> bool {
+        !self.nan && (self.is_empty() || self.lo >= 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::WaveKind;
+
+    fn boxed(s: ShapeSpec) -> Box<ShapeSpec> {
+        Box::new(s)
+    }
+
+    #[test]
+    fn ranges_are_conservative_bounds() {
+        let lin = ShapeSpec::Linear {
+            start: 5.0,
+            end: -1.0,
+            count: 3,
+        };
+        assert_eq!(
+            lin.range(),
+            Range {
+                lo: -1.0,
+                hi: 5.0,
+                nan: false
+            }
+        );
+        assert!(!lin.range().fits_counter());
+        let clamped = ShapeSpec::Clamp {
+            min: 0.0,
+            max: 10.0,
+            inner: boxed(lin.clone()),
+        };
+        assert!(clamped.range().fits_counter());
+        assert!(ShapeSpec::Abs(boxed(lin.clone())).range().fits_counter());
+        let normal = ShapeSpec::Normal {
+            mean: 10.0,
+            stddev: 1.0,
+            seed: None,
+        };
+        assert!(!normal.range().fits_counter());
+        let sine = ShapeSpec::Wave {
+            params: WaveParams::new(WaveKind::Sin).amplitude(2.0).offset(2.0),
+            period: Period::Scrapes(4),
+        };
+        assert!(sine.range().fits_counter());
+        let pulse = ShapeSpec::Wave {
+            params: WaveParams::new(WaveKind::Pulse).amplitude(-1.0),
+            period: Period::Scrapes(4),
+        };
+        assert!(!pulse.range().fits_counter());
+        let diff = ShapeSpec::Arith {
+            op: ArithOp::Sub,
+            left: boxed(ShapeSpec::Constant(1.0)),
+            right: boxed(ShapeSpec::Constant(2.0)),
+        };
+        assert!(!diff.range().fits_counter());
+        let div = ShapeSpec::Arith {
+            op: ArithOp::Div,
+            left: boxed(ShapeSpec::Constant(1.0)),
+            right: boxed(lin),
+        };
+        assert!(!div.range().fits_counter());
+        let counter = ShapeSpec::Cumsum(boxed(ShapeSpec::Uniform {
+            min: 0.0,
+            max: 3.0,
+            seed: None,
+        }));
+        assert!(counter.range().fits_counter());
+        assert!(
+            !ShapeSpec::Values(vec![Value::Num(f64::NAN)])
+                .range()
+                .fits_counter()
+        );
+        assert!(
+            ShapeSpec::Values(vec![Value::Missing, Value::Stale])
+                .range()
+                .fits_counter()
+        );
+        assert!(
+            !ShapeSpec::Notation("3-1x4".parse().unwrap())
+                .range()
+                .fits_counter()
+        );
+        assert!(
+            ShapeSpec::Notation("stale 0+1x4".parse().unwrap())
+                .range()
+                .fits_counter()
+        );
+    }
+
+    #[test]
+    fn builds_each_kind() {
+        use crate::shape::ShapeExt;
+        let text = |s: ShapeSpec, n| {
+            s.build()
+                .points()
+                .take(n)
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+        };
+        let two = |s| ShapeSpec::Take {
+            count: 2,
+            inner: boxed(s),
+        };
+        assert_eq!(
+            text(
+                ShapeSpec::Loop {
+                    count: Some(2),
+                    body: boxed(ShapeSpec::Values(vec![Value::Num(1.0)]))
+                },
+                9
+            ),
+            ["1", "1"]
+        );
+        assert_eq!(text(two(ShapeSpec::Constant(4.0)), 9), ["4", "4"]);
+        assert_eq!(
+            text(
+                ShapeSpec::Arith {
+                    op: ArithOp::Mul,
+                    left: boxed(two(ShapeSpec::Constant(4.0))),
+                    right: boxed(ShapeSpec::Constant(0.5))
+                },
+                9
+            ),
+            ["2", "2"]
+        );
+        assert_eq!(
+            text(
+                ShapeSpec::Hold {
+                    count: 2,
+                    inner: boxed(ShapeSpec::Linear {
+                        start: 1.0,
+                        end: 2.0,
+                        count: 2
+                    })
+                },
+                9
+            ),
+            ["1", "1", "2", "2"]
+        );
+        assert_eq!(
+            text(ShapeSpec::Cumsum(boxed(two(ShapeSpec::Constant(1.5)))), 9),
+            ["1.5", "3"]
+        );
+        let seeded = |seed| {
+            text(
+                two(ShapeSpec::Uniform {
+                    min: 0.0,
+                    max: 1.0,
+                    seed: Some(seed),
+                }),
+                2,
+            )
+        };
+        assert_eq!(seeded(3), seeded(3));
+        assert_ne!(seeded(3), seeded(4));
+    }
+}
