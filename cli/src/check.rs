@@ -1,0 +1,43 @@
+//! `promgen-cli check`: validate a config and report every problem.
+
+use clap::Args;
+use promgen::config::{Config, LoadError};
+use std::{path::PathBuf, process::ExitCode};
+
+/// Validate a config file: exit 0 when it is valid, else print every error and exit 1.
+///
+/// Each error names the file, line, column and key path of the value it is about.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  promgen-cli check --config examples/demo.yaml")]
+pub struct CheckArgs {
+    /// The YAML config to validate.
+    #[arg(long, short, value_name = "FILE")]
+    config: PathBuf,
+}
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    match Config::from_file(&args.config) {
+        Ok(config) => {
+            println!(
+                "{}: ok ({} metrics, {} series)",
+                args.config.display(),
+                config.metrics.len(),
+                config.series_count()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(LoadError::Invalid(errors)) => {
+            for e in errors.errors() {
+                eprintln!("{e}");
+            }
+            let n = errors.errors().len();
+            eprintln!(
+                "{}: {n} error{}",
+                args.config.display(),
+                if n == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

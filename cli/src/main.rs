@@ -1,0 +1,43 @@
+//! `promgen-cli`: synthetic Prometheus time series from YAML configs.
+
+mod check;
+mod format;
+mod preview;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Synthetic Prometheus time series, on purpose.
+///
+/// Describe series in YAML (the original prometheus-metrics-generator format, plus more
+/// shapes) or in promtool's expanding notation, and see every sample they produce.
+#[derive(Debug, Parser)]
+#[command(name = "promgen-cli", version, propagate_version = true)]
+#[command(
+    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --values '0+10x5 _x2 stale' --start 0 --interval 1m --format csv\n  promgen-cli check --config examples/demo.yaml"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Preview(preview::PreviewArgs),
+    Check(check::CheckArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Preview(args) => preview::run(&args),
+        Command::Check(args) => check::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The `promgen-cli` binary, run as a user runs it.
+
+use std::{
+    path::PathBuf,
+    process::{Command, Output},
+};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run promgen-cli")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// A config file in a fresh temporary directory, removed on drop.
+struct TempConfig(PathBuf);
+
+impl TempConfig {
+    fn new(name: &str, text: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("promgen-cli-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        Self(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempConfig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.0.parent().unwrap());
+    }
+}
+
+#[test]
+fn preview_notation_as_csv() {
+    let out = cli(&[
+        "preview",
+        "--values",
+        "0.1+0.7x3",
+        "--start",
+        "0",
+        "--interval",
+        "1m",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "series,timestamp_ms,value\nseries,0,0.1\nseries,60000,0.7999999999999999\nseries,120000,1.5\nseries,180000,2.2\n"
+    );
+}
+
+#[test]
+fn csv_skips_gaps_prints_stale_and_quotes_labels() {
+    let config = TempConfig::new(
+        "labels.yaml",
+        "scraper: {startTime: 0, scrapeInterval: 30s}\nmetrics:\n  - name: up\n    timeseries:\n      - labels: {job: \"a,b\"}\n        values: 1 _ -Inf stale\n",
+    );
+    let out = cli(&["preview", "--config", config.path(), "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "series,timestamp_ms,value\n\"up{job=\"\"a,b\"\"}\",0,1\n\"up{job=\"\"a,b\"\"}\",60000,-Inf\n\"up{job=\"\"a,b\"\"}\",90000,stale\n"
+    );
+}
+
+#[test]
+fn count_defaults_to_ten_and_can_be_set() {
+    let rows = |args: &[&str]| stdout(&cli(args)).lines().count() - 1;
+    assert_eq!(
+        rows(&["preview", "--values", "1x100", "--format", "csv"]),
+        10
+    );
+    assert_eq!(
+        rows(&[
+            "preview", "--values", "1x100", "--format", "csv", "--count", "25"
+        ]),
+        25
+    );
+    // The shipped example sets scrapesCount: 20 for its four series.
+    assert_eq!(
+        rows(&[
+            "preview",
+            "--config",
+            "../examples/demo.yaml",
+            "--format",
+            "csv"
+        ]),
+        4 * 20 - 3,
+        "three missing scrapes in queue_depth"
+    );
+}
+
+#[test]
+fn table_json_and_chart() {
+    let table = stdout(&cli(&[
+        "preview", "--values", "1 _ 3", "--start", "0", "--name", "up",
+    ]));
+    assert_eq!(
+        table,
+        "time                  up\n1970-01-01T00:00:00Z   1\n1970-01-01T00:00:15Z\n1970-01-01T00:00:30Z   3\n"
+    );
+
+    let json = stdout(&cli(&[
+        "preview",
+        "--values",
+        "1 _ NaN stale",
+        "--start",
+        "0",
+        "--interval",
+        "1s",
+        "--format",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(v["series"][0]["series"], "series");
+    assert_eq!(
+        v["series"][0]["samples"],
+        serde_json::json!([[0, "1"], [2000, "NaN"], [3000, "stale"]])
+    );
+
+    let chart = stdout(&cli(&[
+        "preview",
+        "--config",
+        "../examples/demo.yaml",
+        "--format",
+        "chart",
+    ]));
+    let lines: Vec<&str> = chart.lines().collect();
+    assert_eq!(lines.len(), 5, "{chart}");
+    assert!(
+        lines[2].starts_with("queue_depth{queue=\"default\"}"),
+        "{chart}"
+    );
+    assert!(lines[2].contains('×'), "the stale marker shows: {chart}");
+    assert!(lines[4].starts_with("20 scrapes"), "{chart}");
+}
+
+#[test]
+fn preview_refuses_bad_input_with_a_location() {
+    let out = cli(&["preview", "--values", "3+3x4-4"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: invalid --values \"3+3x4-4\": column 6: expected a space between values, found '-'\n"
+    );
+
+    let out = cli(&["preview", "--values", "1", "--interval", "5"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("invalid --interval"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = cli(&["preview", "--config", "no/such/file.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: no/such/file.yaml: "),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = cli(&["preview"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn check_reports_every_error() {
+    let ok = cli(&["check", "--config", "../examples/demo.yaml"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert_eq!(
+        stdout(&ok),
+        "../examples/demo.yaml: ok (3 metrics, 4 series)\n"
+    );
+
+    let bad = TempConfig::new(
+        "bad.yaml",
+        "metrics:\n  - name: m\n    type: counter\n    timeseries:\n      - values: '5-1x10'\n      - labels: {a: b}\n        data: [{Void: {count: 0}}]\n",
+    );
+    let out = cli(&["check", "--config", bad.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    let p = bad.path();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{p}:5:17: metrics[0].timeseries[0].values: counter values must not be negative or NaN, and this can be negative (as low as -5); clamp it or make the metric a gauge\n\
+             {p}:7:31: metrics[0].timeseries[1].data[0].Void.count: must be > 0\n\
+             {p}: 2 errors\n"
+        )
+    );
+    // preview refuses the same file with the same messages.
+    let out = cli(&["preview", "--config", p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":7:31: metrics[0].timeseries[1].data[0].Void.count: must be > 0")
+    );
+}
+
+#[test]
+fn help_shows_examples() {
+    for args in [
+        &["--help"][..],
+        &["preview", "--help"],
+        &["check", "--help"],
+    ] {
+        let out = cli(args);
+        assert!(out.status.success());
+        assert!(
+            stdout(&out).contains("Example"),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+}
