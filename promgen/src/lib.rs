@@ -37,3 +37,8 @@ pub use metric_type::{MetricType, UnknownMetricType};
 pub use sample::{FormatValue, STALE_NAN_BITS, Sample, is_stale, stale_nan};
 pub use scraper::{Scraper, ScraperError, Stop, Tick};
 pub use series::{Series, SeriesSamples};
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
