@@ -15,6 +15,8 @@ use std::{io::Write, path::PathBuf, process::ExitCode};
 
 /// Scrapes shown when neither `--count` nor the config sets a limit.
 const DEFAULT_COUNT: u64 = 10;
+/// The most values (scrapes × series) a preview holds; more is a mistake, not a preview.
+const MAX_VALUES: u64 = 20_000_000;
 
 /// Print the samples of a config's series, or of one series in promtool notation.
 ///
@@ -98,6 +100,17 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
         (None, None) => bail!("give --config FILE or --values NOTATION"),
     };
     let scraper = scraper(args, &scraper_config, now)?;
+    let values = scraper
+        .tick_count()
+        .unwrap_or(u64::MAX)
+        .saturating_mul(series.len() as u64);
+    if values > MAX_VALUES {
+        bail!(
+            "{} scrapes of {} series is more than a preview shows (at most {MAX_VALUES} values); lower --count",
+            scraper.tick_count().unwrap_or(u64::MAX),
+            series.len()
+        );
+    }
     let preview = collect(series, &scraper);
     let mut out = std::io::stdout().lock();
     format::write(&mut out, args.format, &preview)?;

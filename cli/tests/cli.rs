@@ -175,6 +175,14 @@ fn preview_refuses_bad_input_with_a_location() {
         stderr(&out)
     );
 
+    let out = cli(&["preview", "--values", "1", "--count", "100000000000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("more than a preview shows"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = cli(&["preview"]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }

@@ -86,15 +86,16 @@ pub struct Duration(pub i64);
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut ms = self.0;
-        if ms == 0 {
+        if self.0 == 0 {
             return f.write_str("0s");
         }
-        if ms < 0 {
+        if self.0 < 0 {
             f.write_str("-")?;
-            ms = -ms;
         }
+        // unsigned_abs: i64::MIN has no positive counterpart.
+        let mut ms = self.0.unsigned_abs();
         for (unit, size) in UNITS {
+            let size = size.unsigned_abs();
             if ms >= size {
                 write!(f, "{}{unit}", ms / size)?;
                 ms %= size;
@@ -197,6 +198,8 @@ mod tests {
             assert_eq!(parse_duration(text), Ok(ms), "{text}");
             assert_eq!(parse_duration(&Duration(ms).to_string()), Ok(ms));
         }
+        assert_eq!(Duration(-1500).to_string(), "-1s500ms");
+        assert!(Duration(i64::MIN).to_string().starts_with("-292y"));
         for bad in [
             "",
             "s",

@@ -72,13 +72,25 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     let mut builder = Builder {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
+        depth: 0,
+        budget: MAX_NODES,
     };
     builder.document()
 }
 
+/// Deeper nesting than this is refused rather than risking the stack.
+const MAX_DEPTH: usize = 200;
+/// More nodes than this, aliases expanded, is refused rather than exhausting memory (a
+/// "billion laughs" document expands a few anchors into an exponential tree).
+const MAX_NODES: usize = 2_000_000;
+
 struct Builder<'a> {
     events: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node, with its size in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
+    depth: usize,
+    /// Nodes that may still be created.
+    budget: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -127,9 +139,37 @@ impl<'a> Builder<'a> {
         Ok(Some(root))
     }
 
+    fn spend(&mut self, nodes: usize, at: Position) -> Result<(), SyntaxError> {
+        self.budget = self.budget.checked_sub(nodes).ok_or_else(|| SyntaxError {
+            at,
+            message: format!("the document expands to more than {MAX_NODES} nodes"),
+        })?;
+        Ok(())
+    }
+
     fn node(&mut self, event: Event<'a>, span: Span) -> Result<Node, SyntaxError> {
         let at = Position::of(span);
-        let (node, anchor) = match event {
+        if self.depth >= MAX_DEPTH {
+            return Err(SyntaxError {
+                at,
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            });
+        }
+        self.depth += 1;
+        let budget_before = self.budget;
+        let node = self.node_inner(event, at);
+        self.depth -= 1;
+        let (node, anchor) = node?;
+        if anchor != 0 {
+            let size = budget_before - self.budget;
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        Ok(node)
+    }
+
+    fn node_inner(&mut self, event: Event<'a>, at: Position) -> Result<(Node, usize), SyntaxError> {
+        self.spend(1, at)?;
+        Ok(match event {
             Event::Scalar(text, style, anchor, tag) => {
                 // A `!!str` tag makes a plain scalar a string too.
                 let forced_string = tag.is_some_and(|t| t.suffix == "str");
@@ -183,12 +223,14 @@ impl<'a> Builder<'a> {
                 )
             }
             Event::Alias(id) => {
-                let mut node = self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
-                    at,
-                    message: "alias to an unknown anchor".into(),
-                })?;
+                let (mut node, size) =
+                    self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
+                        at,
+                        message: "alias to an unknown anchor".into(),
+                    })?;
+                self.spend(size, at)?;
                 node.at = at;
-                return Ok(node);
+                (node, 0)
             }
             _ => {
                 return Err(SyntaxError {
@@ -196,11 +238,7 @@ impl<'a> Builder<'a> {
                     message: "unexpected YAML event".into(),
                 });
             }
-        };
-        if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
-        }
-        Ok(node)
+        })
     }
 }
 
@@ -253,6 +291,32 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("one YAML document")
+        );
+    }
+
+    #[test]
+    fn hostile_documents_are_refused_not_fatal() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        // The scanner refuses deep flow nesting itself; block nesting reaches our own limit.
+        assert_eq!(
+            parse(&deep).unwrap_err().message,
+            "recursion limit exceeded"
+        );
+        let block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        assert_eq!(
+            parse(&block).unwrap_err().message,
+            "nesting deeper than 200 levels"
+        );
+        // Each level doubles the size: 2^40 nodes if expanded.
+        let mut laughs = String::from("a0: &a0 [x, x]\n");
+        for i in 1..40 {
+            laughs.push_str(&format!("a{i}: &a{i} [*a{}, *a{}]\n", i - 1, i - 1));
+        }
+        assert!(
+            parse(&laughs)
+                .unwrap_err()
+                .message
+                .contains("expands to more than")
         );
     }
 }
