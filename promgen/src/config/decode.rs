@@ -125,6 +125,18 @@ impl<'f> Decoder<'f> {
         found
     }
 
+    /// A required key, read by `read`.
+    fn field<T>(
+        &mut self,
+        fields: &Fields<'_>,
+        path: &KeyPath,
+        key: &str,
+        read: impl FnOnce(&mut Self, &Node, &KeyPath) -> Option<T>,
+    ) -> Option<T> {
+        let node = self.required(fields, path, key)?;
+        read(self, node, &path.key(key))
+    }
+
     fn seq<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<&'n [Node]> {
         match &node.kind {
             Kind::Seq(items) => Some(items),
@@ -727,15 +739,9 @@ impl<'f> Decoder<'f> {
                     &p,
                     &["iterationCount", "amplitudeStart", "amplitudeEnd"],
                 )?;
-                let count = self
-                    .required(&f, &p, "iterationCount")
-                    .and_then(|n| self.positive(n, &p.key("iterationCount")));
-                let start = self
-                    .required(&f, &p, "amplitudeStart")
-                    .and_then(|n| self.finite(n, &p.key("amplitudeStart")));
-                let end = self
-                    .required(&f, &p, "amplitudeEnd")
-                    .and_then(|n| self.finite(n, &p.key("amplitudeEnd")));
+                let count = self.field(&f, &p, "iterationCount", Self::positive);
+                let start = self.field(&f, &p, "amplitudeStart", Self::finite);
+                let end = self.field(&f, &p, "amplitudeEnd", Self::finite);
                 self.leaf(
                     node,
                     &p,
@@ -749,15 +755,9 @@ impl<'f> Decoder<'f> {
             }
             "ContinuousLinear" => {
                 let f = self.map(body, &p, &["duration", "amplitudeStart", "amplitudeEnd"])?;
-                let duration = self
-                    .required(&f, &p, "duration")
-                    .and_then(|n| self.duration(n, &p.key("duration")));
-                let start = self
-                    .required(&f, &p, "amplitudeStart")
-                    .and_then(|n| self.finite(n, &p.key("amplitudeStart")));
-                let end = self
-                    .required(&f, &p, "amplitudeEnd")
-                    .and_then(|n| self.finite(n, &p.key("amplitudeEnd")));
+                let duration = self.field(&f, &p, "duration", Self::duration);
+                let start = self.field(&f, &p, "amplitudeStart", Self::finite);
+                let end = self.field(&f, &p, "amplitudeEnd", Self::finite);
                 self.leaf(
                     node,
                     &p,
@@ -799,9 +799,7 @@ impl<'f> Decoder<'f> {
             "Values" => self.notation(body, &p, counter),
             "Random" => {
                 let f = self.map(body, &p, &["iterationCount", "min", "max", "seed"])?;
-                let count = self
-                    .required(&f, &p, "iterationCount")
-                    .and_then(|n| self.positive(n, &p.key("iterationCount")));
+                let count = self.field(&f, &p, "iterationCount", Self::positive);
                 let (min, max) = self.min_max(&f, &p)?;
                 let seed = self.optional(&f, &p, "seed", Self::u64)?;
                 let spec = ShapeSpec::Take {
@@ -812,16 +810,12 @@ impl<'f> Decoder<'f> {
             }
             "Void" => {
                 let f = self.map(body, &p, &["count"])?;
-                let count = self
-                    .required(&f, &p, "count")
-                    .and_then(|n| self.positive(n, &p.key("count")))?;
+                let count = self.field(&f, &p, "count", Self::positive)?;
                 Some(ShapeSpec::Gap(count))
             }
             "Constant" => {
                 let f = self.map(body, &p, &["value", "iterationCount"])?;
-                let value = self
-                    .required(&f, &p, "value")
-                    .and_then(|n| self.f64(n, &p.key("value")));
+                let value = self.field(&f, &p, "value", Self::f64);
                 let count = self.optional(&f, &p, "iterationCount", Self::positive)?;
                 self.leaf(
                     node,
@@ -832,9 +826,7 @@ impl<'f> Decoder<'f> {
             }
             "Normal" => {
                 let f = self.map(body, &p, &["mean", "stddev", "iterationCount", "seed"])?;
-                let mean = self
-                    .required(&f, &p, "mean")
-                    .and_then(|n| self.finite(n, &p.key("mean")));
+                let mean = self.field(&f, &p, "mean", Self::finite);
                 let stddev = self.required(&f, &p, "stddev").and_then(|n| {
                     let v = self.finite(n, &p.key("stddev"))?;
                     if v < 0.0 {
@@ -854,12 +846,8 @@ impl<'f> Decoder<'f> {
             }
             "RandomWalk" => {
                 let f = self.map(body, &p, &["start", "step", "iterationCount", "seed"])?;
-                let start = self
-                    .required(&f, &p, "start")
-                    .and_then(|n| self.finite(n, &p.key("start")));
-                let step = self
-                    .required(&f, &p, "step")
-                    .and_then(|n| self.finite(n, &p.key("step")));
+                let start = self.field(&f, &p, "start", Self::finite);
+                let step = self.field(&f, &p, "step", Self::finite);
                 let count = self.optional(&f, &p, "iterationCount", Self::positive);
                 let seed = self.optional(&f, &p, "seed", Self::u64);
                 let spec = ShapeSpec::Walk {
@@ -971,9 +959,7 @@ impl<'f> Decoder<'f> {
             }
             "Hold" | "Take" => {
                 let f = self.map(body, &p, &["count", "data"])?;
-                let count = self
-                    .required(&f, &p, "count")
-                    .and_then(|n| self.positive(n, &p.key("count")));
+                let count = self.field(&f, &p, "count", Self::positive);
                 let inner = self
                     .required(&f, &p, "data")
                     .and_then(|n| self.data(n, &p.key("data"), counter));
@@ -1007,12 +993,8 @@ impl<'f> Decoder<'f> {
     }
 
     fn min_max(&mut self, f: &Fields<'_>, p: &KeyPath) -> Option<(f64, f64)> {
-        let min = self
-            .required(f, p, "min")
-            .and_then(|n| self.finite(n, &p.key("min")));
-        let max = self
-            .required(f, p, "max")
-            .and_then(|n| self.finite(n, &p.key("max")));
+        let min = self.field(f, p, "min", Self::finite);
+        let max = self.field(f, p, "max", Self::finite);
         let (min, max) = (min?, max?);
         if min > max {
             return self.error(f.node, p, format!("min ({min}) is above max ({max})"));
