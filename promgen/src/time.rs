@@ -42,37 +42,10 @@ const UNITS: [(&str, i64); 7] = [
 /// # Errors
 /// [`TimeError::Duration`] for anything else.
 pub fn parse_duration(text: &str) -> Result<i64, TimeError> {
-    let err = || TimeError::Duration(text.to_owned());
     if text == "0" {
         return Ok(0);
     }
-    let mut rest = text;
-    let mut total: i64 = 0;
-    // Index into UNITS of the smallest unit seen so far; the next must be smaller.
-    let mut next_unit = 0;
-    if rest.is_empty() {
-        return Err(err());
-    }
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(err());
-        }
-        let number: i64 = rest[..digits].parse().map_err(|_| err())?;
-        rest = &rest[digits..];
-        // "ms" must be tried before "m".
-        let unit = (next_unit..UNITS.len())
-            .filter(|&i| rest.starts_with(UNITS[i].0))
-            .max_by_key(|&i| UNITS[i].0.len())
-            .ok_or_else(err)?;
-        rest = &rest[UNITS[unit].0.len()..];
-        total = number
-            .checked_mul(UNITS[unit].1)
-            .and_then(|ms| total.checked_add(ms))
-            .ok_or_else(err)?;
-        next_unit = unit + 1;
-    }
-    Ok(total)
+    promgen_syntax::parse_duration(text).ok_or_else(|| TimeError::Duration(text.to_owned()))
 }
 
 /// Formats milliseconds as a Prometheus duration, the inverse of [`parse_duration`].
@@ -199,7 +172,7 @@ mod tests {
             assert_eq!(parse_duration(&Duration(ms).to_string()), Ok(ms));
         }
         assert_eq!(Duration(-1500).to_string(), "-1s500ms");
-        assert!(Duration(i64::MIN).to_string().starts_with("-292y"));
+        assert!(Duration(i64::MIN).to_string().starts_with("-292471208y"));
         for bad in [
             "",
             "s",

@@ -105,33 +105,7 @@ impl fmt::Display for ConfigErrors {
     }
 }
 
-/// The known name closest to `word`, if it is close enough to be a likely typo.
-pub(crate) fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    let lower = word.to_ascii_lowercase();
-    known
-        .iter()
-        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
+pub(crate) use promgen_syntax::closest;
 
 #[cfg(test)]
 mod tests {
@@ -159,6 +133,5 @@ mod tests {
         assert_eq!(closest("iterationcount", &known), Some("iterationCount"));
         assert_eq!(closest("amplitudeEnds", &known), Some("amplitudeEnd"));
         assert_eq!(closest("colour", &known), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
