@@ -23,6 +23,7 @@
 //! ([`notation`]).
 
 pub mod config;
+pub mod dsl;
 pub mod labels;
 mod metric_type;
 pub mod notation;
@@ -37,6 +38,10 @@ pub use metric_type::{MetricType, UnknownMetricType};
 pub use sample::{FormatValue, STALE_NAN_BITS, Sample, is_stale, stale_nan};
 pub use scraper::{Scraper, ScraperError, Stop, Tick};
 pub use series::{Series, SeriesSamples};
+
+#[cfg(feature = "macros")]
+#[doc = include_str!("../docs/series.md")]
+pub use promgen_macros::series;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -3,8 +3,8 @@
 use crate::{
     notation::{Item, Notation},
     shape::{
-        Chain, DynShape, OpAdd, OpDiv, OpMul, OpSub, Repeat, Shape, ShapeExt, Value, WaveParams,
-        constant, continuous_linear, gap, linear, normal, uniform, values, walk,
+        Chain, DynShape, EndStrategy, Linear, OpAdd, OpDiv, OpMul, OpSub, Repeat, Shape, ShapeExt,
+        Value, WaveParams, constant, continuous_linear, gap, linear, normal, uniform, values, walk,
     },
 };
 
@@ -51,6 +51,15 @@ pub enum ShapeSpec {
         start: f64,
         /// Last value.
         end: f64,
+        /// How many points.
+        count: u64,
+    },
+    /// `count` points from `start`, `step` apart (the DSL's `linear(a..b)`).
+    LinearStep {
+        /// First value.
+        start: f64,
+        /// Added each time.
+        step: f64,
         /// How many points.
         count: u64,
     },
@@ -152,6 +161,20 @@ pub enum ShapeSpec {
         /// Of what.
         inner: Box<ShapeSpec>,
     },
+    /// What happens when the inner shape ends (the DSL's `loop`, `hold`, `end`, `const(v)`).
+    Ended {
+        /// The strategy.
+        strategy: EndStrategy,
+        /// Of what.
+        inner: Box<ShapeSpec>,
+    },
+    /// Random shapes inside with seeds fixed from `seed` (the DSL's `.seed(n)`).
+    Seeded {
+        /// The seed.
+        seed: u64,
+        /// Of what.
+        inner: Box<ShapeSpec>,
+    },
 }
 
 fn seeded<S: Shape + Send + 'static>(
@@ -171,6 +194,9 @@ impl ShapeSpec {
     pub fn build(&self) -> DynShape {
         match self {
             Self::Linear { start, end, count } => Box::new(linear(*start, *end, *count)),
+            Self::LinearStep { start, step, count } => {
+                Box::new(Linear::with_step(*start, *step, *count))
+            }
             Self::ContinuousLinear {
                 start,
                 end,
@@ -214,6 +240,12 @@ impl ShapeSpec {
             Self::Abs(inner) => Box::new(inner.build().abs()),
             Self::Cumsum(inner) => Box::new(inner.build().cumsum()),
             Self::Hold { count, inner } => Box::new(inner.build().hold(*count)),
+            Self::Ended {
+                strategy: EndStrategy::Stop,
+                inner,
+            } => inner.build(),
+            Self::Ended { strategy, inner } => Box::new(inner.build().end_with(*strategy)),
+            Self::Seeded { seed, inner } => Box::new(inner.build().with_seed(*seed)),
         }
     }
 
@@ -224,6 +256,9 @@ impl ShapeSpec {
         match self {
             Self::Linear { start, end, count } if *count > 1 => Range::of(*start).with(*end),
             Self::Linear { start, .. } => Range::of(*start),
+            Self::LinearStep { start, step, count } => {
+                Range::of(*start).with(start + step * count.saturating_sub(1) as f64)
+            }
             Self::ContinuousLinear { start, end, .. } => Range::of(*start).with(*end),
             Self::Values(v) => v
                 .iter()
@@ -271,7 +306,12 @@ impl ShapeSpec {
                 .fold(Range::EMPTY, Range::union),
             Self::Loop { body: inner, .. }
             | Self::Take { inner, .. }
-            | Self::Hold { inner, .. } => inner.range(),
+            | Self::Hold { inner, .. }
+            | Self::Seeded { inner, .. } => inner.range(),
+            Self::Ended { strategy, inner } => match strategy {
+                EndStrategy::SendCustomValue(Value::Num(v)) => inner.range().with(*v),
+                _ => inner.range(),
+            },
             Self::Arith { op, left, right } => left.range().arith(*op, right.range()),
             Self::Clamp { min, max, inner } => {
                 let r = inner.range();

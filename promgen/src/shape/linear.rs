@@ -43,6 +43,26 @@ impl Linear {
         }
     }
 
+    /// `start`, `start ± 1`, … up to but not including `end`: the DSL's `linear(a..b)`.
+    ///
+    /// ```
+    /// use promgen::shape::{Linear, ShapeExt};
+    /// let up: Vec<f64> = Linear::range(0.0, 3.0).points().filter_map(|p| p.value()).collect();
+    /// assert_eq!(up, [0.0, 1.0, 2.0]);
+    /// let down: Vec<f64> = Linear::range(2.5, 0.0).points().filter_map(|p| p.value()).collect();
+    /// assert_eq!(down, [2.5, 1.5, 0.5]);
+    /// ```
+    #[must_use]
+    pub fn range(start: f64, end: f64) -> Self {
+        let span = end - start;
+        let count = if span.is_finite() {
+            span.abs().ceil() as u64
+        } else {
+            0
+        };
+        Self::with_step(start, if span < 0.0 { -1.0 } else { 1.0 }, count)
+    }
+
     /// `n` points from `start`, each `step` above the last (a step may be negative).
     #[must_use]
     pub const fn with_step(start: f64, step: f64, n: u64) -> Self {

@@ -41,7 +41,7 @@ pub use repeat::Repeat;
 pub use seed::SeedSeq;
 pub use sequence::{Chain, Join};
 pub use values::{Value, Values, values};
-pub use wave::{ContinuousWave, DiscreteWave, WaveKind, WaveParams};
+pub use wave::{ContinuousWave, DiscreteWave, WaveKind, WaveParams, WavePeriod};
 
 use crate::{Tick, sample::FormatValue, sample::is_stale};
 use std::fmt;
@@ -218,11 +218,42 @@ pub trait ShapeExt: Shape + Sized {
         Combine::new(self, other, op)
     }
 
-    /// Sets the seed of every random shape in this chain that has none, starting from `seed`.
+    /// Gives the random shapes in this chain that have no seed yet default seeds derived from
+    /// `seed`; a series (or a later `with_seed`) may still replace them.
     #[must_use]
     fn seeded(mut self, seed: u64) -> Self {
         self.seed_from(&mut SeedSeq::new(seed));
         self
+    }
+
+    /// Fixes the seeds of the random shapes in this chain that have none yet, derived from
+    /// `seed` in order: the DSL's `.seed(n)`. Series labels no longer change them.
+    ///
+    /// ```
+    /// use promgen::shape::{uniform, ShapeExt};
+    /// let a: Vec<_> = (uniform(0.0, 1.0) + uniform(0.0, 1.0)).with_seed(3).take(3).points().collect();
+    /// let b: Vec<_> = (uniform(0.0, 1.0) + uniform(0.0, 1.0)).with_seed(3).take(3).points().collect();
+    /// assert_eq!(a, b);
+    /// ```
+    #[must_use]
+    fn with_seed(mut self, seed: u64) -> Self {
+        self.seed_from(&mut SeedSeq::explicit(seed));
+        self
+    }
+
+    /// The first `n` points as text, space-separated, as [`Point`]'s `Display` writes them
+    /// (`_` a missing scrape, `stale`); stops early where the shape ends.
+    ///
+    /// ```
+    /// use promgen::shape::{linear, gap, ShapeExt};
+    /// assert_eq!(linear(0.0, 1.0, 3).then(gap(1)).preview(10), "0 0.5 1 _");
+    /// ```
+    fn preview(self, n: usize) -> String {
+        self.points()
+            .take(n)
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The points this shape yields on consecutive ticks one second apart from time 0, up to

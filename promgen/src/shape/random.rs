@@ -1,5 +1,7 @@
 //! Random shapes. Each is seeded: explicitly with `.seed(n)`, or from the series' labels.
 
+#[cfg(doc)]
+use super::ShapeExt;
 use super::{Point, SeedSeq, Shape};
 use crate::Tick;
 use rand::{Rng, SeedableRng};
@@ -23,16 +25,13 @@ impl Source {
         }
     }
 
-    fn set(&mut self, seed: u64) {
-        self.rng = ChaCha8Rng::seed_from_u64(seed);
-        self.explicit = true;
-    }
-
     fn inherit(&mut self, seeds: &mut SeedSeq) {
-        // Always draw, so one explicit seed does not shift the seeds of the shapes after it.
+        // Always draw, so one fixed seed does not shift the seeds of the shapes after it.
         let seed = seeds.next_seed();
+        // The first fixed seed wins: an inner `.seed(1)` survives an outer `.seed(2)`.
         if !self.explicit {
             self.rng = ChaCha8Rng::seed_from_u64(seed);
+            self.explicit = seeds.is_explicit();
         }
     }
 
@@ -46,10 +45,11 @@ impl Source {
 macro_rules! seeded_shape {
     ($ty:ident) => {
         impl $ty {
-            /// The same shape with a fixed seed.
+            /// The same shape with a fixed seed; the same as [`ShapeExt::with_seed`], so
+            /// `.seed(n)` means the same numbers in Rust, in the DSL and in YAML.
             #[must_use]
             pub fn seed(mut self, seed: u64) -> Self {
-                self.source.set(seed);
+                self.source.inherit(&mut SeedSeq::explicit(seed));
                 self
             }
         }

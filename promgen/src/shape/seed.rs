@@ -16,13 +16,34 @@
 #[derive(Debug, Clone)]
 pub struct SeedSeq {
     state: u64,
+    explicit: bool,
 }
 
 impl SeedSeq {
-    /// A sequence starting from `seed`.
+    /// A sequence of default seeds starting from `seed` (a series hands these down; a seed
+    /// the user fixed wins over them).
     #[must_use]
     pub const fn new(seed: u64) -> Self {
-        Self { state: seed }
+        Self {
+            state: seed,
+            explicit: false,
+        }
+    }
+
+    /// A sequence of seeds the user fixed (`.seed(n)`): later default seeds do not replace
+    /// them.
+    #[must_use]
+    pub const fn explicit(seed: u64) -> Self {
+        Self {
+            state: seed,
+            explicit: true,
+        }
+    }
+
+    /// Whether these seeds were fixed by the user.
+    #[must_use]
+    pub const fn is_explicit(&self) -> bool {
+        self.explicit
     }
 
     /// The next seed.

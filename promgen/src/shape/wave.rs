@@ -162,6 +162,44 @@ impl WaveParams {
     }
 }
 
+/// What a wave's period can be: a number of scrapes (a discrete wave) or a
+/// [`std::time::Duration`] (a continuous wave). Lets `series!` take the period as a Rust
+/// expression.
+///
+/// ```
+/// use promgen::shape::{WaveKind, WaveParams, WavePeriod};
+/// let discrete = 20u32.wave(WaveParams::new(WaveKind::Sin));
+/// let continuous = std::time::Duration::from_secs(600).wave(WaveParams::new(WaveKind::Sin));
+/// # let _ = (discrete, continuous);
+/// ```
+pub trait WavePeriod {
+    /// The wave this period gives.
+    type Wave: Shape;
+    /// The wave with these parameters and this period.
+    fn wave(self, params: WaveParams) -> Self::Wave;
+}
+
+impl WavePeriod for std::time::Duration {
+    type Wave = ContinuousWave;
+    fn wave(self, params: WaveParams) -> ContinuousWave {
+        params.every_ms(i64::try_from(self.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+macro_rules! scrape_periods {
+    ($($t:ty),*) => {$(
+        impl WavePeriod for $t {
+            type Wave = DiscreteWave;
+            fn wave(self, params: WaveParams) -> DiscreteWave {
+                // A period below one scrape is one scrape.
+                params.every_scrapes(u64::try_from(self).unwrap_or(0).max(1))
+            }
+        }
+    )*};
+}
+
+scrape_periods!(u8, u16, u32, u64, usize, i32, i64);
+
 /// A wave whose period is a number of scrapes, endless.
 ///
 /// ```
