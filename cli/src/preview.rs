@@ -6,15 +6,19 @@ use clap::Args;
 use promgen::{
     Labels, MetricType, Scraper, Series, Stop,
     config::{Config, LoadError, ScraperConfig},
+    dsl,
     notation::Notation,
-    shape::Point,
+    shape::{DynShape, Point},
     stale_nan,
     time::{now_ms, parse_duration, parse_time},
 };
 use std::{io::Write, path::PathBuf, process::ExitCode};
 
-/// Scrapes shown when neither `--count` nor the config sets a limit.
-const DEFAULT_COUNT: u64 = 10;
+/// Without `--count` or a limit in the config, a preview shows the whole shape when it ends
+/// within this many scrapes…
+const WHOLE_SHAPE_LIMIT: u64 = 1_000;
+/// …and otherwise this many scrapes of it.
+const DEFAULT_COUNT: usize = 10;
 /// The most values (scrapes × series) a preview holds; more is a mistake, not a preview.
 const MAX_VALUES: u64 = 20_000_000;
 
@@ -24,25 +28,28 @@ const MAX_VALUES: u64 = 20_000_000;
 /// prints `stale`. Times are milliseconds since the Unix epoch (csv, json) or RFC 3339 (table).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --config examples/demo.yaml --format chart --count 60\n  promgen-cli preview --values '0.1+0.7x3' --start 0 --interval 1m --format csv\n  promgen-cli preview --values '1 _ 3 stale' --name up --format json"
+    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --config examples/demo.yaml --format chart --count 60\n  promgen-cli preview --values '0.1+0.7x3' --start 0 --interval 1m --format csv\n  promgen-cli preview --values '1 _ 3 stale' --name up --format json\n  promgen-cli preview --series 'linear(0..=10, 5) x 2 >> [1, _, stale]' --start 0 --format csv"
 )]
 pub struct PreviewArgs {
     /// A YAML config whose series to preview.
-    #[arg(
-        long,
-        short,
-        value_name = "FILE",
-        required_unless_present = "values",
-        conflicts_with = "values"
-    )]
+    #[arg(long, short, value_name = "FILE", required_unless_present_any = ["values", "series"], conflicts_with_all = ["values", "series"])]
     config: Option<PathBuf>,
     /// One series in promtool notation, e.g. '0+10x100 _x5 stale'.
-    #[arg(long, value_name = "NOTATION", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "NOTATION",
+        allow_hyphen_values = true,
+        conflicts_with = "series"
+    )]
     values: Option<String>,
-    /// The metric name of the --values series.
-    #[arg(long, default_value = "series", requires = "values")]
+    /// One series in the series DSL, e.g. 'linear(0..=10, 5) x 2 >> [1, _, stale]'.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    series: Option<String>,
+    /// The metric name of the --values or --series series.
+    #[arg(long, default_value = "series")]
     name: String,
-    /// How many scrapes to show [default: the config's count or end time, else 10].
+    /// How many scrapes to show [default: the config's count or end time; else the whole
+    /// shape when it ends within 1000 scrapes; else 10].
     #[arg(long, short = 'n', value_name = "N")]
     count: Option<u64>,
     /// First scrape: RFC 3339, Unix seconds, `now` or an offset like -2h [default: the config's, else now].
@@ -62,6 +69,18 @@ pub struct Preview {
     pub ticks: Vec<i64>,
     /// The series, in config order.
     pub series: Vec<PreviewSeries>,
+    /// Whether every series ended within the scrapes shown.
+    pub all_ended: bool,
+}
+
+impl Preview {
+    /// Keeps the first `n` scrapes.
+    fn truncate(&mut self, n: usize) {
+        self.ticks.truncate(n);
+        for s in &mut self.series {
+            s.values.truncate(n);
+        }
+    }
 }
 
 /// One series in a preview.
@@ -74,8 +93,12 @@ pub struct PreviewSeries {
 
 pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
     let now = now_ms();
-    let (series, scraper_config) = match (&args.config, &args.values) {
-        (Some(path), _) => match Config::from_file(path) {
+    let one = |shape: DynShape| -> anyhow::Result<Vec<Series>> {
+        let labels = Labels::new(&args.name, [] as [(&str, &str); 0]).context("invalid --name")?;
+        Ok(vec![Series::new(labels, MetricType::Gauge, shape)])
+    };
+    let (series, scraper_config) = match (&args.config, &args.values, &args.series) {
+        (Some(path), ..) => match Config::from_file(path) {
             Ok(config) => (config.build_series(), config.scraper),
             Err(LoadError::Invalid(errors)) => {
                 for e in errors.errors() {
@@ -85,21 +108,18 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => return Err(e.into()),
         },
-        (None, Some(text)) => {
+        (None, Some(text), _) => {
             let notation =
                 Notation::parse(text).with_context(|| format!("invalid --values {text:?}"))?;
-            let labels =
-                Labels::new(&args.name, [] as [(&str, &str); 0]).context("invalid --name")?;
-            let series = Series::new(
-                labels,
-                MetricType::Gauge,
-                Box::new(notation) as promgen::shape::DynShape,
-            );
-            (vec![series], ScraperConfig::default())
+            (one(Box::new(notation))?, ScraperConfig::default())
         }
-        (None, None) => bail!("give --config FILE or --values NOTATION"),
+        (None, None, Some(text)) => {
+            let spec = dsl::parse(text).with_context(|| format!("invalid --series {text:?}"))?;
+            (one(spec.build())?, ScraperConfig::default())
+        }
+        (None, None, None) => bail!("give --config FILE, --values NOTATION or --series EXPR"),
     };
-    let scraper = scraper(args, &scraper_config, now)?;
+    let (scraper, whole_shape) = scraper(args, &scraper_config, now)?;
     let values = scraper
         .tick_count()
         .unwrap_or(u64::MAX)
@@ -111,15 +131,23 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
             series.len()
         );
     }
-    let preview = collect(series, &scraper);
+    let mut preview = collect(series, &scraper);
+    if whole_shape && !preview.all_ended {
+        preview.truncate(DEFAULT_COUNT);
+    }
     let mut out = std::io::stdout().lock();
     format::write(&mut out, args.format, &preview)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The config's scraper with the command line's overrides, limited to a finite count.
-fn scraper(args: &PreviewArgs, config: &ScraperConfig, now: i64) -> anyhow::Result<Scraper> {
+/// The config's scraper with the command line's overrides, limited to a finite count, and
+/// whether the limit is the whole-shape default.
+fn scraper(
+    args: &PreviewArgs,
+    config: &ScraperConfig,
+    now: i64,
+) -> anyhow::Result<(Scraper, bool)> {
     let mut config = config.clone();
     if let Some(start) = &args.start {
         parse_time(start, now).with_context(|| "invalid --start")?;
@@ -139,19 +167,23 @@ fn scraper(args: &PreviewArgs, config: &ScraperConfig, now: i64) -> anyhow::Resu
         (Some(n), _) => Stop::Count(n),
         (None, Some(end)) => Stop::Until(parse_time(end, now)?),
         (None, None) if config.count > 0 => Stop::Count(config.count),
-        (None, None) => Stop::Count(DEFAULT_COUNT),
+        (None, None) => Stop::Count(WHOLE_SHAPE_LIMIT),
     };
-    Scraper::new(scraper.start_ms(), scraper.interval_ms(), stop)
-        .context("invalid scraper settings")
+    let whole_shape = stop == Stop::Count(WHOLE_SHAPE_LIMIT) && args.count.is_none();
+    let scraper = Scraper::new(scraper.start_ms(), scraper.interval_ms(), stop)
+        .context("invalid scraper settings")?;
+    Ok((scraper, whole_shape))
 }
 
 /// Runs every series over the scraper's ticks, stopping at the first tick where all have ended.
 pub fn collect(mut series: Vec<Series>, scraper: &Scraper) -> Preview {
     let mut ticks = Vec::new();
+    let mut all_ended = false;
     let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); series.len()];
     for tick in scraper.ticks() {
         let points: Vec<Point> = series.iter_mut().map(|s| s.next_point(tick)).collect();
         if points.iter().all(|p| *p == Point::End) {
+            all_ended = true;
             break;
         }
         ticks.push(tick.timestamp_ms);
@@ -173,5 +205,9 @@ pub fn collect(mut series: Vec<Series>, scraper: &Scraper) -> Preview {
             values,
         })
         .collect();
-    Preview { ticks, series }
+    Preview {
+        ticks,
+        series,
+        all_ended,
+    }
 }

@@ -65,6 +65,51 @@ fn preview_notation_as_csv() {
 }
 
 #[test]
+fn preview_dsl_expression_as_csv() {
+    let out = cli(&[
+        "preview",
+        "--series",
+        "linear(0..=10, 5) x 2 >> [1, _, stale]",
+        "--start",
+        "0",
+        "--interval",
+        "15s",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let values: Vec<String> = stdout(&out)
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "0", "2.5", "5", "7.5", "10", "0", "2.5", "5", "7.5", "10", "1", "stale"
+        ]
+    );
+    let times: Vec<String> = stdout(&out)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        times.last().map(String::as_str),
+        Some("180000"),
+        "the `_` at 165000 prints no row"
+    );
+    assert!(!times.contains(&"165000".to_owned()));
+
+    let out = cli(&["preview", "--series", "linear(0..3) >> lienar(0..1)"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: invalid --series \"linear(0..3) >> lienar(0..1)\": 1:17: unknown function 'lienar', did you mean 'linear'?\n"
+    );
+}
+
+#[test]
 fn csv_skips_gaps_prints_stale_and_quotes_labels() {
     let config = TempConfig::new(
         "labels.yaml",
@@ -79,10 +124,25 @@ fn csv_skips_gaps_prints_stale_and_quotes_labels() {
 }
 
 #[test]
-fn count_defaults_to_ten_and_can_be_set() {
+fn count_defaults_to_the_whole_shape_or_ten() {
     let rows = |args: &[&str]| stdout(&cli(args)).lines().count() - 1;
+    // A shape that ends shows whole; an endless one (or a very long one) shows 10 scrapes.
     assert_eq!(
         rows(&["preview", "--values", "1x100", "--format", "csv"]),
+        101
+    );
+    assert_eq!(
+        rows(&[
+            "preview",
+            "--series",
+            "linear(0..5) >> loop",
+            "--format",
+            "csv"
+        ]),
+        10
+    );
+    assert_eq!(
+        rows(&["preview", "--values", "1x2000", "--format", "csv"]),
         10
     );
     assert_eq!(

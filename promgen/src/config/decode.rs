@@ -465,16 +465,32 @@ impl<'f> Decoder<'f> {
         let f = self.map(
             node,
             path,
-            &["labels", "endStrategy", "customValue", "data", "values"],
+            &[
+                "labels",
+                "endStrategy",
+                "customValue",
+                "data",
+                "values",
+                "series",
+            ],
         )?;
         let labels = self.series_labels(&f, path, name, declared);
         let counter = metric_type == MetricType::Counter;
         let end = self.end_strategy(&f, path, counter);
-        let shape = match (f.get("data"), f.get("values")) {
-            (Some(data), None) => self.data(data, &path.key("data"), counter),
-            (None, Some(values)) => self.notation(values, &path.key("values"), counter),
-            (Some(_), Some(_)) => self.error(node, path, "give `data` or `values`, not both"),
-            (None, None) => self.error(node, path, "missing the series' values: add `data` (a list of segments) or `values` (promtool notation)"),
+        let given: Vec<&str> = ["data", "values", "series"]
+            .into_iter()
+            .filter(|k| f.get(k).is_some())
+            .collect();
+        let shape = match given.as_slice() {
+            ["data"] => self.data(f.get("data")?, &path.key("data"), counter),
+            ["values"] => self.notation(f.get("values")?, &path.key("values"), counter),
+            ["series"] => self.dsl(f.get("series")?, &path.key("series"), counter),
+            [] => self.error(
+                node,
+                path,
+                "missing the series' values: add `data` (a list of segments), `values` (promtool notation) or `series` (the series DSL)",
+            ),
+            keys => self.error(node, path, format!("give one of `data`, `values` or `series`, not {}", keys.join(" and "))),
         };
         Some(SeriesConfig {
             labels: labels?,
@@ -651,6 +667,39 @@ impl<'f> Decoder<'f> {
                     format!(
                         "invalid promtool notation at column {}: {}",
                         e.column, e.message
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `series:` — a DSL expression, like `linear(0..100) >> loop`.
+    fn dsl(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
+        let text = self.scalar(
+            node,
+            path,
+            "a series expression like \"linear(0..100) >> loop\"",
+        )?;
+        match crate::dsl::parse(text) {
+            Ok(spec) => self.leaf(node, path, counter, spec),
+            Err(e) => {
+                // Point at the character itself when the scalar sits on one line.
+                let quoted = matches!(&node.kind, Kind::Scalar { plain: false, .. });
+                let at = if e.line == 1 {
+                    Position {
+                        line: node.at.line,
+                        column: node.at.column + e.column - 1 + usize::from(quoted),
+                    }
+                } else {
+                    node.at
+                };
+                self.error_at(
+                    at,
+                    path,
+                    format!(
+                        "invalid series expression at {}:{}: {}",
+                        e.line, e.column, e.message
                     ),
                 );
                 None

@@ -328,7 +328,7 @@ fn structural_errors() {
         ),
         (
             "metrics:\n  - name: m\n    timeseries:\n      - {values: '1', data: [{Void: {count: 1}}]}\n",
-            "t.yaml:4:9: metrics[0].timeseries[0]: give `data` or `values`, not both",
+            "t.yaml:4:9: metrics[0].timeseries[0]: give one of `data`, `values` or `series`, not data and values",
         ),
         (
             "metrics:\n  - name: m\n    timeseries:\n      - data: []\n",
@@ -634,4 +634,37 @@ fn files_are_read_and_named_in_errors() {
     let missing = Config::from_file(dir.join("nope.yaml")).unwrap_err();
     assert!(matches!(missing, LoadError::Read { .. }), "{missing}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn series_expressions_load_with_located_errors() {
+    let ok = parse(
+        "metrics:\n  - name: m\n    timeseries:\n      - series: 'linear(0..=10, 5) x 2 >> [1, _, stale]'\n",
+    );
+    assert_eq!(
+        values(&ok, 20),
+        [
+            "0", "2.5", "5", "7.5", "10", "0", "2.5", "5", "7.5", "10", "1", "stale"
+        ]
+    );
+    let bad = one_error(
+        "metrics:\n  - name: m\n    timeseries:\n      - series: 'linear(0..3) >> lienar(0..1)'\n",
+    );
+    assert_eq!(
+        bad,
+        "t.yaml:4:34: metrics[0].timeseries[0].series: invalid series expression at 1:17: unknown function 'lienar', did you mean 'linear'?"
+    );
+    let counter = one_error(
+        "metrics:\n  - name: m\n    type: counter\n    timeseries:\n      - series: 'linear(-5..0)'\n",
+    );
+    assert!(
+        counter.contains("series: counter values must not be negative or NaN"),
+        "{counter}"
+    );
+    let two =
+        one_error("metrics:\n  - name: m\n    timeseries:\n      - {series: '1', values: '1'}\n");
+    assert!(
+        two.ends_with("give one of `data`, `values` or `series`, not values and series"),
+        "{two}"
+    );
 }
