@@ -195,3 +195,118 @@ pub enum Shape {
     /// `.every(n)`: each point held for n scrapes.
     Every(Box<Shape>, Arg),
 }
+
+use std::fmt;
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Num { value, .. } => write!(f, "{value}"),
+            Self::Expr(tokens, _) => write!(f, "{tokens}"),
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Duration(ms) => write!(f, "{ms}ms"),
+            Self::Scrapes(n) => write!(f, "{n}"),
+            Self::Expr(tokens) => write!(f, "{tokens}"),
+        }
+    }
+}
+
+/// Canonical DSL text: every compound operand in parentheses, so it parses back to the same
+/// tree. (For a series listing, and for checking that both front ends agree.)
+///
+/// ```
+/// let shape = promgen_syntax::parse_str("linear(0..=10, 5) x 2 >> [1, _, stale] + 1").unwrap();
+/// assert_eq!(shape.to_string(), "((linear(0..=10, 5) x 2) >> ([1, _, stale] + 1))");
+/// ```
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LinearRange { start, end } => write!(f, "linear({start}..{end})"),
+            Self::Linear { start, end, count } => write!(f, "linear({start}..={end}, {count})"),
+            Self::Constant(v) => write!(f, "constant({v})"),
+            Self::Gap(n) => write!(f, "gap({n})"),
+            Self::Uniform { min, max } => write!(f, "uniform({min}..{max})"),
+            Self::Normal { mean, sd } => write!(f, "normal({mean}, {sd})"),
+            Self::Walk { start, step } => write!(f, "walk(start = {start}, step = {step})"),
+            Self::Wave(w) => {
+                let name = match w.kind {
+                    WaveKind::Sin => "sin",
+                    WaveKind::Cos => "cos",
+                    WaveKind::Square => "square",
+                    WaveKind::Sawtooth => "sawtooth",
+                    WaveKind::Triangle => "triangle",
+                    WaveKind::Pulse => "pulse",
+                };
+                write!(f, "{name}(period = {}", w.period)?;
+                for (key, arg) in [
+                    ("amplitude", &w.amplitude),
+                    ("offset", &w.offset),
+                    ("phase", &w.phase),
+                    ("duty", &w.duty),
+                ] {
+                    if let Some(arg) = arg {
+                        write!(f, ", {key} = {arg}")?;
+                    }
+                }
+                f.write_str(")")
+            }
+            Self::Values(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    match item {
+                        Item::Num(v) => write!(f, "{v}")?,
+                        Item::Missing => f.write_str("_")?,
+                        Item::Stale => f.write_str("stale")?,
+                    }
+                }
+                f.write_str("]")
+            }
+            Self::Notation(text) => write!(f, "{text:?}"),
+            Self::Join(parts) => {
+                f.write_str("(")?;
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" >> ")?;
+                    }
+                    write!(f, "{part}")?;
+                }
+                f.write_str(")")
+            }
+            Self::Repeat(inner, n) => write!(f, "({inner} x {n})"),
+            Self::Closed(inner, closer) => {
+                let closer = match closer {
+                    Closer::Loop => "loop".to_owned(),
+                    Closer::Hold => "hold".to_owned(),
+                    Closer::End => "end".to_owned(),
+                    Closer::Const(v) => format!("const({v})"),
+                };
+                write!(f, "({inner} >> {closer})")
+            }
+            Self::Binary(op, a, b) => {
+                let op = match op {
+                    Op::Add => '+',
+                    Op::Sub => '-',
+                    Op::Mul => '*',
+                    Op::Div => '/',
+                };
+                write!(f, "({a} {op} {b})")
+            }
+            Self::Neg(inner) => write!(f, "-({inner})"),
+            Self::Seed(inner, seed) => write!(f, "({inner}).seed({seed})"),
+            Self::Clamp(inner, lo, hi) => write!(f, "({inner}).clamp({lo}, {hi})"),
+            Self::Round(inner) => write!(f, "({inner}).round()"),
+            Self::Abs(inner) => write!(f, "({inner}).abs()"),
+            Self::Cumsum(inner) => write!(f, "({inner}).cumsum()"),
+            Self::Every(inner, n) => write!(f, "({inner}).every({n})"),
+        }
+    }
+}

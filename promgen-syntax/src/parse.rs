@@ -630,10 +630,21 @@ impl<'a, 't> Named<'a, 't> {
                 ));
             };
             if !known.contains(&name) {
-                return Err(Error::new(
-                    nspan,
-                    unknown(&format!("argument for {function}"), name, known),
-                ));
+                let hint = known
+                    .iter()
+                    .find(|k| k.starts_with(name))
+                    .copied()
+                    .or_else(|| closest(name, known));
+                let message = match hint {
+                    Some(k) => {
+                        format!("unknown argument '{name}' for {function}, did you mean '{k}'?")
+                    }
+                    None => format!(
+                        "unknown argument '{name}' for {function}; it takes {}",
+                        known.join(", ")
+                    ),
+                };
+                return Err(Error::new(nspan, message));
             }
             if named.iter().any(|(n, _)| *n == name) {
                 return Err(Error::new(nspan, format!("argument '{name}' given twice")));
@@ -749,7 +760,7 @@ fn value(toks: &[Tok], span: Span, what: &str) -> Result<Arg, Error> {
         ] if minus.is_punct("-") => Ok(Arg::Num {
             value: -v,
             int: None,
-            span: *span,
+            span: minus.span,
         }),
         [
             Tok {

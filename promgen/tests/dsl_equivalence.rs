@@ -12,7 +12,11 @@ fn run<S: Shape>(shape: S) -> Vec<String> {
     let labels = Labels::new("equivalence", [("case", "x")]).unwrap();
     let mut series = Series::new(labels, MetricType::Gauge, shape);
     (0..TICKS)
-        .map(|i| series.next_point(Tick::new(i, 1_700_000_000_000 + i as i64 * 2_500)).to_string())
+        .map(|i| {
+            series
+                .next_point(Tick::new(i, 1_700_000_000_000 + i as i64 * 2_500))
+                .to_string()
+        })
         .collect()
 }
 
@@ -91,8 +95,24 @@ fn macro_and_text_agree() {
 fn runtime_values_in_the_macro() {
     // Arguments are Rust expressions: the text form of the same numbers agrees.
     let (lo, hi, n, period) = (2.0_f64, 8.0_f64, 4_u32, std::time::Duration::from_secs(60));
-    assert_eq!(run(promgen::series!(linear(lo..=hi, n) >> loop)), run(dsl::parse("linear(2..=8, 4) >> loop").unwrap().build()));
-    assert_eq!(run(promgen::series!(sin(period = period, amplitude = hi))), run(dsl::parse("sin(period = 1m, amplitude = 8)").unwrap().build()));
-    assert_eq!(run(promgen::series!(sin(period = n, amplitude = hi))), run(dsl::parse("sin(period = 4, amplitude = 8)").unwrap().build()));
-    assert_eq!(run(promgen::series!(uniform(lo..hi).seed(n))), run(dsl::parse("uniform(2..8).seed(4)").unwrap().build()));
+    assert_eq!(
+        run(promgen::series!(linear(lo..=hi, n) >> loop)),
+        run(dsl::parse("linear(2..=8, 4) >> loop").unwrap().build())
+    );
+    assert_eq!(
+        run(promgen::series!(sin(period = period, amplitude = hi))),
+        run(dsl::parse("sin(period = 1m, amplitude = 8)")
+            .unwrap()
+            .build())
+    );
+    assert_eq!(
+        run(promgen::series!(sin(period = n, amplitude = hi))),
+        run(dsl::parse("sin(period = 4, amplitude = 8)")
+            .unwrap()
+            .build())
+    );
+    assert_eq!(
+        run(promgen::series!(uniform(lo..hi).seed(n))),
+        run(dsl::parse("uniform(2..8).seed(4)").unwrap().build())
+    );
 }

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = promgen::series!(uniform(10..0));
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = promgen::series!(linear(0..10) >> loop >> [1]);
+}

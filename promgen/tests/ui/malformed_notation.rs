@@ -1,0 +1,3 @@
+fn main() {
+    let _ = promgen::series!("3+3x4-4");
+}

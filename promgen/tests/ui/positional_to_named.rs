@@ -1,0 +1,3 @@
+fn main() {
+    let _ = promgen::series!(walk(100, 2));
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = promgen::series!(sin(period = 10, amp = 5));
+}
