@@ -64,6 +64,17 @@ impl Point {
     #[inline]
     #[must_use]
     pub fn from_value(v: f64) -> Self {
+        // The stale marker is a NaN: test for NaN first, a cheap and well-predicted branch.
+        if v.is_nan() {
+            Self::from_nan(v)
+        } else {
+            Self::Value(v)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn from_nan(v: f64) -> Self {
         if is_stale(v) {
             Self::Stale
         } else {
