@@ -24,7 +24,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use promgen::{
     Tick,
     config::Config,
-    shape::{DynShape, Point, Shape, ShapeExt, linear, uniform},
+    shape::{DynShape, Point, SeedSeq, Shape, ShapeExt, linear, uniform},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -98,7 +98,8 @@ fn dynamic(yaml: &str) -> DynShape {
 fn hand_noise(n: u64, mut sink: impl FnMut(f64)) {
     let slope = (END - START) / (COUNT - 1) as f64;
     let width = MAX - MIN;
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    // `.seed(n)` seeds a shape with the first seed of `SeedSeq::explicit(n)`.
+    let mut rng = ChaCha8Rng::seed_from_u64(SeedSeq::explicit(SEED).next_seed());
     for i in 0..n {
         let line = START + slope * (i % COUNT) as f64;
         let noise = MIN + width * rng.random::<f64>();
