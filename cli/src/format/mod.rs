@@ -4,6 +4,7 @@ mod chart;
 mod csv;
 mod json;
 mod table;
+mod values;
 
 use crate::preview::Preview;
 use std::io::{self, Write};
@@ -19,6 +20,8 @@ pub enum Format {
     Json,
     /// A one-line terminal chart per series.
     Chart,
+    /// One line per series with every scrape's value (`_` for no sample).
+    Values,
 }
 
 pub fn write(out: &mut impl Write, format: Format, preview: &Preview) -> io::Result<()> {
@@ -27,5 +30,6 @@ pub fn write(out: &mut impl Write, format: Format, preview: &Preview) -> io::Res
         Format::Csv => csv::write(out, preview),
         Format::Json => json::write(out, preview),
         Format::Chart => chart::write(out, preview),
+        Format::Values => values::write(out, preview),
     }
 }
