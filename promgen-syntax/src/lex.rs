@@ -47,8 +47,8 @@ impl Tok {
     }
 }
 
-/// Milliseconds per duration unit, largest first; `ms` before `m` when matching.
-const UNITS: [(&str, i64); 7] = [
+/// The units of a Prometheus duration and their length in milliseconds, largest first.
+pub const DURATION_UNITS: [(&str, i64); 7] = [
     ("y", 365 * 86_400_000),
     ("w", 7 * 86_400_000),
     ("d", 86_400_000),
@@ -79,11 +79,11 @@ pub fn parse_duration(text: &str) -> Option<i64> {
         }
         let number: i64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit = (next_unit..UNITS.len())
-            .filter(|&i| rest.starts_with(UNITS[i].0))
-            .max_by_key(|&i| UNITS[i].0.len())?;
-        rest = &rest[UNITS[unit].0.len()..];
-        total = total.checked_add(number.checked_mul(UNITS[unit].1)?)?;
+        let unit = (next_unit..DURATION_UNITS.len())
+            .filter(|&i| rest.starts_with(DURATION_UNITS[i].0))
+            .max_by_key(|&i| DURATION_UNITS[i].0.len())?;
+        rest = &rest[DURATION_UNITS[unit].0.len()..];
+        total = total.checked_add(number.checked_mul(DURATION_UNITS[unit].1)?)?;
         next_unit = unit + 1;
     }
     Some(total)

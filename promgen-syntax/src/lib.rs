@@ -25,7 +25,7 @@ mod parse;
 
 pub use ast::{Arg, Closer, Item, Op, Period, Shape, WaveArgs, WaveKind};
 pub use error::{Error, Span, closest};
-pub use lex::parse_duration;
+pub use lex::{DURATION_UNITS, parse_duration};
 
 /// Parses a DSL expression written as text (a YAML value, a command-line argument).
 ///

@@ -223,7 +223,7 @@ impl<'t> Parser<'t> {
         // A negative number is a constant, not a negated shape.
         if let Some(Tok {
             kind: Kind::Num(v, _),
-            span,
+            span: _,
             ..
         }) = self.peek()
         {
@@ -231,11 +231,10 @@ impl<'t> Parser<'t> {
             let arg = Arg::Num {
                 value: -v,
                 int: None,
-                span: *span,
+                span: minus,
             };
             return self.methods(Shape::Constant(arg));
         }
-        let _ = minus;
         Ok(Shape::Neg(Box::new(self.unary()?)))
     }
 
@@ -346,7 +345,7 @@ impl<'t> Parser<'t> {
 
     fn values(&self, inner: &'t [Tok]) -> Result<Shape, Error> {
         let mut items = Vec::new();
-        for (toks, span) in split_commas(inner, self.end) {
+        for (toks, span) in split_commas(inner) {
             let item = match toks {
                 [t] if t.is_punct("_") => Item::Missing,
                 [t] if t.is_ident("stale") => Item::Stale,
@@ -367,7 +366,7 @@ impl<'t> Parser<'t> {
     fn call_args(&mut self, name: &str) -> Result<Vec<CallArg<'t>>, Error> {
         let Some(Tok {
             kind: Kind::Group(Delim::Paren, inner),
-            span,
+            span: _,
             ..
         }) = self.peek()
         else {
@@ -378,7 +377,7 @@ impl<'t> Parser<'t> {
         };
         self.next();
         let mut args = Vec::new();
-        for (toks, span) in split_commas(inner, *span) {
+        for (toks, span) in split_commas(inner) {
             if toks.is_empty() {
                 return Err(Error::new(span, "expected an argument"));
             }
@@ -826,7 +825,7 @@ fn range(arg: &CallArg<'_>) -> Result<Option<(Arg, bool, Arg)>, Error> {
 }
 
 /// Splits tokens at top-level commas; a trailing comma is allowed.
-fn split_commas(toks: &[Tok], span: Span) -> Vec<(&[Tok], Span)> {
+fn split_commas(toks: &[Tok]) -> Vec<(&[Tok], Span)> {
     if toks.is_empty() {
         return Vec::new();
     }
@@ -841,6 +840,5 @@ fn split_commas(toks: &[Tok], span: Span) -> Vec<(&[Tok], Span)> {
     if start < toks.len() {
         parts.push((&toks[start..], toks[start].span));
     }
-    let _ = span;
     parts
 }

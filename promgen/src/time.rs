@@ -18,15 +18,7 @@ pub enum TimeError {
     OutOfRange(String),
 }
 
-const UNITS: [(&str, i64); 7] = [
-    ("y", 365 * 24 * 3_600_000),
-    ("w", 7 * 24 * 3_600_000),
-    ("d", 24 * 3_600_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1_000),
-    ("ms", 1),
-];
+use promgen_syntax::DURATION_UNITS as UNITS;
 
 /// Parses a Prometheus duration (`15s`, `1m30s`, `1h`, `1d`, `2w`, `1y`, `500ms`, `0`) into
 /// milliseconds. As in Prometheus, units go from largest to smallest, each at most once.
