@@ -1,5 +1,5 @@
 //! Procedural macros of `promgen`. Thin by design: `promgen-syntax` parses and validates,
-//! [`emit`] writes the code, and everything it names lives in `::promgen`. Use them through
+//! `emit` writes the code, and everything it names lives in `::promgen`. Use them through
 //! `promgen`, which re-exports them (and documents the grammar on `promgen::series!`).
 
 use proc_macro::TokenStream;
