@@ -190,7 +190,10 @@ impl fmt::Display for Labels {
 }
 
 /// Escapes a label value as the exposition format does: `\\`, `\"` and `\n`.
-pub(crate) fn write_escaped_label_value(f: &mut impl fmt::Write, value: &str) -> fmt::Result {
+pub(crate) fn write_escaped_label_value(
+    f: &mut (impl fmt::Write + ?Sized),
+    value: &str,
+) -> fmt::Result {
     for c in value.chars() {
         match c {
             '\\' => f.write_str("\\\\")?,

@@ -24,6 +24,7 @@
 
 pub mod config;
 pub mod dsl;
+pub mod exposition;
 pub mod labels;
 mod metric_type;
 pub mod notation;

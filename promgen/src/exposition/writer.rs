@@ -1,0 +1,242 @@
+//! Writing families and samples.
+
+use crate::{FormatValue, Labels, MetricType, labels::write_escaped_label_value};
+use std::fmt::Write as _;
+
+use super::Format;
+
+/// A series' labels rendered once: `a="b",c="d"` (no braces, no `__name__`), written as they
+/// are into every scrape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderedLabels(String);
+
+impl RenderedLabels {
+    /// Renders the labels other than `__name__`, escaped.
+    #[must_use]
+    pub fn new(labels: &Labels) -> Self {
+        let mut out = String::new();
+        for (i, (k, v)) in labels.without_name().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(k);
+            out.push_str("=\"");
+            // Writing into a String cannot fail.
+            let _ = write_escaped_label_value(&mut out, v);
+            out.push('"');
+        }
+        Self(out)
+    }
+
+    /// The rendered text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Writes one scrape's worth of families into a buffer.
+pub struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+    format: Format,
+    /// Scratch for formatting a value without allocating per sample.
+    scratch: String,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer appending to `out`.
+    pub fn new(out: &'a mut Vec<u8>, format: Format) -> Self {
+        Self {
+            out,
+            format,
+            scratch: String::with_capacity(32),
+        }
+    }
+
+    /// The format being written.
+    #[must_use]
+    pub const fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The `# HELP` and `# TYPE` lines of a family.
+    pub fn family(&mut self, name: &str, metric_type: MetricType, help: Option<&str>) {
+        let family = self.family_name(name, metric_type);
+        if let Some(help) = help {
+            self.out.extend_from_slice(b"# HELP ");
+            self.out.extend_from_slice(family.as_bytes());
+            self.out.push(b' ');
+            self.help_text(help);
+            self.out.push(b'\n');
+        }
+        let type_name = match (self.format, metric_type) {
+            (Format::OpenMetrics, MetricType::Untyped) => "unknown",
+            (_, t) => t.as_str(),
+        };
+        self.out.extend_from_slice(b"# TYPE ");
+        self.out.extend_from_slice(family.as_bytes());
+        self.out.push(b' ');
+        self.out.extend_from_slice(type_name.as_bytes());
+        self.out.push(b'\n');
+    }
+
+    /// The family name: in OpenMetrics a counter's family has no `_total`.
+    fn family_name<'n>(&self, name: &'n str, metric_type: MetricType) -> &'n str {
+        match (self.format, metric_type) {
+            (Format::OpenMetrics, MetricType::Counter) => {
+                name.strip_suffix("_total").unwrap_or(name)
+            }
+            _ => name,
+        }
+    }
+
+    /// HELP text escaped: `\\` and newlines in both formats, `"` too in OpenMetrics.
+    fn help_text(&mut self, help: &str) {
+        for c in help.chars() {
+            match c {
+                '\\' => self.out.extend_from_slice(b"\\\\"),
+                '\n' => self.out.extend_from_slice(b"\\n"),
+                '"' if self.format == Format::OpenMetrics => self.out.extend_from_slice(b"\\\""),
+                c => {
+                    let mut buf = [0; 4];
+                    self.out
+                        .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        }
+    }
+
+    /// One sample line: `name{labels,extra} value`. `name` is the family's metric name;
+    /// `suffix` is appended (`_bucket`, `_sum`, `_count`), and for an OpenMetrics counter
+    /// the sample is named `…_total`. `extra` is an additional label (`le`, `quantile`).
+    pub fn sample(
+        &mut self,
+        name: &str,
+        metric_type: MetricType,
+        suffix: &str,
+        labels: &RenderedLabels,
+        extra: Option<(&str, f64)>,
+        value: f64,
+    ) {
+        let family = self.family_name(name, metric_type);
+        self.out.extend_from_slice(family.as_bytes());
+        self.out.extend_from_slice(suffix.as_bytes());
+        if self.format == Format::OpenMetrics
+            && metric_type == MetricType::Counter
+            && suffix.is_empty()
+        {
+            self.out.extend_from_slice(b"_total");
+        }
+        let has_labels = !labels.0.is_empty();
+        if has_labels || extra.is_some() {
+            self.out.push(b'{');
+            self.out.extend_from_slice(labels.0.as_bytes());
+            if let Some((key, bound)) = extra {
+                if has_labels {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(key.as_bytes());
+                self.out.extend_from_slice(b"=\"");
+                self.value(bound);
+                self.out.push(b'"');
+            }
+            self.out.push(b'}');
+        }
+        self.out.push(b' ');
+        self.value(value);
+        self.out.push(b'\n');
+    }
+
+    fn value(&mut self, v: f64) {
+        self.scratch.clear();
+        // Writing into a String cannot fail.
+        let _ = write!(self.scratch, "{}", FormatValue(v));
+        self.out.extend_from_slice(self.scratch.as_bytes());
+    }
+
+    /// Ends the exposition (`# EOF` in OpenMetrics).
+    pub fn finish(self) {
+        if self.format == Format::OpenMetrics {
+            self.out.extend_from_slice(b"# EOF\n");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(format: Format, f: impl FnOnce(&mut Writer<'_>)) -> String {
+        let mut out = Vec::new();
+        let mut w = Writer::new(&mut out, format);
+        f(&mut w);
+        w.finish();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_and_openmetrics_counters() {
+        let labels = RenderedLabels::new(
+            &Labels::new("http_requests_total", [("path", "/a\"b\\c\nd")]).unwrap(),
+        );
+        let write = |w: &mut Writer<'_>| {
+            w.family(
+                "http_requests_total",
+                MetricType::Counter,
+                Some("Requests \"served\"\nback\\slash"),
+            );
+            w.sample(
+                "http_requests_total",
+                MetricType::Counter,
+                "",
+                &labels,
+                None,
+                1.5,
+            );
+        };
+        assert_eq!(
+            render(Format::Text, write),
+            "# HELP http_requests_total Requests \"served\"\\nback\\\\slash\n# TYPE http_requests_total counter\nhttp_requests_total{path=\"/a\\\"b\\\\c\\nd\"} 1.5\n"
+        );
+        assert_eq!(
+            render(Format::OpenMetrics, write),
+            "# HELP http_requests Requests \\\"served\\\"\\nback\\\\slash\n# TYPE http_requests counter\nhttp_requests_total{path=\"/a\\\"b\\\\c\\nd\"} 1.5\n# EOF\n"
+        );
+    }
+
+    #[test]
+    fn histograms_special_values_and_untyped() {
+        let none = RenderedLabels::default();
+        let one = RenderedLabels::new(&Labels::new("h", [("a", "b")]).unwrap());
+        let text = render(Format::Text, |w| {
+            w.family("h", MetricType::Histogram, None);
+            w.sample(
+                "h",
+                MetricType::Histogram,
+                "_bucket",
+                &none,
+                Some(("le", 0.25)),
+                3.0,
+            );
+            w.sample(
+                "h",
+                MetricType::Histogram,
+                "_bucket",
+                &one,
+                Some(("le", f64::INFINITY)),
+                4.0,
+            );
+            w.sample("h", MetricType::Histogram, "_sum", &one, None, f64::NAN);
+            w.family("u", MetricType::Untyped, None);
+            w.sample("u", MetricType::Untyped, "", &none, None, f64::NEG_INFINITY);
+        });
+        assert_eq!(
+            text,
+            "# TYPE h histogram\nh_bucket{le=\"0.25\"} 3\nh_bucket{a=\"b\",le=\"+Inf\"} 4\nh_sum{a=\"b\"} NaN\n# TYPE u untyped\nu -Inf\n"
+        );
+        let om = render(Format::OpenMetrics, |w| {
+            w.family("u", MetricType::Untyped, None)
+        });
+        assert_eq!(om, "# TYPE u unknown\n# EOF\n");
+    }
+}
