@@ -28,6 +28,8 @@ pub mod exposition;
 pub mod labels;
 mod metric_type;
 pub mod notation;
+pub mod observe;
+pub mod registry;
 mod sample;
 mod scraper;
 mod series;

@@ -1,0 +1,461 @@
+//! The set of series a server exposes: families of plain series, histograms and summaries,
+//! advanced one tick per scrape and rendered in either exposition format.
+
+use crate::{
+    Labels, MetricType, Tick,
+    exposition::{Format, RenderedLabels, Writer},
+    observe::{Histogram, Summary},
+    shape::{DynShape, Point},
+};
+
+/// What produces a member's samples.
+pub enum Source {
+    /// A plain series: one value per scrape.
+    Series(DynShape),
+    /// A histogram family member.
+    Histogram(Histogram),
+    /// A summary family member.
+    Summary(Summary),
+}
+
+impl Source {
+    fn metric_type_fits(&self, t: MetricType) -> bool {
+        match self {
+            Self::Series(_) => !matches!(t, MetricType::Histogram | MetricType::Summary),
+            Self::Histogram(_) => t == MetricType::Histogram,
+            Self::Summary(_) => t == MetricType::Summary,
+        }
+    }
+}
+
+/// A series to add: its identity, its family's type and help, and its source.
+pub struct SeriesDef {
+    /// Labels, `__name__` included.
+    pub labels: Labels,
+    /// The family's type.
+    pub metric_type: MetricType,
+    /// The family's HELP text.
+    pub help: Option<String>,
+    /// What produces the samples.
+    pub source: Source,
+    /// How the shape was written, for listings.
+    pub description: String,
+}
+
+/// Why the registry refused a change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// The same name and labels exist already.
+    #[error("series {0} already exists (id {1})")]
+    Duplicate(String, u64),
+    /// The family exists with another type.
+    #[error("metric {name} is a {existing}, not a {given}")]
+    TypeConflict {
+        /// The family.
+        name: String,
+        /// Its type.
+        existing: MetricType,
+        /// The type given.
+        given: MetricType,
+    },
+    /// The source does not fit the type (a plain shape for a histogram, say).
+    #[error("a {0} needs {1}")]
+    SourceMismatch(MetricType, &'static str),
+    /// No series has this id.
+    #[error("no series with id {0}")]
+    NotFound(u64),
+}
+
+/// A listed series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesInfo {
+    /// Its id, for the control API.
+    pub id: u64,
+    /// Its labels.
+    pub labels: Labels,
+    /// Its family's type.
+    pub metric_type: MetricType,
+    /// Its family's help.
+    pub help: Option<String>,
+    /// How its shape was written.
+    pub description: String,
+    /// How many scrapes it has served.
+    pub position: u64,
+    /// Whether its shape has ended.
+    pub ended: bool,
+}
+
+struct Member {
+    id: u64,
+    labels: Labels,
+    rendered: RenderedLabels,
+    source: Source,
+    description: String,
+    ticks: u64,
+    ended: bool,
+}
+
+struct Family {
+    name: String,
+    help: Option<String>,
+    metric_type: MetricType,
+    members: Vec<Member>,
+}
+
+/// The series a server exposes.
+///
+/// ```
+/// use promgen::registry::{Registry, SeriesDef, Source};
+/// use promgen::{Labels, MetricType, exposition::Format, shape::{linear, ShapeExt}};
+/// let mut registry = Registry::default();
+/// registry.add(SeriesDef {
+///     labels: Labels::new("queue_depth", [("queue", "a")])?,
+///     metric_type: MetricType::Gauge,
+///     help: Some("Jobs waiting.".into()),
+///     source: Source::Series(Box::new(linear(0.0, 10.0, 3))),
+///     description: "linear(0..=10, 3)".into(),
+/// })?;
+/// let mut out = Vec::new();
+/// registry.scrape_into(&mut out, Format::Text, 0);
+/// registry.scrape_into(&mut out, Format::Text, 15_000);
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.ends_with("queue_depth{queue=\"a\"} 5\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Default)]
+pub struct Registry {
+    families: Vec<Family>,
+    next_id: u64,
+}
+
+impl Registry {
+    /// Adds a series and returns its id.
+    ///
+    /// # Errors
+    /// A duplicate series, a family of another type, or a source that does not fit the type.
+    pub fn add(&mut self, def: SeriesDef) -> Result<u64, RegistryError> {
+        self.check(&def, None)?;
+        self.next_id += 1;
+        let id = self.next_id;
+        self.insert(id, def);
+        Ok(id)
+    }
+
+    /// Replaces series `id` (its labels, type or shape); it starts again from its first tick.
+    ///
+    /// # Errors
+    /// An unknown id, or what [`Registry::add`] refuses.
+    pub fn replace(&mut self, id: u64, def: SeriesDef) -> Result<(), RegistryError> {
+        if self.find(id).is_none() {
+            return Err(RegistryError::NotFound(id));
+        }
+        self.check(&def, Some(id))?;
+        self.remove(id);
+        self.insert(id, def);
+        Ok(())
+    }
+
+    /// Removes series `id`; false when there is none.
+    pub fn remove(&mut self, id: u64) -> bool {
+        let Some((f, m)) = self.find(id) else {
+            return false;
+        };
+        self.families[f].members.remove(m);
+        if self.families[f].members.is_empty() {
+            self.families.remove(f);
+        }
+        true
+    }
+
+    /// Every series, family by family.
+    #[must_use]
+    pub fn list(&self) -> Vec<SeriesInfo> {
+        self.families
+            .iter()
+            .flat_map(|f| {
+                f.members.iter().map(|m| SeriesInfo {
+                    id: m.id,
+                    labels: m.labels.clone(),
+                    metric_type: f.metric_type,
+                    help: f.help.clone(),
+                    description: m.description.clone(),
+                    position: m.ticks,
+                    ended: m.ended,
+                })
+            })
+            .collect()
+    }
+
+    /// One series.
+    #[must_use]
+    pub fn get(&self, id: u64) -> Option<SeriesInfo> {
+        self.list().into_iter().find(|s| s.id == id)
+    }
+
+    /// How many series.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.families.iter().map(|f| f.members.len()).sum()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.families.is_empty()
+    }
+
+    fn find(&self, id: u64) -> Option<(usize, usize)> {
+        self.families
+            .iter()
+            .enumerate()
+            .find_map(|(f, fam)| fam.members.iter().position(|m| m.id == id).map(|m| (f, m)))
+    }
+
+    fn check(&self, def: &SeriesDef, replacing: Option<u64>) -> Result<(), RegistryError> {
+        if !def.source.metric_type_fits(def.metric_type) {
+            let need = match def.metric_type {
+                MetricType::Histogram => "observations and buckets",
+                MetricType::Summary => "observations and objectives",
+                _ => "a shape, not observations",
+            };
+            return Err(RegistryError::SourceMismatch(def.metric_type, need));
+        }
+        for family in &self.families {
+            let others = family.members.iter().filter(|m| Some(m.id) != replacing);
+            if family.name == def.labels.name()
+                && family.metric_type != def.metric_type
+                && others.clone().count() > 0
+            {
+                return Err(RegistryError::TypeConflict {
+                    name: family.name.clone(),
+                    existing: family.metric_type,
+                    given: def.metric_type,
+                });
+            }
+            if let Some(m) = others.clone().find(|m| m.labels == def.labels) {
+                return Err(RegistryError::Duplicate(def.labels.to_string(), m.id));
+            }
+        }
+        Ok(())
+    }
+
+    fn insert(&mut self, id: u64, def: SeriesDef) {
+        let member = Member {
+            id,
+            rendered: RenderedLabels::new(&def.labels),
+            labels: def.labels,
+            source: def.source,
+            description: def.description,
+            ticks: 0,
+            ended: false,
+        };
+        let name = member.labels.name();
+        match self.families.iter_mut().find(|f| f.name == name) {
+            Some(family) => {
+                if def.help.is_some() {
+                    family.help = def.help;
+                }
+                family.members.push(member);
+            }
+            None => self.families.push(Family {
+                name: name.to_owned(),
+                help: def.help,
+                metric_type: def.metric_type,
+                members: vec![member],
+            }),
+        }
+    }
+
+    /// One scrape at `timestamp_ms`: every series advances one tick and those with a sample
+    /// are written to `out`. A missing scrape leaves a series out of this response; a stale
+    /// marker or an ended shape leaves it out too (Prometheus then marks it stale itself).
+    pub fn scrape_into(&mut self, out: &mut Vec<u8>, format: Format, timestamp_ms: i64) {
+        let mut w = Writer::new(out, format);
+        for family in &mut self.families {
+            let mut header = false;
+            for m in &mut family.members {
+                if m.ended {
+                    continue;
+                }
+                let tick = Tick::new(m.ticks, timestamp_ms);
+                m.ticks += 1;
+                let name = family.name.as_str();
+                let t = family.metric_type;
+                let mut head = |w: &mut Writer<'_>| {
+                    if !header {
+                        w.family(name, t, family.help.as_deref());
+                        header = true;
+                    }
+                };
+                match &mut m.source {
+                    Source::Series(shape) => match shape.next_point(tick) {
+                        Point::Value(v) => {
+                            head(&mut w);
+                            w.sample(name, t, "", &m.rendered, None, v);
+                        }
+                        Point::End => m.ended = true,
+                        Point::Missing | Point::Stale => {}
+                    },
+                    Source::Histogram(h) => {
+                        h.scrape(tick);
+                        head(&mut w);
+                        h.for_each_bucket(|le, c| {
+                            w.sample(name, t, "_bucket", &m.rendered, Some(("le", le)), c as f64)
+                        });
+                        w.sample(name, t, "_sum", &m.rendered, None, h.sum());
+                        w.sample(name, t, "_count", &m.rendered, None, h.count() as f64);
+                    }
+                    Source::Summary(s) => {
+                        s.scrape(tick);
+                        head(&mut w);
+                        for (q, v) in s.quantiles() {
+                            w.sample(name, t, "", &m.rendered, Some(("quantile", q)), v);
+                        }
+                        w.sample(name, t, "_sum", &m.rendered, None, s.sum());
+                        w.sample(name, t, "_count", &m.rendered, None, s.count() as f64);
+                    }
+                }
+            }
+        }
+        w.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::{ShapeExt, Value, values};
+
+    fn def(name: &str, labels: &[(&str, &str)], t: MetricType, source: Source) -> SeriesDef {
+        SeriesDef {
+            labels: Labels::new(name, labels.iter().copied()).unwrap(),
+            metric_type: t,
+            help: None,
+            source,
+            description: String::new(),
+        }
+    }
+
+    fn plain(v: &[Value]) -> Source {
+        Source::Series(Box::new(values(v.to_vec())))
+    }
+
+    fn scrape(r: &mut Registry, format: Format) -> String {
+        let mut out = Vec::new();
+        r.scrape_into(&mut out, format, 0);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn missing_stale_and_ended_series_leave_the_response() {
+        let mut r = Registry::default();
+        r.add(def(
+            "g",
+            &[("a", "1")],
+            MetricType::Gauge,
+            plain(&[
+                Value::Num(1.0),
+                Value::Missing,
+                Value::Stale,
+                Value::Num(4.0),
+            ]),
+        ))
+        .unwrap();
+        r.add(def(
+            "g",
+            &[("a", "2")],
+            MetricType::Gauge,
+            Source::Series(Box::new(2.0.take(10))),
+        ))
+        .unwrap();
+        let outs: Vec<String> = (0..5).map(|_| scrape(&mut r, Format::Text)).collect();
+        assert_eq!(outs[0], "# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n");
+        assert_eq!(outs[1], "# TYPE g gauge\ng{a=\"2\"} 2\n");
+        assert_eq!(outs[2], "# TYPE g gauge\ng{a=\"2\"} 2\n");
+        assert_eq!(outs[3], "# TYPE g gauge\ng{a=\"1\"} 4\ng{a=\"2\"} 2\n");
+        assert_eq!(outs[4], "# TYPE g gauge\ng{a=\"2\"} 2\n");
+        assert!(r.list()[0].ended);
+    }
+
+    #[test]
+    fn histograms_and_summaries_in_openmetrics() {
+        let mut r = Registry::default();
+        let obs = || Box::new(values(vec![Value::Num(0.2), Value::Num(0.7)]).forever());
+        r.add(def(
+            "latency_seconds",
+            &[],
+            MetricType::Histogram,
+            Source::Histogram(Histogram::new(obs(), 2, vec![0.5, 1.0])),
+        ))
+        .unwrap();
+        r.add(def(
+            "size_bytes",
+            &[("x", "y")],
+            MetricType::Summary,
+            Source::Summary(Summary::new(obs(), 2, vec![0.5])),
+        ))
+        .unwrap();
+        assert_eq!(
+            scrape(&mut r, Format::OpenMetrics),
+            "# TYPE latency_seconds histogram\nlatency_seconds_bucket{le=\"0.5\"} 1\nlatency_seconds_bucket{le=\"1\"} 2\nlatency_seconds_bucket{le=\"+Inf\"} 2\nlatency_seconds_sum 0.8999999999999999\nlatency_seconds_count 2\n\
+             # TYPE size_bytes summary\nsize_bytes{x=\"y\",quantile=\"0.5\"} 0.2\nsize_bytes_sum{x=\"y\"} 0.8999999999999999\nsize_bytes_count{x=\"y\"} 2\n# EOF\n"
+        );
+    }
+
+    #[test]
+    fn add_replace_remove_and_refusals() {
+        let mut r = Registry::default();
+        let a = r
+            .add(def(
+                "m",
+                &[("k", "a")],
+                MetricType::Gauge,
+                plain(&[Value::Num(1.0)]),
+            ))
+            .unwrap();
+        let b = r
+            .add(def(
+                "m",
+                &[("k", "b")],
+                MetricType::Gauge,
+                plain(&[Value::Num(2.0)]),
+            ))
+            .unwrap();
+        assert_ne!(a, b);
+        assert_eq!(
+            r.add(def("m", &[("k", "a")], MetricType::Gauge, plain(&[]))),
+            Err(RegistryError::Duplicate("m{k=\"a\"}".into(), a))
+        );
+        assert!(matches!(
+            r.add(def("m", &[("k", "c")], MetricType::Counter, plain(&[]))),
+            Err(RegistryError::TypeConflict { .. })
+        ));
+        assert!(matches!(
+            r.add(def("h", &[], MetricType::Histogram, plain(&[]))),
+            Err(RegistryError::SourceMismatch(..))
+        ));
+        // Replacing a series with its own labels is fine; it restarts.
+        r.replace(
+            a,
+            def(
+                "m",
+                &[("k", "a")],
+                MetricType::Gauge,
+                plain(&[Value::Num(9.0)]),
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            r.replace(a, def("m", &[("k", "b")], MetricType::Gauge, plain(&[]))),
+            Err(RegistryError::Duplicate("m{k=\"b\"}".into(), b))
+        );
+        assert_eq!(
+            r.replace(99, def("m", &[], MetricType::Gauge, plain(&[]))),
+            Err(RegistryError::NotFound(99))
+        );
+        assert!(scrape(&mut r, Format::Text).contains("m{k=\"a\"} 9\n"));
+        assert!(r.remove(a) && r.remove(b) && !r.remove(a));
+        assert!(r.is_empty());
+        assert_eq!(scrape(&mut r, Format::Text), "");
+    }
+}
