@@ -362,7 +362,15 @@ impl<'f> Decoder<'f> {
         let f = self.map(
             node,
             path,
-            &["name", "help", "type", "labels", "timeseries"],
+            &[
+                "name",
+                "help",
+                "type",
+                "labels",
+                "timeseries",
+                "buckets",
+                "objectives",
+            ],
         )?;
         let name = self.required(&f, path, "name").and_then(|n| {
             let name = self.string(n, &path.key("name"))?;
@@ -385,6 +393,25 @@ impl<'f> Decoder<'f> {
             }
         });
         let label_names = self.optional(&f, path, "labels", Self::label_names);
+        let buckets = self.optional(&f, path, "buckets", |d, n, p| {
+            d.bounds(n, p, "bucket", |v| v.is_finite())
+        });
+        let objectives = self.optional(&f, path, "objectives", |d, n, p| {
+            d.bounds(n, p, "objective", |v| (0.0..=1.0).contains(&v))
+        });
+        let metric_kind = metric_type.clone().flatten().unwrap_or_default();
+        for (key, given, wanted) in [
+            ("buckets", &buckets, MetricType::Histogram),
+            ("objectives", &objectives, MetricType::Summary),
+        ] {
+            if matches!(given, Some(Some(_))) && metric_kind != wanted {
+                self.error_at(
+                    f.get(key)?.at,
+                    &path.key(key),
+                    format!("`{key}` is for a {wanted}; this metric is a {metric_kind}"),
+                );
+            }
+        }
         // Go on with the series even when the header has errors, so all errors show at once.
         let series_name = name.clone().unwrap_or_else(|| "invalid_name".to_owned());
         let (series_type, series_labels) = (
@@ -421,6 +448,7 @@ impl<'f> Decoder<'f> {
         }
         let (name, help, metric_type, label_names) =
             (name?, help?, metric_type?.unwrap_or_default(), label_names?);
+        let (buckets, objectives) = (buckets?, objectives?);
         ok.then_some((
             MetricConfig {
                 name,
@@ -428,9 +456,39 @@ impl<'f> Decoder<'f> {
                 metric_type,
                 label_names,
                 series,
+                buckets,
+                objectives,
             },
             positions,
         ))
+    }
+
+    /// Histogram buckets or summary objectives: a non-empty list of numbers, each passing `ok`.
+    fn bounds(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        what: &str,
+        ok: fn(f64) -> bool,
+    ) -> Option<Vec<f64>> {
+        let items = self.seq(node, path)?;
+        if items.is_empty() {
+            return self.error(node, path, format!("needs at least one {what}"));
+        }
+        let mut values = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let v = self.f64(item, &path.index(i))?;
+            if !ok(v) {
+                let rule = if what == "bucket" {
+                    "a bucket must be a finite number (+Inf is always added)"
+                } else {
+                    "an objective must be between 0 and 1"
+                };
+                return self.error(item, &path.index(i), rule);
+            }
+            values.push(v);
+        }
+        Some(values)
     }
 
     fn label_names(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<String>> {
@@ -472,9 +530,24 @@ impl<'f> Decoder<'f> {
                 "data",
                 "values",
                 "series",
+                "observations",
+                "perScrape",
             ],
         )?;
         let labels = self.series_labels(&f, path, name, declared);
+        if matches!(metric_type, MetricType::Histogram | MetricType::Summary) {
+            return self.observed_series(node, &f, path, metric_type, labels);
+        }
+        if let Some(key) = ["observations", "perScrape"]
+            .into_iter()
+            .find(|k| f.get(k).is_some())
+        {
+            return self.error(
+                f.get(key)?,
+                &path.key(key),
+                format!("`{key}` is for histograms and summaries; this metric is a {metric_type}"),
+            );
+        }
         let counter = metric_type == MetricType::Counter;
         let end = self.end_strategy(&f, path, counter);
         let given: Vec<&str> = ["data", "values", "series"]
@@ -493,9 +566,47 @@ impl<'f> Decoder<'f> {
             keys => self.error(node, path, format!("give one of `data`, `values` or `series`, not {}", keys.join(" and "))),
         };
         Some(SeriesConfig {
+            per_scrape: 1,
             labels: labels?,
             end: end?,
             shape: shape?,
+            line: node.at.line,
+        })
+    }
+
+    /// A histogram's or summary's series: `observations` (a DSL string or segments) drawn
+    /// `perScrape` times each scrape.
+    fn observed_series(
+        &mut self,
+        node: &Node,
+        f: &Fields<'_>,
+        path: &KeyPath,
+        metric_type: MetricType,
+        labels: Option<Labels>,
+    ) -> Option<SeriesConfig> {
+        if let Some(key) = ["data", "values", "series", "endStrategy", "customValue"]
+            .into_iter()
+            .find(|k| f.get(k).is_some())
+        {
+            return self.error(
+                f.get(key)?,
+                &path.key(key),
+                format!(
+                    "a {metric_type}'s series take `observations` and `perScrape`, not `{key}`"
+                ),
+            );
+        }
+        let per_scrape = self.optional(f, path, "perScrape", Self::positive);
+        let observations = match f.get("observations") {
+            Some(n) if matches!(n.kind, Kind::Scalar { .. }) => self.dsl(n, &path.key("observations"), false),
+            Some(n) => self.data(n, &path.key("observations"), false),
+            None => self.error(node, path, format!("a {metric_type}'s series needs `observations`, e.g. observations: \"normal(0.2, 0.05)\"")),
+        };
+        Some(SeriesConfig {
+            labels: labels?,
+            end: EndStrategy::Stop,
+            shape: observations?,
+            per_scrape: per_scrape?.unwrap_or(1),
             line: node.at.line,
         })
     }

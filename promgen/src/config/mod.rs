@@ -41,7 +41,7 @@ pub use yaml::Position;
 
 use crate::{
     Labels, MetricType, Scraper, ScraperError, Series, Stop,
-    shape::{DynShape, EndStrategy, ShapeExt},
+    shape::{DynShape, EndStrategy, Shape, ShapeExt},
     time::parse_time,
 };
 use std::path::Path;
@@ -118,6 +118,10 @@ pub struct MetricConfig {
     pub label_names: Option<Vec<String>>,
     /// The series.
     pub series: Vec<SeriesConfig>,
+    /// A histogram's bucket upper bounds (default [`DEFAULT_BUCKETS`](crate::observe::DEFAULT_BUCKETS)).
+    pub buckets: Option<Vec<f64>>,
+    /// A summary's quantiles (default [`DEFAULT_OBJECTIVES`](crate::observe::DEFAULT_OBJECTIVES)).
+    pub objectives: Option<Vec<f64>>,
 }
 
 /// One entry of `timeseries:`.
@@ -127,8 +131,10 @@ pub struct SeriesConfig {
     pub labels: Labels,
     /// What happens when its shape ends.
     pub end: EndStrategy,
-    /// Its shape.
+    /// Its shape; for a histogram or summary, the shape of its observations.
     pub shape: ShapeSpec,
+    /// Observations drawn per scrape (histograms and summaries).
+    pub per_scrape: u64,
     /// The line it starts on, for messages.
     pub line: usize,
 }
@@ -226,6 +232,52 @@ impl Config {
     #[must_use]
     pub fn series_count(&self) -> usize {
         self.metrics.iter().map(|m| m.series.len()).sum()
+    }
+
+    /// Every series in a [`Registry`](crate::registry::Registry), ready to serve.
+    ///
+    /// # Errors
+    /// What the registry refuses; a valid config has nothing it would.
+    pub fn build_registry(
+        &self,
+    ) -> Result<crate::registry::Registry, crate::registry::RegistryError> {
+        use crate::{
+            observe,
+            registry::{Registry, SeriesDef, Source},
+        };
+        let mut registry = Registry::default();
+        for m in &self.metrics {
+            for s in &m.series {
+                let mut shape = s.build_shape();
+                // Seeded from the labels, as `Series::new` does for plain series.
+                shape.seed_from(&mut crate::shape::SeedSeq::new(s.labels.stable_hash()));
+                let source = match m.metric_type {
+                    MetricType::Histogram => Source::Histogram(observe::Histogram::new(
+                        shape,
+                        s.per_scrape,
+                        m.buckets
+                            .clone()
+                            .unwrap_or_else(|| observe::DEFAULT_BUCKETS.to_vec()),
+                    )),
+                    MetricType::Summary => Source::Summary(observe::Summary::new(
+                        shape,
+                        s.per_scrape,
+                        m.objectives
+                            .clone()
+                            .unwrap_or_else(|| observe::DEFAULT_OBJECTIVES.to_vec()),
+                    )),
+                    _ => Source::Series(shape),
+                };
+                registry.add(SeriesDef {
+                    labels: s.labels.clone(),
+                    metric_type: m.metric_type,
+                    help: m.help.clone(),
+                    source,
+                    description: format!("{:?}", s.shape),
+                })?;
+            }
+        }
+        Ok(registry)
     }
 
     /// Every series, ready to run, in config order.

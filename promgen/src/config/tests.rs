@@ -668,3 +668,69 @@ fn series_expressions_load_with_located_errors() {
         "{two}"
     );
 }
+
+#[test]
+fn histograms_and_summaries_take_observations() {
+    let c = parse(
+        "metrics:\n  - name: latency_seconds\n    type: histogram\n    buckets: [0.1, 0.25, 0.5, 1]\n    timeseries:\n      - labels: {path: /}\n        observations: 'normal(0.2, 0.05)'\n        perScrape: 100\n  - name: size_bytes\n    type: summary\n    objectives: [0.5, 0.99]\n    timeseries:\n      - observations: [{Values: '1 2 3'}]\n",
+    );
+    assert_eq!(c.metrics[0].buckets, Some(vec![0.1, 0.25, 0.5, 1.0]));
+    assert_eq!(c.metrics[0].series[0].per_scrape, 100);
+    assert_eq!(c.metrics[1].objectives, Some(vec![0.5, 0.99]));
+    assert_eq!(c.metrics[1].series[0].per_scrape, 1);
+    let mut registry = c.build_registry().unwrap();
+    let mut out = Vec::new();
+    registry.scrape_into(&mut out, crate::exposition::Format::Text, 0);
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("latency_seconds_bucket{path=\"/\",le=\"+Inf\"} 100\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("latency_seconds_count{path=\"/\"} 100\n"),
+        "{text}"
+    );
+    assert!(text.contains("size_bytes{quantile=\"0.5\"} 1\n"), "{text}");
+
+    let cases = [
+        (
+            "    type: histogram\n    timeseries:\n      - values: '1'\n",
+            "a histogram's series take `observations` and `perScrape`, not `values`",
+        ),
+        (
+            "    type: summary\n    timeseries:\n      - labels: {a: b}\n",
+            "a summary's series needs `observations`",
+        ),
+        (
+            "    type: gauge\n    timeseries:\n      - {values: '1', perScrape: 2}\n",
+            "`perScrape` is for histograms and summaries; this metric is a gauge",
+        ),
+        (
+            "    type: gauge\n    buckets: [1]\n    timeseries:\n      - values: '1'\n",
+            "`buckets` is for a histogram; this metric is a gauge",
+        ),
+        (
+            "    type: histogram\n    buckets: [1, .inf]\n    timeseries:\n      - observations: '1'\n",
+            "a bucket must be a finite number (+Inf is always added)",
+        ),
+        (
+            "    type: summary\n    objectives: [1.5]\n    timeseries:\n      - observations: '1'\n",
+            "an objective must be between 0 and 1",
+        ),
+        (
+            "    type: histogram\n    timeseries:\n      - {observations: '1', perScrape: 0}\n",
+            "perScrape: must be > 0",
+        ),
+        (
+            "    type: histogram\n    timeseries:\n      - observations: 'nope(1)'\n",
+            "unknown function 'nope'",
+        ),
+    ];
+    for (body, expected) in cases {
+        let got = one_error(&format!("metrics:\n  - name: m\n{body}"));
+        assert!(
+            got.contains(expected),
+            "for {body:?}\n  got: {got}\n want: {expected}"
+        );
+    }
+}
