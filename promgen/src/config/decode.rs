@@ -262,6 +262,80 @@ impl<'f> Decoder<'f> {
         })
     }
 
+    /// One series as the control API takes it: a `metrics[]` entry with one time series,
+    /// flattened (`{"name", "type", "labels": {…}, "series": "…"}`).
+    pub fn api_series(&mut self, root: &Node) -> Option<MetricConfig> {
+        const METRIC: [&str; 5] = ["name", "help", "type", "buckets", "objectives"];
+        const SERIES: [&str; 8] = [
+            "labels",
+            "endStrategy",
+            "customValue",
+            "data",
+            "values",
+            "series",
+            "observations",
+            "perScrape",
+        ];
+        let known: Vec<&str> = METRIC.iter().chain(&SERIES).copied().collect();
+        let top = KeyPath::default();
+        let fields = self.map(root, &top, &known)?;
+        let pick = |keys: &[&str]| -> Vec<(Node, Node)> {
+            fields
+                .entries
+                .iter()
+                .filter(|(k, _)| keys.contains(k))
+                .map(|(k, v)| {
+                    (
+                        Node {
+                            kind: Kind::Scalar {
+                                text: (*k).to_owned(),
+                                plain: true,
+                            },
+                            at: v.at,
+                        },
+                        (*v).clone(),
+                    )
+                })
+                .collect()
+        };
+        let series = Node {
+            kind: Kind::Map(pick(&SERIES)),
+            at: root.at,
+        };
+        let mut metric = pick(&METRIC);
+        metric.push((
+            Node {
+                kind: Kind::Scalar {
+                    text: "timeseries".into(),
+                    plain: true,
+                },
+                at: root.at,
+            },
+            Node {
+                kind: Kind::Seq(vec![series]),
+                at: root.at,
+            },
+        ));
+        let before = self.errors.len();
+        let decoded = self.metric(
+            &Node {
+                kind: Kind::Map(metric),
+                at: root.at,
+            },
+            &top,
+        );
+        // The series' fields sit at the top of the request: name them so.
+        for e in &mut self.errors[before..] {
+            let path = e.path.as_str();
+            let flat = path
+                .strip_prefix("timeseries[0].")
+                .or_else(|| path.strip_prefix("timeseries[0]"))
+                .unwrap_or(path);
+            e.path = KeyPath::default().key(flat);
+        }
+        decoded.map(|(m, _)| m)
+    }
+
     fn scraper(&mut self, node: &Node, path: &KeyPath) -> Option<Option<ScraperConfig>> {
         let f = self.map(
             node,
@@ -565,7 +639,9 @@ impl<'f> Decoder<'f> {
             ),
             keys => self.error(node, path, format!("give one of `data`, `values` or `series`, not {}", keys.join(" and "))),
         };
+        let description = describe(&f, given.first().copied().unwrap_or("data"));
         Some(SeriesConfig {
+            description,
             per_scrape: 1,
             labels: labels?,
             end: end?,
@@ -602,7 +678,9 @@ impl<'f> Decoder<'f> {
             Some(n) => self.data(n, &path.key("observations"), false),
             None => self.error(node, path, format!("a {metric_type}'s series needs `observations`, e.g. observations: \"normal(0.2, 0.05)\"")),
         };
+        let description = describe(f, "observations");
         Some(SeriesConfig {
+            description,
             labels: labels?,
             end: EndStrategy::Stop,
             shape: observations?,
@@ -1205,6 +1283,40 @@ impl<'f> Decoder<'f> {
             },
             count?,
         ))
+    }
+}
+
+/// How a series' shape was written: the DSL or notation text itself, else a note of the
+/// segments' kinds.
+fn describe(f: &Fields<'_>, key: &str) -> String {
+    let Some(node) = f.get(key) else {
+        return String::new();
+    };
+    match &node.kind {
+        Kind::Scalar { text, .. } if key == "values" => format!("{text:?}"),
+        Kind::Scalar { text, .. } => text.clone(),
+        Kind::Seq(items) => {
+            let kinds: Vec<String> = items.iter().map(segment_kind).collect();
+            kinds.join(" >> ")
+        }
+        Kind::Map(_) => segment_kind(node),
+    }
+}
+
+fn segment_kind(node: &Node) -> String {
+    match &node.kind {
+        Kind::Map(entries) => match entries.first() {
+            Some((
+                Node {
+                    kind: Kind::Scalar { text, .. },
+                    ..
+                },
+                _,
+            )) => format!("{text}{{…}}"),
+            _ => "…".to_owned(),
+        },
+        Kind::Scalar { text, .. } => text.clone(),
+        Kind::Seq(_) => "[…]".to_owned(),
     }
 }
 

@@ -11,7 +11,9 @@ impl KeyPath {
     /// The path of a key below this one.
     #[must_use]
     pub fn key(&self, key: &str) -> Self {
-        if self.0.is_empty() {
+        if key.is_empty() {
+            self.clone()
+        } else if self.0.is_empty() {
             Self(key.to_owned())
         } else {
             Self(format!("{}.{key}", self.0))

@@ -124,6 +124,43 @@ pub struct MetricConfig {
     pub objectives: Option<Vec<f64>>,
 }
 
+impl MetricConfig {
+    /// One of this metric's series, ready for a [`Registry`](crate::registry::Registry):
+    /// seeded from its labels, and for histograms and summaries wrapped around its
+    /// observations.
+    #[must_use]
+    pub fn series_def(&self, s: &SeriesConfig) -> crate::registry::SeriesDef {
+        use crate::{observe, registry::Source};
+        let mut shape = s.build_shape();
+        // Seeded from the labels, as `Series::new` does for plain series.
+        shape.seed_from(&mut crate::shape::SeedSeq::new(s.labels.stable_hash()));
+        let source = match self.metric_type {
+            MetricType::Histogram => Source::Histogram(observe::Histogram::new(
+                shape,
+                s.per_scrape,
+                self.buckets
+                    .clone()
+                    .unwrap_or_else(|| observe::DEFAULT_BUCKETS.to_vec()),
+            )),
+            MetricType::Summary => Source::Summary(observe::Summary::new(
+                shape,
+                s.per_scrape,
+                self.objectives
+                    .clone()
+                    .unwrap_or_else(|| observe::DEFAULT_OBJECTIVES.to_vec()),
+            )),
+            _ => Source::Series(shape),
+        };
+        crate::registry::SeriesDef {
+            labels: s.labels.clone(),
+            metric_type: self.metric_type,
+            help: self.help.clone(),
+            source,
+            description: s.description.clone(),
+        }
+    }
+}
+
 /// One entry of `timeseries:`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesConfig {
@@ -135,6 +172,8 @@ pub struct SeriesConfig {
     pub shape: ShapeSpec,
     /// Observations drawn per scrape (histograms and summaries).
     pub per_scrape: u64,
+    /// How the shape was written (the DSL or notation text; a summary of segments).
+    pub description: String,
     /// The line it starts on, for messages.
     pub line: usize,
 }
@@ -228,6 +267,50 @@ impl Config {
         }
     }
 
+    /// One series as the control API takes it (JSON, or YAML): a `metrics[]` entry with one
+    /// time series, flattened. Errors name the field.
+    ///
+    /// ```
+    /// use promgen::config::Config;
+    /// let m = Config::parse_api_series(r#"{"name": "up", "labels": {"job": "a"}, "series": "[1, 0] >> loop"}"#)?;
+    /// assert_eq!(m.series[0].labels.to_string(), r#"up{job="a"}"#);
+    /// let err = Config::parse_api_series(r#"{"name": "up", "series": "lienar(0..1)"}"#).unwrap_err();
+    /// assert_eq!(err.errors()[0].path.as_str(), "series");
+    /// # Ok::<(), promgen::config::ConfigErrors>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Every problem found, each naming its field.
+    pub fn parse_api_series(text: &str) -> Result<MetricConfig, ConfigErrors> {
+        let file = "request";
+        let mut decoder = decode::Decoder::new(file, crate::time::now_ms());
+        let root = match yaml::parse(text) {
+            Ok(Some(root)) => root,
+            Ok(None) => {
+                let at = Position { line: 1, column: 1 };
+                return Err(ConfigErrors(vec![ConfigError::new(
+                    file,
+                    at,
+                    &KeyPath::default(),
+                    "the request body is empty",
+                )]));
+            }
+            Err(e) => {
+                return Err(ConfigErrors(vec![ConfigError::new(
+                    file,
+                    e.at,
+                    &KeyPath::default(),
+                    format!("invalid JSON: {}", e.message),
+                )]));
+            }
+        };
+        let metric = decoder.api_series(&root);
+        match metric {
+            Some(m) if decoder.errors.is_empty() => Ok(m),
+            _ => Err(ConfigErrors(decoder.errors)),
+        }
+    }
+
     /// How many series the config defines.
     #[must_use]
     pub fn series_count(&self) -> usize {
@@ -241,40 +324,10 @@ impl Config {
     pub fn build_registry(
         &self,
     ) -> Result<crate::registry::Registry, crate::registry::RegistryError> {
-        use crate::{
-            observe,
-            registry::{Registry, SeriesDef, Source},
-        };
-        let mut registry = Registry::default();
+        let mut registry = crate::registry::Registry::default();
         for m in &self.metrics {
             for s in &m.series {
-                let mut shape = s.build_shape();
-                // Seeded from the labels, as `Series::new` does for plain series.
-                shape.seed_from(&mut crate::shape::SeedSeq::new(s.labels.stable_hash()));
-                let source = match m.metric_type {
-                    MetricType::Histogram => Source::Histogram(observe::Histogram::new(
-                        shape,
-                        s.per_scrape,
-                        m.buckets
-                            .clone()
-                            .unwrap_or_else(|| observe::DEFAULT_BUCKETS.to_vec()),
-                    )),
-                    MetricType::Summary => Source::Summary(observe::Summary::new(
-                        shape,
-                        s.per_scrape,
-                        m.objectives
-                            .clone()
-                            .unwrap_or_else(|| observe::DEFAULT_OBJECTIVES.to_vec()),
-                    )),
-                    _ => Source::Series(shape),
-                };
-                registry.add(SeriesDef {
-                    labels: s.labels.clone(),
-                    metric_type: m.metric_type,
-                    help: m.help.clone(),
-                    source,
-                    description: format!("{:?}", s.shape),
-                })?;
+                registry.add(m.series_def(s))?;
             }
         }
         Ok(registry)
