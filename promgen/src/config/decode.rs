@@ -473,7 +473,7 @@ impl<'f> Decoder<'f> {
         let objectives = self.optional(&f, path, "objectives", |d, n, p| {
             d.bounds(n, p, "objective", |v| (0.0..=1.0).contains(&v))
         });
-        let metric_kind = metric_type.clone().flatten().unwrap_or_default();
+        let metric_kind = metric_type.flatten().unwrap_or_default();
         for (key, given, wanted) in [
             ("buckets", &buckets, MetricType::Histogram),
             ("objectives", &objectives, MetricType::Summary),
