@@ -33,6 +33,8 @@ pub mod registry;
 mod sample;
 mod scraper;
 mod series;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod shape;
 pub mod time;
 

@@ -1,0 +1,183 @@
+//! The control API: `/api/v1/series` to list, create, replace and delete series.
+
+use super::{AppState, lock};
+use crate::{
+    config::{Config, ConfigErrors},
+    registry::{RegistryError, SeriesInfo},
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde_json::{Value, json};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/series", get(list).post(create))
+        .route("/api/v1/series/{id}", get(one).put(replace).delete(remove))
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn invalid(errors: &ConfigErrors) -> Response {
+    let details: Vec<Value> = errors
+        .errors()
+        .iter()
+        .map(|e| json!({ "field": e.path.as_str(), "message": e.message, "line": e.line, "column": e.column }))
+        .collect();
+    let summary = errors
+        .errors()
+        .iter()
+        .map(|e| {
+            if e.path.as_str().is_empty() {
+                e.message.clone()
+            } else {
+                format!("{}: {}", e.path, e.message)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "error": summary, "errors": details })),
+    )
+        .into_response()
+}
+
+fn registry_error(e: &RegistryError) -> Response {
+    let status = match e {
+        RegistryError::NotFound(_) => StatusCode::NOT_FOUND,
+        RegistryError::Duplicate(..) | RegistryError::TypeConflict { .. } => StatusCode::CONFLICT,
+        RegistryError::SourceMismatch(..) => StatusCode::BAD_REQUEST,
+    };
+    error(status, e.to_string())
+}
+
+fn info(s: &SeriesInfo) -> Value {
+    let labels: serde_json::Map<String, Value> = s
+        .labels
+        .without_name()
+        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+        .collect();
+    json!({
+        "id": s.id,
+        "name": s.labels.name(),
+        "series": s.labels.to_string(),
+        "labels": labels,
+        "type": s.metric_type.as_str(),
+        "help": s.help,
+        "shape": s.description,
+        "position": s.position,
+        "ended": s.ended,
+    })
+}
+
+/// With a token set, mutating routes need `Authorization: Bearer <token>`.
+fn authorized(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let Some(token) = &state.token else {
+        return Ok(());
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given.is_some_and(|g| g.as_bytes() == token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::UNAUTHORIZED,
+            "this route needs `Authorization: Bearer <token>`",
+        ))
+    }
+}
+
+fn parse_id(id: &str) -> Result<u64, Response> {
+    id.parse()
+        .map_err(|_| error(StatusCode::NOT_FOUND, format!("no series with id {id:?}")))
+}
+
+/// The body as a series definition.
+fn definition(body: &Bytes) -> Result<crate::registry::SeriesDef, Response> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| error(StatusCode::BAD_REQUEST, "the body is not UTF-8"))?;
+    let metric = Config::parse_api_series(text).map_err(|e| invalid(&e))?;
+    Ok(metric.series_def(&metric.series[0]))
+}
+
+async fn list(State(state): State<AppState>) -> Response {
+    let series: Vec<Value> = lock(&state.registry).list().iter().map(info).collect();
+    Json(json!({ "series": series })).into_response()
+}
+
+async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match lock(&state.registry).get(id) {
+        Some(s) => Json(info(&s)).into_response(),
+        None => registry_error(&RegistryError::NotFound(id)),
+    }
+}
+
+async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    let def = match definition(&body) {
+        Ok(def) => def,
+        Err(r) => return r,
+    };
+    match lock(&state.registry).add(def) {
+        Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
+        Err(e) => registry_error(&e),
+    }
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let def = match definition(&body) {
+        Ok(def) => def,
+        Err(r) => return r,
+    };
+    match lock(&state.registry).replace(id, def) {
+        Ok(()) => Json(json!({ "id": id })).into_response(),
+        Err(e) => registry_error(&e),
+    }
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&state, &headers) {
+        return r;
+    }
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    if lock(&state.registry).remove(id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        registry_error(&RegistryError::NotFound(id))
+    }
+}
