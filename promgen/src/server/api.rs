@@ -1,5 +1,9 @@
 //! The control API: `/api/v1/series` to list, create, replace and delete series.
 
+// A rejected request is answered at once: the error *is* the response, so it is returned
+// by value rather than boxed.
+#![allow(clippy::result_large_err)]
+
 use super::{AppState, lock};
 use crate::{
     config::{Config, ConfigErrors},
