@@ -1,7 +1,7 @@
 //! `promgen-cli check`: validate a config and report every problem.
 
 use clap::Args;
-use promgen::config::{Config, LoadError};
+use promgen::config::{Config, ConfigErrors, LoadError};
 use std::{path::PathBuf, process::ExitCode};
 
 /// Validate a config file: exit 0 when it is valid, else print every error and exit 1.
@@ -27,17 +27,18 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(LoadError::Invalid(errors)) => {
-            for e in errors.errors() {
-                eprintln!("{e}");
-            }
-            let n = errors.errors().len();
-            eprintln!(
-                "{}: {n} error{}",
-                args.config.display(),
-                if n == 1 { "" } else { "s" }
-            );
+            print_errors(&args.config.display().to_string(), &errors);
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Prints every error of an invalid config, each with its location, then how many there were.
+pub fn print_errors(file: &str, errors: &ConfigErrors) {
+    for e in errors.errors() {
+        eprintln!("{e}");
+    }
+    let n = errors.errors().len();
+    eprintln!("{file}: {n} error{}", if n == 1 { "" } else { "s" });
 }

@@ -3,6 +3,7 @@
 mod check;
 mod format;
 mod preview;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "promgen-cli", version, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --values '0+10x5 _x2 stale' --start 0 --interval 1m --format csv\n  promgen-cli check --config examples/demo.yaml"
+    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --values '0+10x5 _x2 stale' --start 0 --interval 1m --format csv\n  promgen-cli check --config examples/demo.yaml\n  promgen-cli serve --config examples/demo.yaml --listen 127.0.0.1:9000"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,6 +26,7 @@ struct Cli {
 enum Command {
     Preview(preview::PreviewArgs),
     Check(check::CheckArgs),
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Preview(args) => preview::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -295,3 +295,46 @@ fn help_shows_examples() {
         );
     }
 }
+
+#[test]
+fn serve_refuses_an_invalid_config_with_every_error_located() {
+    let serve = cli(&["serve", "--config", "../examples/broken.yaml"]);
+    let check = cli(&["check", "--config", "../examples/broken.yaml"]);
+    assert_eq!(serve.status.code(), Some(1));
+    assert_eq!(stdout(&serve), "");
+    assert!(
+        stderr(&serve).contains("../examples/broken.yaml:9:45: metrics[0].timeseries[0].data[0].LinearSegment.iterationCount: must be > 0\n"),
+        "{}",
+        stderr(&serve)
+    );
+    assert_eq!(stderr(&serve), stderr(&check));
+}
+
+#[test]
+fn serve_help_says_changes_live_in_memory_and_shows_curl() {
+    let out = cli(&["serve", "--help"]);
+    assert!(out.status.success());
+    let help = stdout(&out);
+    assert!(help.contains("live in memory only"), "{help}");
+    for needle in [
+        "curl -s -X POST",
+        "curl -s -X PUT",
+        "curl -s -X DELETE",
+        "--api-token",
+        "--body-limit",
+        "127.0.0.1:9000",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from\n{help}");
+    }
+}
+
+#[test]
+fn serve_reports_an_address_it_cannot_listen_on() {
+    let out = cli(&["serve", "--listen", "not-an-address"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: cannot listen on not-an-address"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,5 +1,6 @@
 //! Keeps the README true: every `console` block is run and its output compared, and every
-//! `yaml` block must load. (The Rust blocks are doctests of the `promgen` crate.)
+//! `yaml` block must load (one starting `# prometheus.yml` is checked by `promtool check
+//! config`). (The Rust blocks are doctests of the `promgen` crate.)
 
 use promgen::config::Config;
 use std::{path::Path, process::Command};
@@ -81,9 +82,35 @@ fn console_examples_print_what_the_readme_shows() {
 fn yaml_examples_load() {
     let yaml = blocks(&readme(), "yaml");
     assert!(yaml.len() >= 2);
+    let mut prometheus = 0;
     for (i, block) in yaml.iter().enumerate() {
+        // A Prometheus config, not a promgen one: promtool checks it.
+        if block.starts_with("# prometheus.yml\n") {
+            let path =
+                std::env::temp_dir().join(format!("promgen-readme-{}-{i}.yml", std::process::id()));
+            std::fs::write(&path, block).unwrap();
+            let out = Command::new("promtool")
+                .arg("check")
+                .arg("config")
+                .arg(&path)
+                .output()
+                .expect("promtool is not on PATH: run ./scripts/test.sh, which installs it");
+            let _ = std::fs::remove_file(&path);
+            assert!(
+                out.status.success(),
+                "README yaml block {i}: {}{}\n---\n{block}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            prometheus += 1;
+            continue;
+        }
         if let Err(e) = Config::parse(block, &format!("README yaml block {i}")) {
             panic!("{e}\n---\n{block}");
         }
     }
+    assert_eq!(
+        prometheus, 1,
+        "the README shows one Prometheus scrape config"
+    );
 }

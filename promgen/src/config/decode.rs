@@ -15,6 +15,11 @@ use crate::{
 };
 use std::collections::HashMap;
 
+/// The most observations a histogram or summary series draws per scrape: each scrape draws
+/// them all (and a summary keeps them) while the registry is locked, so more would let one
+/// config or control-API request stall or exhaust the server.
+const MAX_PER_SCRAPE: u64 = 100_000;
+
 pub(crate) struct Decoder<'f> {
     file: &'f str,
     now_ms: i64,
@@ -672,7 +677,12 @@ impl<'f> Decoder<'f> {
                 ),
             );
         }
-        let per_scrape = self.optional(f, path, "perScrape", Self::positive);
+        let per_scrape = self.optional(f, path, "perScrape", |d, node, p| {
+            match d.positive(node, p)? {
+                n if n <= MAX_PER_SCRAPE => Some(n),
+                _ => d.error(node, p, format!("must be at most {MAX_PER_SCRAPE}")),
+            }
+        });
         let observations = match f.get("observations") {
             Some(n) if matches!(n.kind, Kind::Scalar { .. }) => self.dsl(n, &path.key("observations"), false),
             Some(n) => self.data(n, &path.key("observations"), false),

@@ -722,6 +722,10 @@ fn histograms_and_summaries_take_observations() {
             "perScrape: must be > 0",
         ),
         (
+            "    type: summary\n    timeseries:\n      - {observations: '1', perScrape: 1000000000}\n",
+            "perScrape: must be at most 100000",
+        ),
+        (
             "    type: histogram\n    timeseries:\n      - observations: 'nope(1)'\n",
             "unknown function 'nope'",
         ),

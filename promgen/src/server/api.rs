@@ -25,7 +25,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/series/{id}", get(one).put(replace).delete(remove))
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 

@@ -100,6 +100,10 @@ impl Server {
             .route("/metrics", get(metrics))
             .route("/-/healthy", get(|| async { "promgen is Healthy.\n" }))
             .merge(api::routes())
+            .layer(axum::middleware::from_fn_with_state(
+                self.body_limit,
+                refuse_announced_oversize,
+            ))
             .layer(DefaultBodyLimit::max(self.body_limit))
             .with_state(state)
     }
@@ -185,6 +189,27 @@ impl Drop for RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// A body announced (`Content-Length`) beyond the limit gets its 413 at once, instead of
+/// the server waiting for bytes it will refuse anyway.
+async fn refuse_announced_oversize(
+    State(limit): State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match announced {
+        Some(n) if n > limit as u64 => api::error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is {n} bytes; the limit is {limit}"),
+        ),
+        _ => next.run(request).await,
     }
 }
 

@@ -1,0 +1,165 @@
+//! `promgen-cli serve`: `/metrics` for Prometheus to scrape, and the control API.
+
+use crate::check::print_errors;
+use anyhow::{Context, anyhow};
+use clap::Args;
+use promgen::{
+    config::{Config, LoadError},
+    server::{DEFAULT_BODY_LIMIT, Server},
+};
+use std::{io::Write, path::PathBuf, process::ExitCode, time::Duration};
+use tokio::{net::TcpListener, sync::oneshot};
+
+/// The set served without `--config`.
+const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
+/// How long requests in flight get to finish after Ctrl-C or SIGTERM.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Serve a config's series on /metrics for Prometheus to scrape, and change them at run time.
+///
+/// Every scrape of /metrics advances each series one step (continuous shapes, such as
+/// `sin(period = 10m)`, read the clock instead). Without --config, a built-in demo set is
+/// served: a counter, a gauge and a histogram (examples/demo-serve.yaml).
+///
+/// The control API under /api/v1/series lists, creates, replaces and deletes series while
+/// the server runs. Its changes live in memory only: they are lost when the server stops,
+/// and the config file is never written.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Endpoints:
+  GET            /metrics                for Prometheus (text or OpenMetrics, by Accept)
+  GET            /-/healthy
+  GET, POST      /api/v1/series          list; create (201 and the new id)
+  GET, PUT, DEL  /api/v1/series/{id}     show; replace (the series restarts); delete (204)
+
+Examples:
+  promgen-cli serve
+  promgen-cli serve --config examples/demo.yaml --listen 127.0.0.1:9100
+  promgen-cli serve --listen 0.0.0.0:9000 --api-token s3cret
+
+Control API (a body is one series as JSON, or YAML: a metrics[] entry with one time series,
+flattened; changes live in memory only):
+  curl -s http://127.0.0.1:9000/api/v1/series
+  curl -s -X POST http://127.0.0.1:9000/api/v1/series \\
+    -d '{\"name\": \"queue_depth\", \"labels\": {\"queue\": \"a\"}, \"series\": \"linear(0..=100, 11) >> loop\"}'
+  curl -s -X PUT http://127.0.0.1:9000/api/v1/series/5 \\
+    -d '{\"name\": \"queue_depth\", \"labels\": {\"queue\": \"a\"}, \"series\": \"[0] >> hold\"}'
+  curl -s -X DELETE http://127.0.0.1:9000/api/v1/series/5
+  With --api-token, POST, PUT and DELETE need -H 'Authorization: Bearer TOKEN'.")]
+pub struct ServeArgs {
+    /// The YAML config whose series to serve [default: the built-in demo set].
+    #[arg(long, short, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The address to listen on; port 0 picks a free port (the URL is printed).
+    #[arg(
+        long,
+        short,
+        value_name = "HOST:PORT",
+        default_value = "127.0.0.1:9000"
+    )]
+    listen: String,
+    /// Require `Authorization: Bearer TOKEN` on the control API's POST, PUT and DELETE.
+    #[arg(long, value_name = "TOKEN")]
+    api_token: Option<String>,
+    /// The largest request body the control API accepts; larger gets 413.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let (config, source) = match &args.config {
+        Some(path) => match Config::from_file(path) {
+            Ok(config) => (config, path.display().to_string()),
+            Err(LoadError::Invalid(errors)) => {
+                print_errors(&path.display().to_string(), &errors);
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => (
+            Config::parse(DEMO, "built-in demo set").map_err(|e| anyhow!("{e}"))?,
+            "the built-in demo set".to_owned(),
+        ),
+    };
+    let registry = config.build_registry().context("cannot serve the config")?;
+    let count = registry.len();
+    let mut server = Server::new(registry).body_limit(args.body_limit);
+    if let Some(token) = &args.api_token {
+        server = server.api_token(token.clone());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        // Listen for signals before announcing the address, so that a stop sent as soon as
+        // the URL is printed is never missed.
+        let signal = shutdown_signal()?;
+        let listener = TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        // Written, not println!: a closed stdout (`serve | head -1`) must not stop the server.
+        let banner = format!(
+            "promgen-cli serve: listening on {url}\n  \
+             {url}/metrics        {count} series from {source}\n  \
+             {url}/api/v1/series  the control API (changes live in memory only)\n  \
+             {url}/-/healthy\n"
+        );
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+        drop(out);
+        if !addr.ip().is_loopback() && args.api_token.is_none() {
+            eprintln!(
+                "warning: listening beyond loopback without --api-token: anyone who can reach {addr} can change the series"
+            );
+        }
+        eprintln!("Ctrl-C stops.");
+
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serving = server.serve(listener, async {
+            let _ = stopped.await;
+        });
+        tokio::pin!(serving);
+        tokio::select! {
+            result = &mut serving => return result.context("the server failed").map(|()| ExitCode::SUCCESS),
+            () = signal => {}
+        }
+        eprintln!("shutting down");
+        let _ = stop.send(());
+        match tokio::time::timeout(GRACE, serving).await {
+            Ok(result) => result.context("the server failed")?,
+            Err(_) => eprintln!(
+                "requests still in flight after {}s; stopping anyway",
+                GRACE.as_secs()
+            ),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are installed at once.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        let ctrl_c = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                // No Ctrl-C handler: only SIGTERM (or a kill) stops the server.
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        let term = async move {
+            term.recv().await;
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {}
+            () = term => {}
+        }
+    })
+}

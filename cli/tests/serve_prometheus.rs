@@ -1,0 +1,468 @@
+//! `promgen-cli serve`, scraped by a real Prometheus and checked by a real promtool.
+//!
+//! Nothing here scrapes promgen's `/metrics` itself while Prometheus does: every scrape
+//! advances every series one step, so a scrape of ours would shift what Prometheus sees.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::{
+    io::{BufRead, BufReader, Write},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+use support::{agent, call};
+
+/// A child process, killed (and reaped) when dropped: also when a test panics.
+struct Guard {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("promgen-serve-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Fails with what to do when a Prometheus tool is missing.
+fn require(tool: &str) {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "`{tool}` is not on PATH: these tests run the real Prometheus tools. Run ./scripts/test.sh, which installs them (Debian package `prometheus`)"
+    );
+}
+
+/// Starts `promgen-cli serve --listen 127.0.0.1:0 <args>` and returns it with its URL, read
+/// from the first line it prints (port 0 lets the OS pick a free port: no race).
+fn serve(args: &[&str]) -> (Guard, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start promgen-cli serve");
+    let stdout = child.stdout.take().unwrap();
+    let guard = Guard {
+        child,
+        name: "promgen-cli serve",
+    };
+    let mut stdout = BufReader::new(stdout);
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // Keep reading, so that the server never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("{}: no URL in its first line {first:?}", guard.name))
+        .to_owned();
+    (guard, url)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real Prometheus scraping `target` (host:port) every second.
+struct Prometheus {
+    url: String,
+    log: PathBuf,
+    _guard: Guard,
+}
+
+impl Prometheus {
+    fn start(dir: &TempDir, target: &str) -> Self {
+        require("prometheus");
+        let config = dir.write(
+            "prometheus.yml",
+            &format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+                 scrape_configs:\n  - job_name: promgen\n    static_configs:\n      - targets: ['{target}']\n"
+            ),
+        );
+        let port = free_port();
+        let log = dir.0.join("prometheus.log");
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.0.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start prometheus");
+        let prometheus = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _guard: Guard {
+                child,
+                name: "prometheus",
+            },
+        };
+        let agent = agent();
+        prometheus.wait_for("/-/ready", Duration::from_secs(30), || {
+            support::request(
+                &agent,
+                "GET",
+                &format!("{}/-/ready", prometheus.url),
+                None,
+                None,
+            )
+            .is_ok_and(|r| r.status == 200)
+        });
+        prometheus
+    }
+
+    /// Polls `done` every 200 ms until it holds; fails after `timeout` with Prometheus' log.
+    fn wait_for(&self, what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            if start.elapsed() > timeout {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                panic!("timed out after {timeout:?} waiting for {what}; prometheus log:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// An instant query (at `time`, in seconds, or now): the `data.result` array.
+    fn query(&self, query: &str, time: Option<f64>) -> Vec<Value> {
+        let mut url = format!("{}/api/v1/query?query={}", self.url, encode(query));
+        if let Some(t) = time {
+            url.push_str(&format!("&time={t:.3}"));
+        }
+        let reply = call(&agent(), "GET", &url, None, None);
+        let json = reply.json();
+        assert_eq!(json["status"], "success", "{query}: {}", reply.body);
+        json["data"]["result"].as_array().unwrap().clone()
+    }
+}
+
+/// Percent-encodes a query parameter.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The raw samples of a range-vector result: (timestamp in seconds, value).
+fn samples(series: &Value) -> Vec<(f64, f64)> {
+    series["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_f64().unwrap(),
+                p[1].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The value of a one-series instant-vector result, if any.
+fn single_value(result: &[Value]) -> Option<f64> {
+    assert!(result.len() <= 1, "{result:?}");
+    result
+        .first()
+        .map(|s| s["value"][1].as_str().unwrap().parse().unwrap())
+}
+
+const CONFIG: &str = "\
+metrics:
+  - name: promgen_test_steps_total
+    help: 0, 1, 2, … one per scrape.
+    type: counter
+    timeseries:
+      - series: 'linear(0..1000) >> loop'
+  - name: promgen_test_gaps
+    help: 1 2 _ 4 5 _, again and again.
+    timeseries:
+      - labels: {kind: gaps}
+        values: '1 2 _ 4 5 _'
+        endStrategy: loop
+";
+
+/// The gaps series, scrape by scrape (`None`: missing from the response).
+const GAPS: [Option<f64>; 6] = [Some(1.0), Some(2.0), None, Some(4.0), Some(5.0), None];
+
+#[test]
+fn prometheus_scrapes_exactly_what_the_series_produce_and_the_control_api_changes_it() {
+    require("prometheus");
+    let dir = TempDir::new("scrape");
+    let config = dir.write("promgen.yaml", CONFIG);
+    let token = "test-token";
+    let (_serve, url) = serve(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--api-token",
+        token,
+        "--body-limit",
+        "4096",
+    ]);
+    let target = url.strip_prefix("http://").unwrap();
+    let prometheus = Prometheus::start(&dir, target);
+    let agent = agent();
+    let api = format!("{url}/api/v1/series");
+
+    // The control API, while Prometheus scrapes. Mutations need the token.
+    let body =
+        r#"{"name": "promgen_test_posted", "labels": {"via": "api"}, "series": "[7] >> hold"}"#;
+    let r = call(&agent, "POST", &api, Some(body), None);
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(r.json()["error"].as_str().unwrap().contains("Bearer"));
+    let r = call(&agent, "POST", &api, Some(body), Some("wrong"));
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = call(&agent, "POST", &api, Some(body), Some(token));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.content_type.starts_with("application/json"));
+    let id = r.json()["id"].as_u64().expect("an id");
+    let one = format!("{api}/{id}");
+
+    let r = call(&agent, "GET", &api, None, None);
+    assert_eq!(r.status, 200);
+    let list = r.json();
+    let posted: Vec<&Value> = list["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["id"] == id)
+        .collect();
+    assert_eq!(posted.len(), 1, "{list}");
+    assert_eq!(posted[0]["name"], "promgen_test_posted");
+    assert_eq!(posted[0]["labels"], json!({"via": "api"}));
+    assert_eq!(posted[0]["shape"], "[7] >> hold");
+    assert_eq!(posted[0]["type"], "gauge");
+    assert_eq!(list["series"].as_array().unwrap().len(), 3, "{list}");
+
+    // Invalid bodies: 400 naming the field, and nothing changes.
+    let r = call(
+        &agent,
+        "POST",
+        &api,
+        Some(r#"{"name": "promgen_test_bad", "series": "lienar(0..1)"}"#),
+        Some(token),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    let err = r.json();
+    assert_eq!(err["errors"][0]["field"], "series", "{err}");
+    assert!(err["error"].as_str().unwrap().contains("lienar"), "{err}");
+    let r = call(
+        &agent,
+        "PUT",
+        &one,
+        Some(r#"{"name": "x", "series": "1", "bogus": 2}"#),
+        Some(token),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("bogus"), "{}", r.body);
+    // Larger than --body-limit: 413.
+    let huge = format!(r#"{{"name": "x", "series": "{}"}}"#, "1 ".repeat(4096));
+    let r = call(&agent, "POST", &api, Some(&huge), Some(token));
+    assert_eq!(r.status, 413, "{}", r.body);
+    // Unknown ids: 404, with or without a number.
+    for missing in [format!("{api}/999999"), format!("{api}/nope")] {
+        let r = call(&agent, "GET", &missing, None, None);
+        assert_eq!(r.status, 404, "{}", r.body);
+        assert!(r.json()["error"].is_string());
+        let r = call(&agent, "DELETE", &missing, None, Some(token));
+        assert_eq!(r.status, 404, "{}", r.body);
+        let r = call(&agent, "PUT", &missing, Some(body), Some(token));
+        assert_eq!(r.status, 404, "{}", r.body);
+    }
+
+    // The POSTed series reaches Prometheus; a PUT changes it; a DELETE makes it go stale.
+    let posted = r#"promgen_test_posted{via="api"}"#;
+    let wait_value = |want: Option<f64>, what: &str| {
+        prometheus.wait_for(what, Duration::from_secs(20), || {
+            single_value(&prometheus.query(posted, None)) == want
+        });
+    };
+    wait_value(Some(7.0), "the POSTed series in Prometheus");
+    let changed =
+        r#"{"name": "promgen_test_posted", "labels": {"via": "api"}, "series": "[8] >> hold"}"#;
+    let r = call(&agent, "PUT", &one, Some(changed), None);
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = call(&agent, "PUT", &one, Some(changed), Some(token));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json(), json!({"id": id}));
+    let r = call(&agent, "GET", &one, None, None);
+    assert_eq!(r.json()["shape"], "[8] >> hold");
+    wait_value(Some(8.0), "the PUT value in Prometheus");
+    let r = call(&agent, "DELETE", &one, None, None);
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = call(&agent, "DELETE", &one, None, Some(token));
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(r.body, "");
+    assert_eq!(call(&agent, "GET", &one, None, None).status, 404);
+    // Gone from the response, the series gets a stale marker: no value within the lookback.
+    wait_value(None, "the DELETEd series to go stale in Prometheus");
+
+    // Raw samples of the deterministic series, as Prometheus stored them. Both come from one
+    // query, so they cover the same scrapes.
+    prometheus.wait_for("12 scrapes", Duration::from_secs(30), || {
+        single_value(&prometheus.query("count_over_time(promgen_test_steps_total[1h])", None))
+            .is_some_and(|n| n >= 12.0)
+    });
+    let result = prometheus.query(r#"{__name__=~"promgen_test_(steps_total|gaps)"}[1h]"#, None);
+    let by_name = |name: &str| {
+        let found = result
+            .iter()
+            .find(|s| s["metric"]["__name__"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {result:?}"));
+        samples(found)
+    };
+    let steps = by_name("promgen_test_steps_total");
+    let gaps = by_name("promgen_test_gaps");
+    assert_eq!(result.len(), 2, "{result:?}");
+
+    // Prometheus was the only client of /metrics: its scrapes saw 0, 1, 2, … in order.
+    let values: Vec<f64> = steps.iter().map(|s| s.1).collect();
+    let expected: Vec<f64> = (0..steps.len()).map(|i| i as f64).collect();
+    assert_eq!(values, expected, "promgen_test_steps_total");
+    for pair in steps.windows(2) {
+        let dt = pair[1].0 - pair[0].0;
+        assert!((0.5..2.0).contains(&dt), "scrapes {dt}s apart: {steps:?}");
+    }
+
+    // The gaps series has a sample at exactly the scrapes where its shape has a value:
+    // scrape i (the i-th sample of the steps series) carries GAPS[i % 6].
+    let expected: Vec<(f64, f64)> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(t, _))| GAPS[i % GAPS.len()].map(|v| (t, v)))
+        .collect();
+    assert_eq!(gaps, expected, "promgen_test_gaps");
+
+    // A series missing from a scrape is marked stale by Prometheus at that scrape: an instant
+    // query there finds nothing, although the previous sample lies within the 5m lookback.
+    // The range query above does not return stale markers, hence this check.
+    for (i, &(t, _)) in steps.iter().enumerate() {
+        let got = single_value(&prometheus.query(r#"promgen_test_gaps{kind="gaps"}"#, Some(t)));
+        assert_eq!(
+            got,
+            GAPS[i % GAPS.len()],
+            "promgen_test_gaps at scrape {i} ({t})"
+        );
+    }
+}
+
+#[test]
+fn promtool_finds_nothing_to_lint_in_the_demo_set() {
+    require("promtool");
+    let (_serve, url) = serve(&[]);
+    let agent = agent();
+    for accept in ["text/plain", "text/plain;version=0.0.4"] {
+        let r = agent
+            .get(format!("{url}/metrics"))
+            .header("Accept", accept)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        assert!(
+            r.contains("# TYPE http_request_duration_seconds histogram"),
+            "{r}"
+        );
+        assert!(
+            r.contains(r#"http_request_duration_seconds_bucket{handler="/api",le="0.25"}"#),
+            "{r}"
+        );
+        let mut promtool = Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        promtool
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(r.as_bytes())
+            .unwrap();
+        let out = promtool.wait_with_output().unwrap();
+        let findings = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "promtool check metrics: {findings}\n---\n{r}"
+        );
+        assert_eq!(findings, "", "promtool check metrics findings\n---\n{r}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_stops_on_sigterm() {
+    let (mut serve, url) = serve(&[]);
+    let r = call(&agent(), "GET", &format!("{url}/-/healthy"), None, None);
+    assert_eq!(r.status, 200);
+    let pid = serve.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    loop {
+        if let Some(status) = serve.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
