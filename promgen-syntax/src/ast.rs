@@ -222,7 +222,7 @@ impl fmt::Display for Period {
 ///
 /// ```
 /// let shape = promgen_syntax::parse_str("linear(0..=10, 5) x 2 >> [1, _, stale] + 1").unwrap();
-/// assert_eq!(shape.to_string(), "((linear(0..=10, 5) x 2) >> ([1, _, stale] + 1))");
+/// assert_eq!(shape.to_string(), "((linear(0..=10, 5) x 2) >> ([1, _, stale] + constant(1)))");
 /// ```
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
