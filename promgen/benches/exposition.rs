@@ -77,7 +77,16 @@ fn family_name(f: usize) -> String {
 }
 
 fn labels_of(f: usize, l: &ClientLabels) -> Labels {
-    Labels::new(&family_name(f), [("instance", l.instance.as_str()), ("job", &l.job), ("method", &l.method), ("path", &l.path)]).unwrap()
+    Labels::new(
+        &family_name(f),
+        [
+            ("instance", l.instance.as_str()),
+            ("job", &l.job),
+            ("method", &l.method),
+            ("path", &l.path),
+        ],
+    )
+    .unwrap()
 }
 
 fn client_registry() -> ClientRegistry {
@@ -138,7 +147,11 @@ fn render(c: &mut Criterion) {
     registry.scrape_into(&mut mine, Format::OpenMetrics, 0);
     let mine = String::from_utf8(mine).unwrap();
     let samples = |text: &str| -> Vec<String> {
-        let mut lines: Vec<String> = text.lines().filter(|l| !l.starts_with('#')).map(|l| l.replace(".0 ", " ")).collect();
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.replace(".0 ", " "))
+            .collect();
         lines.sort();
         lines
     };
@@ -154,17 +167,26 @@ fn render(c: &mut Criterion) {
                 let (name, labels) = series.split_once('{').unwrap();
                 let mut labels: Vec<&str> = labels.trim_end_matches('}').split(',').collect();
                 labels.sort_unstable();
-                (format!("{name}{{{}}}", labels.join(",")), value.parse::<f64>().unwrap())
+                (
+                    format!("{name}{{{}}}", labels.join(",")),
+                    value.parse::<f64>().unwrap(),
+                )
             })
             .collect();
         kv.sort_by(|x, y| x.0.cmp(&y.0));
         kv
     };
-    assert_eq!(key_values(&a), key_values(&b), "both encoders hold the same samples");
+    assert_eq!(
+        key_values(&a),
+        key_values(&b),
+        "both encoders hold the same samples"
+    );
 
     let mut group = c.benchmark_group("render_100k_series");
     group.throughput(Throughput::Elements(SERIES as u64));
-    group.sample_size(20).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(8));
     group.bench_function("promgen_writer", |b| {
         let mut out = Vec::with_capacity(16 << 20);
         b.iter(|| {
@@ -201,8 +223,14 @@ fn render(c: &mut Criterion) {
 
 /// `GET /metrics` for 100 000 series over loopback, one connection per request.
 fn http(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let server = runtime.block_on(Server::new(our_registry()).spawn("127.0.0.1:0")).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(Server::new(our_registry()).spawn("127.0.0.1:0"))
+        .unwrap();
     let addr = server.addr();
     let get = move || {
         let mut stream = TcpStream::connect(addr).unwrap();
@@ -215,7 +243,9 @@ fn http(c: &mut Criterion) {
     };
     assert!(get() > SERIES * 60, "the response holds every series");
     let mut group = c.benchmark_group("http_get_metrics_100k_series");
-    group.sample_size(20).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("text", |b| b.iter(|| black_box(get())));
     group.finish();
     drop(server);
@@ -227,7 +257,10 @@ fn memory(_c: &mut Criterion) {
     let registry = our_registry();
     let after = LIVE.load(Ordering::Relaxed);
     let per = (after - before) as f64 / SERIES as f64;
-    eprintln!("memory: {} bytes live for {SERIES} series = {per:.0} bytes per served series", after - before);
+    eprintln!(
+        "memory: {} bytes live for {SERIES} series = {per:.0} bytes per served series",
+        after - before
+    );
     black_box(registry.len());
 }
 
