@@ -177,48 +177,75 @@ pub enum ShapeSpec {
     },
 }
 
-fn seeded<S: Shape + Send + 'static>(
-    shape: S,
-    seed: Option<u64>,
-    set: impl FnOnce(S, u64) -> S,
-) -> DynShape {
-    Box::new(match seed {
+fn seeded<S>(shape: S, seed: Option<u64>, set: impl FnOnce(S, u64) -> S) -> S {
+    match seed {
         Some(seed) => set(shape, seed),
         None => shape,
-    })
+    }
+}
+
+/// Puts a concrete leaf shape into its (static) wrapper and boxes the result.
+trait Wrap {
+    fn wrap<S: Shape + Send + 'static>(self, leaf: S) -> DynShape;
+}
+
+/// The leaf alone.
+struct Boxed;
+
+impl Wrap for Boxed {
+    fn wrap<S: Shape + Send + 'static>(self, leaf: S) -> DynShape {
+        Box::new(leaf)
+    }
+}
+
+struct EndWith(EndStrategy);
+
+impl Wrap for EndWith {
+    fn wrap<S: Shape + Send + 'static>(self, leaf: S) -> DynShape {
+        Box::new(leaf.end_with(self.0))
+    }
+}
+
+struct Loop(Option<u64>);
+
+impl Wrap for Loop {
+    fn wrap<S: Shape + Send + 'static>(self, leaf: S) -> DynShape {
+        match self.0 {
+            Some(n) => Box::new(Repeat::times(leaf, n)),
+            None => Box::new(Repeat::forever(leaf)),
+        }
+    }
+}
+
+struct TakeN(u64);
+
+impl Wrap for TakeN {
+    fn wrap<S: Shape + Send + 'static>(self, leaf: S) -> DynShape {
+        Box::new(leaf.take(self.0))
+    }
 }
 
 impl ShapeSpec {
     /// Builds the running shape.
     #[must_use]
     pub fn build(&self) -> DynShape {
+        // Leaves, and the common wrappers of a leaf, are built as one static shape: a single
+        // virtual call per point instead of one per layer.
+        let wrapped = match self {
+            Self::Ended { strategy, inner } if *strategy != EndStrategy::Stop => {
+                inner.leaf(EndWith(*strategy)).ok()
+            }
+            Self::Loop { count, body } => body.leaf(Loop(*count)).ok(),
+            Self::Take { count, inner } => inner.leaf(TakeN(*count)).ok(),
+            _ => None,
+        };
+        if let Some(shape) = wrapped {
+            return shape;
+        }
+        if let Ok(leaf) = self.leaf(Boxed) {
+            return leaf;
+        }
         match self {
-            Self::Linear { start, end, count } => Box::new(linear(*start, *end, *count)),
-            Self::LinearStep { start, step, count } => {
-                Box::new(Linear::with_step(*start, *step, *count))
-            }
-            Self::ContinuousLinear {
-                start,
-                end,
-                duration_ms,
-            } => Box::new(continuous_linear(*start, *end, *duration_ms)),
-            Self::Values(v) => Box::new(values(v.clone())),
-            Self::Notation(n) => Box::new(n.clone()),
-            Self::Constant(v) => Box::new(constant(*v)),
-            Self::Gap(n) => Box::new(gap(*n)),
-            Self::Uniform { min, max, seed } => {
-                seeded(uniform(*min, *max), *seed, |s, n| s.seed(n))
-            }
-            Self::Normal { mean, stddev, seed } => {
-                seeded(normal(*mean, *stddev), *seed, |s, n| s.seed(n))
-            }
-            Self::Walk { start, step, seed } => {
-                seeded(walk(*start, *step), *seed, |s, n| s.seed(n))
-            }
-            Self::Wave { params, period } => match *period {
-                Period::Scrapes(n) => Box::new(params.every_scrapes(n)),
-                Period::Millis(ms) => Box::new(params.every_ms(ms)),
-            },
             Self::Join(parts) => Box::new(Chain::new(parts.iter().map(Self::build).collect())),
             Self::Loop {
                 count: Some(n),
@@ -246,7 +273,46 @@ impl ShapeSpec {
             } => inner.build(),
             Self::Ended { strategy, inner } => Box::new(inner.build().end_with(*strategy)),
             Self::Seeded { seed, inner } => Box::new(inner.build().with_seed(*seed)),
+            // Every leaf was built above; an empty shape keeps this match total.
+            _ => Box::new(gap(0)),
         }
+    }
+
+    /// A leaf shape, handed to `wrap` as its concrete type; `Err(wrap)` for anything else.
+    fn leaf<W: Wrap>(&self, wrap: W) -> Result<DynShape, W> {
+        Ok(match self {
+            Self::Linear { start, end, count } => wrap.wrap(linear(*start, *end, *count).boxed()),
+            Self::LinearStep { start, step, count } => {
+                wrap.wrap(Linear::with_step(*start, *step, *count).boxed())
+            }
+            Self::ContinuousLinear {
+                start,
+                end,
+                duration_ms,
+            } => wrap.wrap(continuous_linear(*start, *end, *duration_ms)),
+            Self::Values(v) => wrap.wrap(values(v.clone())),
+            Self::Notation(n) => wrap.wrap(n.clone()),
+            Self::Constant(v) => wrap.wrap(constant(*v)),
+            Self::Gap(n) => wrap.wrap(gap(*n)),
+            Self::Uniform { min, max, seed } => {
+                wrap.wrap(seeded(uniform(*min, *max), *seed, |s, n| s.seed(n)))
+            }
+            Self::Normal { mean, stddev, seed } => {
+                wrap.wrap(seeded(normal(*mean, *stddev), *seed, |s, n| s.seed(n)))
+            }
+            Self::Walk { start, step, seed } => {
+                wrap.wrap(seeded(walk(*start, *step), *seed, |s, n| s.seed(n)))
+            }
+            Self::Wave {
+                params,
+                period: Period::Scrapes(n),
+            } => wrap.wrap(params.every_scrapes(*n)),
+            Self::Wave {
+                params,
+                period: Period::Millis(ms),
+            } => wrap.wrap(params.every_ms(*ms)),
+            _ => return Err(wrap),
+        })
     }
 
     /// Bounds on the values this shape can yield, used to refuse counters that could go

@@ -14,8 +14,12 @@ use crate::Tick;
 /// let v: Vec<f64> = linear(0.0, 10.0, 5).points().filter_map(|p| p.value()).collect();
 /// assert_eq!(v, [0.0, 2.5, 5.0, 7.5, 10.0]);
 /// ```
+///
+/// `BOXED` picks how the position becomes a float, for the same values: the default suits a
+/// static chain; [`Linear::boxed`] suits a segment called through `dyn Shape`, as configs and
+/// the text DSL build it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Linear {
+pub struct Linear<const BOXED: bool = false> {
     start: f64,
     slope: f64,
     /// At most `i64::MAX`, so that `pos < len` converts to `f64` through `i64`: one instruction
@@ -34,6 +38,23 @@ pub fn linear(start: f64, end: f64, n: u64) -> Linear {
 }
 
 impl Linear {
+    /// The same segment, for calls through `dyn Shape` (the same values, bit for bit).
+    ///
+    /// `i64 as f64` is one instruction (`cvtsi2sd`) but writes only the low half of its
+    /// register, so it waits for whatever wrote that register last; through a virtual call
+    /// that is the caller's running sum, and each point waits for the previous one. The boxed
+    /// form builds the float from the mantissa of 2^52 instead; in a static chain the plain
+    /// conversion is the faster one.
+    #[must_use]
+    pub const fn boxed(self) -> Linear<true> {
+        Linear {
+            start: self.start,
+            slope: self.slope,
+            len: self.len,
+            pos: self.pos,
+        }
+    }
+
     /// See [`linear`].
     #[must_use]
     pub fn new(start: f64, end: f64, n: u64) -> Self {
@@ -82,13 +103,18 @@ impl Linear {
     }
 }
 
-impl Shape for Linear {
+impl<const BOXED: bool> Shape for Linear<BOXED> {
     #[inline]
     fn next_point(&mut self, _tick: Tick) -> Point {
         if self.pos < self.len {
+            let x = if BOXED {
+                super::small_to_f64(self.pos)
+            } else {
+                // `pos < len <= i64::MAX`: the signed conversion gives the same number.
+                (self.pos as i64) as f64
+            };
             // Not `mul_add`: without the FMA target feature it is a slow libm call.
-            // `pos < len <= i64::MAX`: the signed conversion gives the same number.
-            let v = self.start + self.slope * (self.pos as i64) as f64;
+            let v = self.start + self.slope * x;
             self.pos += 1;
             Point::Value(v)
         } else {
@@ -206,5 +232,42 @@ mod tests {
         let mut instant = continuous_linear(3.0, 4.0, 0);
         assert_eq!(at(&mut instant, 7), "3");
         assert_eq!(at(&mut instant, 8), "end");
+    }
+}
+
+#[cfg(test)]
+mod boxed_tests {
+    use super::*;
+    use crate::shape::ShapeExt;
+
+    #[test]
+    fn the_boxed_form_yields_the_same_values_bit_for_bit() {
+        for (start, end, n) in [
+            (0.0, 100.0, 101),
+            (-3.5, 7.25, 1000),
+            (1e15, -1e15, 77),
+            (0.1, 0.7, 3),
+        ] {
+            let plain: Vec<u64> = linear(start, end, n)
+                .points()
+                .filter_map(|p| p.value())
+                .map(f64::to_bits)
+                .collect();
+            let boxed: Vec<u64> = linear(start, end, n)
+                .boxed()
+                .points()
+                .filter_map(|p| p.value())
+                .map(f64::to_bits)
+                .collect();
+            assert_eq!(plain, boxed, "linear({start}, {end}, {n})");
+        }
+        // Past 2^52 the boxed form falls back to the plain conversion.
+        let mut far = Linear::with_step(0.0, 1.0, u64::MAX);
+        far.pos = (1 << 52) + 3;
+        let mut far_boxed = far.boxed();
+        assert_eq!(
+            far.next_point(Tick::new(0, 0)),
+            far_boxed.next_point(Tick::new(0, 0))
+        );
     }
 }
