@@ -20,11 +20,12 @@
 //!
 //! Run with `cargo bench -p promgen --bench chain`.
 
+mod common;
+use common::{collect_hand, collect_shape, drive, sum_shape};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use promgen::{
-    Tick,
     config::Config,
-    shape::{DynShape, Point, SeedSeq, Shape, ShapeExt, linear, uniform},
+    shape::{DynShape, SeedSeq, Shape, ShapeExt, linear, uniform},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -62,24 +63,6 @@ metrics:
             data: {LinearSegment: {iterationCount: 101, amplitudeStart: 0, amplitudeEnd: 100}}
 ";
 
-/// The tick of scrape `i`, 15 s apart.
-#[inline(always)]
-fn tick(i: u64) -> Tick {
-    Tick::new(i, i as i64 * 15_000)
-}
-
-/// Drives `shape` for `n` ticks, handing every value to `sink`. Panics on anything but a value:
-/// these chains never miss a scrape nor end.
-#[inline(always)]
-fn drive<S: Shape>(shape: &mut S, n: u64, mut sink: impl FnMut(f64)) {
-    for i in 0..n {
-        match shape.next_point(tick(i)) {
-            Point::Value(v) => sink(v),
-            p => panic!("unexpected point {p} at tick {i}"),
-        }
-    }
-}
-
 fn static_noise() -> impl Shape {
     linear(START, END, COUNT).forever() + uniform(MIN, MAX).seed(SEED)
 }
@@ -114,24 +97,6 @@ fn hand_linear(n: u64, mut sink: impl FnMut(f64)) {
     for i in 0..n {
         sink(START + slope * (i % COUNT) as f64);
     }
-}
-
-fn collect_shape<S: Shape>(mut shape: S, n: u64) -> Vec<u64> {
-    let mut v = Vec::with_capacity(n as usize);
-    drive(&mut shape, n, |x| v.push(x.to_bits()));
-    v
-}
-
-fn collect_hand(hand: fn(u64, &mut dyn FnMut(f64)), n: u64) -> Vec<u64> {
-    let mut v = Vec::with_capacity(n as usize);
-    hand(n, &mut |x| v.push(x.to_bits()));
-    v
-}
-
-fn sum_shape<S: Shape>(mut shape: S, n: u64) -> f64 {
-    let mut sum = 0.0;
-    drive(&mut shape, n, |v| sum += v);
-    sum
 }
 
 /// Apples to apples: the three forms yield the same values, bit for bit, and the same sums.

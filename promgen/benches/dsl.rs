@@ -26,10 +26,12 @@
 //!
 //! Run with `cargo bench -p promgen --bench dsl`.
 
+mod common;
+use common::{collect_hand, collect_shape, drive, sum_shape};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use promgen::{
-    Tick, dsl,
-    shape::{DynShape, Point, SeedSeq, Shape},
+    dsl,
+    shape::{DynShape, SeedSeq, Shape},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -51,24 +53,6 @@ const OFFSET: f64 = 50.0;
 const MEAN: f64 = 0.0;
 const SD: f64 = 1.0;
 const SEED: u64 = 7;
-
-/// The tick of scrape `i`, 15 s apart.
-#[inline(always)]
-fn tick(i: u64) -> Tick {
-    Tick::new(i, i as i64 * 15_000)
-}
-
-/// Drives `shape` for `n` ticks, handing every value to `sink`. Panics on anything but a value:
-/// these chains never miss a scrape nor end.
-#[inline(always)]
-fn drive<S: Shape>(shape: &mut S, n: u64, mut sink: impl FnMut(f64)) {
-    for i in 0..n {
-        match shape.next_point(tick(i)) {
-            Point::Value(v) => sink(v),
-            p => panic!("unexpected point {p} at tick {i}"),
-        }
-    }
-}
 
 /// Each expression written once: `series!` compiles its tokens, `stringify!` gives the same
 /// tokens as text to `dsl::parse`.
@@ -113,24 +97,6 @@ fn hand_sin(n: u64, mut sink: impl FnMut(f64)) {
         let z: f64 = rng.sample(StandardNormal);
         sink(wave + (MEAN + SD * z));
     }
-}
-
-fn collect_shape<S: Shape>(mut shape: S, n: u64) -> Vec<u64> {
-    let mut v = Vec::with_capacity(n as usize);
-    drive(&mut shape, n, |x| v.push(x.to_bits()));
-    v
-}
-
-fn collect_hand(hand: fn(u64, &mut dyn FnMut(f64)), n: u64) -> Vec<u64> {
-    let mut v = Vec::with_capacity(n as usize);
-    hand(n, &mut |x| v.push(x.to_bits()));
-    v
-}
-
-fn sum_shape<S: Shape>(mut shape: S, n: u64) -> f64 {
-    let mut sum = 0.0;
-    drive(&mut shape, n, |v| sum += v);
-    sum
 }
 
 /// Apples to apples: the three forms yield the same values, bit for bit, and the same sums.

@@ -189,6 +189,29 @@ impl SeriesConfig {
     }
 }
 
+/// The document's root node, or the one error that stops decoding: an empty document or a
+/// syntax error (`syntax` names the language for the message).
+fn parse_root(
+    text: &str,
+    file: &str,
+    empty: &str,
+    syntax: &str,
+) -> Result<yaml::Node, ConfigErrors> {
+    let error = |at, message: String| {
+        ConfigErrors(vec![ConfigError::new(
+            file,
+            at,
+            &KeyPath::default(),
+            message,
+        )])
+    };
+    match yaml::parse(text) {
+        Ok(Some(root)) => Ok(root),
+        Ok(None) => Err(error(Position { line: 1, column: 1 }, empty.to_owned())),
+        Err(e) => Err(error(e.at, format!("invalid {syntax}: {}", e.message))),
+    }
+}
+
 /// Why a config file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -235,26 +258,12 @@ impl Config {
     /// Every problem found, each with its location.
     pub fn parse_at(text: &str, file: &str, now_ms: i64) -> Result<Self, ConfigErrors> {
         let mut decoder = decode::Decoder::new(file, now_ms);
-        let root = match yaml::parse(text) {
-            Ok(Some(root)) => root,
-            Ok(None) => {
-                let at = Position { line: 1, column: 1 };
-                return Err(ConfigErrors(vec![ConfigError::new(
-                    file,
-                    at,
-                    &KeyPath::default(),
-                    "the config is empty: it needs at least `metrics:`",
-                )]));
-            }
-            Err(e) => {
-                return Err(ConfigErrors(vec![ConfigError::new(
-                    file,
-                    e.at,
-                    &KeyPath::default(),
-                    format!("invalid YAML: {}", e.message),
-                )]));
-            }
-        };
+        let root = parse_root(
+            text,
+            file,
+            "the config is empty: it needs at least `metrics:`",
+            "YAML",
+        )?;
         let config = decoder.config(&root);
         let mut errors = decoder.errors;
         match config {
@@ -284,26 +293,7 @@ impl Config {
     pub fn parse_api_series(text: &str) -> Result<MetricConfig, ConfigErrors> {
         let file = "request";
         let mut decoder = decode::Decoder::new(file, crate::time::now_ms());
-        let root = match yaml::parse(text) {
-            Ok(Some(root)) => root,
-            Ok(None) => {
-                let at = Position { line: 1, column: 1 };
-                return Err(ConfigErrors(vec![ConfigError::new(
-                    file,
-                    at,
-                    &KeyPath::default(),
-                    "the request body is empty",
-                )]));
-            }
-            Err(e) => {
-                return Err(ConfigErrors(vec![ConfigError::new(
-                    file,
-                    e.at,
-                    &KeyPath::default(),
-                    format!("invalid JSON: {}", e.message),
-                )]));
-            }
-        };
+        let root = parse_root(text, file, "the request body is empty", "JSON")?;
         let metric = decoder.api_series(&root);
         match metric {
             Some(m) if decoder.errors.is_empty() => Ok(m),
