@@ -21,7 +21,7 @@
 //! Run with `cargo bench -p promgen --bench chain`.
 
 mod common;
-use common::{collect_hand, collect_shape, drive, sum_shape};
+use common::drive;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use promgen::{
     config::Config,
@@ -99,30 +99,21 @@ fn hand_linear(n: u64, mut sink: impl FnMut(f64)) {
     }
 }
 
-/// Apples to apples: the three forms yield the same values, bit for bit, and the same sums.
+/// Apples to apples: see [`common::check`].
 fn check<S: Shape>(
     name: &str,
     hand: fn(u64, &mut dyn FnMut(f64)),
     static_: impl Fn() -> S,
     yaml: &str,
 ) {
-    let expected = collect_hand(hand, CHECK);
-    assert_eq!(
-        collect_shape(static_(), CHECK),
-        expected,
-        "{name}: static chain != hand-written loop"
+    common::check(
+        name,
+        ("static chain", "dynamic chain"),
+        hand,
+        static_,
+        || dynamic(yaml),
+        (CHECK, N),
     );
-    assert_eq!(
-        collect_shape(dynamic(yaml), CHECK),
-        expected,
-        "{name}: dynamic chain != hand-written loop"
-    );
-    let mut hand_sum = 0.0;
-    hand(N, &mut |v| hand_sum += v);
-    let static_sum = sum_shape(static_(), N);
-    let dynamic_sum = sum_shape(dynamic(yaml), N);
-    assert_eq!(static_sum.to_bits(), hand_sum.to_bits(), "{name}: sums");
-    assert_eq!(dynamic_sum.to_bits(), hand_sum.to_bits(), "{name}: sums");
 }
 
 fn bench_noise(c: &mut Criterion) {

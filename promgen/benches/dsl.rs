@@ -27,7 +27,7 @@
 //! Run with `cargo bench -p promgen --bench dsl`.
 
 mod common;
-use common::{collect_hand, collect_shape, drive, sum_shape};
+use common::drive;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use promgen::{
     dsl,
@@ -99,30 +99,21 @@ fn hand_sin(n: u64, mut sink: impl FnMut(f64)) {
     }
 }
 
-/// Apples to apples: the three forms yield the same values, bit for bit, and the same sums.
+/// Apples to apples: see [`common::check`].
 fn check<S: Shape>(
     name: &str,
     hand: fn(u64, &mut dyn FnMut(f64)),
     macro_: impl Fn() -> S,
     source: &str,
 ) {
-    let expected = collect_hand(hand, CHECK);
-    assert_eq!(
-        collect_shape(macro_(), CHECK),
-        expected,
-        "{name}: series! != hand-written loop"
+    common::check(
+        name,
+        ("series!", "text-built"),
+        hand,
+        macro_,
+        || text(source),
+        (CHECK, N),
     );
-    assert_eq!(
-        collect_shape(text(source), CHECK),
-        expected,
-        "{name}: text-built != hand-written loop"
-    );
-    let mut hand_sum = 0.0;
-    hand(N, &mut |v| hand_sum += v);
-    let macro_sum = sum_shape(macro_(), N);
-    let text_sum = sum_shape(text(source), N);
-    assert_eq!(macro_sum.to_bits(), hand_sum.to_bits(), "{name}: sums");
-    assert_eq!(text_sum.to_bits(), hand_sum.to_bits(), "{name}: sums");
 }
 
 /// One group: `macro`, `hand_written` and `text`. A macro rather than a generic function so
