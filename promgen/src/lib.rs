@@ -22,6 +22,7 @@
 //! The same shapes can be described in YAML ([`config`]) or in promtool's expanding notation
 //! ([`notation`]).
 
+pub mod backfill;
 pub mod config;
 pub mod dsl;
 pub mod exposition;

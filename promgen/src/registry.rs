@@ -2,9 +2,10 @@
 //! advanced one tick per scrape and rendered in either exposition format.
 
 use crate::{
-    Labels, MetricType, Tick,
+    FormatValue, Labels, MetricType, Tick,
     exposition::{Format, RenderedLabels, Writer},
     observe::{Histogram, Summary},
+    sample::{is_stale, stale_nan},
     shape::{DynShape, Point},
 };
 
@@ -19,6 +20,71 @@ pub enum Source {
 }
 
 impl Source {
+    /// The series this source puts on the wire, in the order [`Source::advance`] emits them.
+    fn outputs(&self) -> Vec<Output> {
+        let plain = |suffix| Output {
+            suffix,
+            extra: None,
+        };
+        match self {
+            Self::Series(_) => vec![plain("")],
+            Self::Histogram(h) => h
+                .bounds()
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .map(|le| Output {
+                    suffix: "_bucket",
+                    extra: Some(("le", le)),
+                })
+                .chain([plain("_sum"), plain("_count")])
+                .collect(),
+            Self::Summary(s) => s
+                .objectives()
+                .iter()
+                .map(|&q| Output {
+                    suffix: "",
+                    extra: Some(("quantile", q)),
+                })
+                .chain([plain("_sum"), plain("_count")])
+                .collect(),
+        }
+    }
+
+    /// Advances one tick and emits `(output index, value)` for each sample it yields; a
+    /// stale marker is emitted as [`stale_nan`]. Returns false when the shape has ended.
+    fn advance(&mut self, tick: Tick, mut emit: impl FnMut(usize, f64)) -> bool {
+        match self {
+            Self::Series(shape) => match shape.next_point(tick) {
+                Point::Value(v) => emit(0, v),
+                Point::Stale => emit(0, stale_nan()),
+                Point::Missing => {}
+                Point::End => return false,
+            },
+            Self::Histogram(h) => {
+                h.scrape(tick);
+                let mut k = 0;
+                h.for_each_bucket(|_, c| {
+                    emit(k, c as f64);
+                    k += 1;
+                });
+                emit(k, h.sum());
+                emit(k + 1, h.count() as f64);
+            }
+            Self::Summary(s) => {
+                s.scrape(tick);
+                let mut k = 0;
+                for (_, v) in s.quantiles() {
+                    emit(k, v);
+                    k += 1;
+                }
+                emit(k, s.sum());
+                emit(k + 1, s.count() as f64);
+            }
+        }
+        true
+    }
+
     fn metric_type_fits(&self, t: MetricType) -> bool {
         match self {
             Self::Series(_) => !matches!(t, MetricType::Histogram | MetricType::Summary),
@@ -85,21 +151,81 @@ pub struct SeriesInfo {
     pub ended: bool,
 }
 
-struct Member {
-    id: u64,
-    labels: Labels,
-    rendered: RenderedLabels,
+/// One series a member puts on the wire: its name suffix and extra label (`le`, `quantile`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Output {
+    pub(crate) suffix: &'static str,
+    pub(crate) extra: Option<(&'static str, f64)>,
+}
+
+/// A member's running state: its source and how far it has got.
+pub(crate) struct Cursor {
     source: Source,
-    description: String,
     ticks: u64,
     ended: bool,
 }
 
-struct Family {
-    name: String,
-    help: Option<String>,
-    metric_type: MetricType,
-    members: Vec<Member>,
+/// What one tick of a member did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// It is running (and may have emitted samples).
+    Running,
+    /// Its shape ended at this tick: it emitted nothing, and never will again.
+    EndedNow,
+    /// It had ended before.
+    Ended,
+}
+
+impl Cursor {
+    /// The next tick at `timestamp_ms`, emitting `(output index, value)` per sample.
+    pub(crate) fn advance(&mut self, timestamp_ms: i64, emit: impl FnMut(usize, f64)) -> Step {
+        if self.ended {
+            return Step::Ended;
+        }
+        let tick = Tick::new(self.ticks, timestamp_ms);
+        self.ticks += 1;
+        if self.source.advance(tick, emit) {
+            Step::Running
+        } else {
+            self.ended = true;
+            Step::EndedNow
+        }
+    }
+}
+
+pub(crate) struct Member {
+    id: u64,
+    pub(crate) labels: Labels,
+    pub(crate) rendered: RenderedLabels,
+    pub(crate) outputs: Vec<Output>,
+    pub(crate) cursor: Cursor,
+    description: String,
+}
+
+pub(crate) struct Family {
+    pub(crate) name: String,
+    pub(crate) help: Option<String>,
+    pub(crate) metric_type: MetricType,
+    pub(crate) members: Vec<Member>,
+}
+
+/// A series as it travels over the wire (remote write, a backfill file): a plain series, or
+/// one bucket, the sum or the count of a histogram, one quantile, the sum or the count of a
+/// summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireSeries {
+    /// Its full labels: the family name with its suffix (`_bucket`, `_sum`, `_count`), and
+    /// `le` or `quantile` where there is one.
+    pub labels: Labels,
+    /// The family it belongs to.
+    pub family: String,
+    /// The family's type.
+    pub metric_type: MetricType,
+    /// The family's HELP text.
+    pub help: Option<String>,
+    /// Which registry series it comes from, counted from 0 in registry order: the buckets,
+    /// sum and count of one histogram share it.
+    pub member: usize,
 }
 
 /// The series a server exposes.
@@ -179,8 +305,8 @@ impl Registry {
                     metric_type: f.metric_type,
                     help: f.help.clone(),
                     description: m.description.clone(),
-                    position: m.ticks,
-                    ended: m.ended,
+                    position: m.cursor.ticks,
+                    ended: m.cursor.ended,
                 })
             })
             .collect()
@@ -244,10 +370,13 @@ impl Registry {
             id,
             rendered: RenderedLabels::new(&def.labels),
             labels: def.labels,
-            source: def.source,
+            outputs: def.source.outputs(),
+            cursor: Cursor {
+                source: def.source,
+                ticks: 0,
+                ended: false,
+            },
             description: def.description,
-            ticks: 0,
-            ended: false,
         };
         let name = member.labels.name();
         match self.families.iter_mut().find(|f| f.name == name) {
@@ -272,52 +401,103 @@ impl Registry {
     pub fn scrape_into(&mut self, out: &mut Vec<u8>, format: Format, timestamp_ms: i64) {
         let mut w = Writer::new(out, format);
         for family in &mut self.families {
+            let (name, t) = (family.name.as_str(), family.metric_type);
             let mut header = false;
             for m in &mut family.members {
-                if m.ended {
-                    continue;
-                }
-                let tick = Tick::new(m.ticks, timestamp_ms);
-                m.ticks += 1;
-                let name = family.name.as_str();
-                let t = family.metric_type;
-                let mut head = |w: &mut Writer<'_>| {
+                let (outputs, rendered) = (&m.outputs, &m.rendered);
+                m.cursor.advance(timestamp_ms, |k, v| {
+                    if is_stale(v) {
+                        return;
+                    }
                     if !header {
                         w.family(name, t, family.help.as_deref());
                         header = true;
                     }
-                };
-                match &mut m.source {
-                    Source::Series(shape) => match shape.next_point(tick) {
-                        Point::Value(v) => {
-                            head(&mut w);
-                            w.sample(name, t, "", &m.rendered, None, v);
-                        }
-                        Point::End => m.ended = true,
-                        Point::Missing | Point::Stale => {}
-                    },
-                    Source::Histogram(h) => {
-                        h.scrape(tick);
-                        head(&mut w);
-                        h.for_each_bucket(|le, c| {
-                            w.sample(name, t, "_bucket", &m.rendered, Some(("le", le)), c as f64)
-                        });
-                        w.sample(name, t, "_sum", &m.rendered, None, h.sum());
-                        w.sample(name, t, "_count", &m.rendered, None, h.count() as f64);
-                    }
-                    Source::Summary(s) => {
-                        s.scrape(tick);
-                        head(&mut w);
-                        for (q, v) in s.quantiles() {
-                            w.sample(name, t, "", &m.rendered, Some(("quantile", q)), v);
-                        }
-                        w.sample(name, t, "_sum", &m.rendered, None, s.sum());
-                        w.sample(name, t, "_count", &m.rendered, None, s.count() as f64);
-                    }
-                }
+                    let o = outputs[k];
+                    w.sample(name, t, o.suffix, rendered, o.extra, v);
+                });
             }
         }
         w.finish();
+    }
+
+    /// Every series as it goes over the wire, in the order [`Registry::collect`] numbers
+    /// them.
+    ///
+    /// ```
+    /// use promgen::registry::{Registry, SeriesDef, Source};
+    /// use promgen::{Labels, MetricType, observe::Histogram, shape::constant};
+    /// let mut registry = Registry::default();
+    /// registry.add(SeriesDef {
+    ///     labels: Labels::new("latency_seconds", [("job", "api")])?,
+    ///     metric_type: MetricType::Histogram,
+    ///     help: None,
+    ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, vec![0.5])),
+    ///     description: String::new(),
+    /// })?;
+    /// let names: Vec<String> = registry.wire_series().iter().map(|s| s.labels.to_string()).collect();
+    /// assert_eq!(names, [
+    ///     r#"latency_seconds_bucket{job="api",le="0.5"}"#,
+    ///     r#"latency_seconds_bucket{job="api",le="+Inf"}"#,
+    ///     r#"latency_seconds_sum{job="api"}"#,
+    ///     r#"latency_seconds_count{job="api"}"#,
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn wire_series(&self) -> Vec<WireSeries> {
+        let mut out = Vec::new();
+        let members = self
+            .families
+            .iter()
+            .flat_map(|f| f.members.iter().map(move |m| (f, m)));
+        for (member, (family, m)) in members.enumerate() {
+            for o in &m.outputs {
+                let name = format!("{}{}", family.name, o.suffix);
+                let extra = o.extra.map(|(k, v)| (k.to_owned(), FormatValue(v).to_string()));
+                let pairs = m
+                    .labels
+                    .without_name()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .chain(extra);
+                out.push(WireSeries {
+                    // The member's labels were valid and `le`/`quantile` are reserved for
+                    // these, so this cannot fail; fall back to the member's own labels.
+                    labels: Labels::new(&name, pairs).unwrap_or_else(|_| m.labels.clone()),
+                    family: family.name.clone(),
+                    metric_type: family.metric_type,
+                    help: family.help.clone(),
+                    member,
+                });
+            }
+        }
+        out
+    }
+
+    /// One tick at `timestamp_ms` for remote write: every series advances, and each sample
+    /// goes to `sink` as `(index into` [`Registry::wire_series`]`, value)`. Unlike a scrape,
+    /// a stale marker is a sample ([`stale_nan`]), and a series whose shape ends yields a
+    /// stale marker for each of its wire series at that tick, as Prometheus would record
+    /// when a scraped series disappears. A missing point yields nothing.
+    pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) {
+        let mut base = 0;
+        for family in &mut self.families {
+            for m in &mut family.members {
+                let n = m.outputs.len();
+                if m.cursor.advance(timestamp_ms, |k, v| sink(base + k, v)) == Step::EndedNow {
+                    for k in 0..n {
+                        sink(base + k, stale_nan());
+                    }
+                }
+                base += n;
+            }
+        }
+    }
+
+    /// The families and their members, for writers that go series by series (a backfill
+    /// file), in the same order as [`Registry::wire_series`].
+    pub(crate) fn families_mut(&mut self) -> impl Iterator<Item = &mut Family> {
+        self.families.iter_mut()
     }
 }
 

@@ -25,4 +25,4 @@ mod negotiate;
 mod writer;
 
 pub use negotiate::Format;
-pub use writer::{RenderedLabels, Writer};
+pub use writer::{RenderedLabels, Writer, openmetrics_timestamp};

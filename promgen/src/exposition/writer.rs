@@ -118,6 +118,36 @@ impl<'a> Writer<'a> {
         extra: Option<(&str, f64)>,
         value: f64,
     ) {
+        self.line(name, metric_type, suffix, labels, extra, value, None);
+    }
+
+    /// As [`Writer::sample`], with a timestamp after the value: milliseconds in the text
+    /// format, seconds in OpenMetrics (see [`openmetrics_timestamp`]).
+    #[allow(clippy::too_many_arguments)] // one line's parts, as `sample` takes them
+    pub fn sample_at(
+        &mut self,
+        name: &str,
+        metric_type: MetricType,
+        suffix: &str,
+        labels: &RenderedLabels,
+        extra: Option<(&str, f64)>,
+        value: f64,
+        timestamp_ms: i64,
+    ) {
+        self.line(name, metric_type, suffix, labels, extra, value, Some(timestamp_ms));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn line(
+        &mut self,
+        name: &str,
+        metric_type: MetricType,
+        suffix: &str,
+        labels: &RenderedLabels,
+        extra: Option<(&str, f64)>,
+        value: f64,
+        timestamp_ms: Option<i64>,
+    ) {
         let family = self.family_name(name, metric_type);
         self.out.extend_from_slice(family.as_bytes());
         self.out.extend_from_slice(suffix.as_bytes());
@@ -144,6 +174,15 @@ impl<'a> Writer<'a> {
         }
         self.out.push(b' ');
         self.value(value);
+        if let Some(ms) = timestamp_ms {
+            self.out.push(b' ');
+            match self.format {
+                Format::Text => self.out.extend_from_slice(ms.to_string().as_bytes()),
+                Format::OpenMetrics => self
+                    .out
+                    .extend_from_slice(openmetrics_timestamp(ms).as_bytes()),
+            }
+        }
         self.out.push(b'\n');
     }
 
@@ -162,6 +201,43 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// An OpenMetrics timestamp (seconds) that Prometheus's parser turns back into exactly
+/// `ms`. It parses the seconds as a float and truncates `seconds * 1000`, so `…\.015` can
+/// come back as `…014`; when the plain decimal would, the next float up is written instead.
+///
+/// ```
+/// use promgen::exposition::openmetrics_timestamp;
+/// assert_eq!(openmetrics_timestamp(1_700_000_000_000), "1700000000.000");
+/// assert_eq!(openmetrics_timestamp(-1), "-0.001");
+/// for ms in [1_700_000_000_015_i64, 1_732_530_123_457, 9] {
+///     let back = (openmetrics_timestamp(ms).parse::<f64>().unwrap() * 1000.0) as i64;
+///     assert_eq!(back, ms);
+/// }
+/// ```
+#[must_use]
+pub fn openmetrics_timestamp(ms: i64) -> String {
+    let (secs, frac) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let plain = if secs < 0 && frac != 0 {
+        // -0.001 s is written as "-0.001", not "-1.999".
+        let m = -ms;
+        format!("-{}.{:03}", m / 1000, m % 1000)
+    } else {
+        format!("{secs}.{frac:03}")
+    };
+    let truncated = |x: f64| (x * 1000.0) as i64;
+    let x: f64 = plain.parse().unwrap_or(0.0);
+    if truncated(x) == ms {
+        return plain;
+    }
+    // Truncation rounds toward zero, so step away from zero by one ulp.
+    let nudged = f64::from_bits(x.to_bits() + 1);
+    if truncated(nudged) == ms {
+        format!("{nudged}")
+    } else {
+        plain
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +248,17 @@ mod tests {
         f(&mut w);
         w.finish();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn openmetrics_timestamps_come_back_exact() {
+        // Every millisecond over 200 s around now, and around the epoch, both signs.
+        let spans = [1_764_000_000_000..1_764_000_200_000, -100_000..100_000];
+        for ms in spans.into_iter().flatten() {
+            let text = openmetrics_timestamp(ms);
+            let back = (text.parse::<f64>().unwrap() * 1000.0) as i64;
+            assert_eq!(back, ms, "{text}");
+        }
     }
 
     #[test]
