@@ -31,6 +31,7 @@ mod metric_type;
 pub mod notation;
 pub mod observe;
 pub mod registry;
+pub mod remote_write;
 mod sample;
 mod scraper;
 mod series;

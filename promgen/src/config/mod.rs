@@ -98,11 +98,136 @@ impl ScraperConfig {
     }
 }
 
-/// The `remoteWriter:` block.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The `remoteWriter:` block: the origin's `host`, and promgen's sender settings.
+///
+/// ```yaml
+/// remoteWriter:
+///   url: https://mimir.example.com/api/v1/push   # or `host: HOST:PORT`, as in the origin
+///   protocol: v2                # v1 (default) or v2
+///   headers: {X-Scope-OrgID: team-a}
+///   basicAuth: {username: u, passwordFile: /run/secrets/pw}   # or password
+///   bearerToken: t0k3n          # or bearerTokenFile
+///   tls: {caFile: ca.pem, insecureSkipVerify: false}
+///   timeout: 30s                # per request
+///   maxSamplesPerSend: 2000
+///   concurrency: 4              # requests in flight
+///   retryFor: 5m                # give up on a request after retrying this long
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemoteWriterConfig {
     /// `host`: `HOST:PORT` of the receiver, written to at `http://HOST:PORT/api/v1/write`.
     pub host: Option<String>,
+    /// `url`: the receiver's whole URL (instead of `host`).
+    pub url: Option<String>,
+    /// `protocol`.
+    pub protocol: Option<crate::remote_write::Protocol>,
+    /// `headers`, in the order given.
+    pub headers: Vec<(String, String)>,
+    /// `basicAuth`: the user name and where the password comes from.
+    pub basic_auth: Option<(String, Secret)>,
+    /// `bearerToken` or `bearerTokenFile`.
+    pub bearer_token: Option<Secret>,
+    /// `tls.caFile`.
+    pub ca_file: Option<String>,
+    /// `tls.insecureSkipVerify`.
+    pub insecure_skip_verify: bool,
+    /// `timeout`, in milliseconds.
+    pub timeout_ms: Option<i64>,
+    /// `maxSamplesPerSend`.
+    pub max_samples_per_send: Option<u64>,
+    /// `concurrency`.
+    pub concurrency: Option<u64>,
+    /// `retryFor`, in milliseconds.
+    pub retry_for_ms: Option<i64>,
+}
+
+/// A password or token: given in the config, or read from a file when the writer starts.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// Written in the config.
+    Value(String),
+    /// The path of a file holding it (surrounding whitespace is trimmed).
+    File(String),
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Value(_) => f.write_str("Value(<hidden>)"),
+            Self::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
+impl Secret {
+    /// The secret itself.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub fn read(&self) -> Result<String, LoadError> {
+        match self {
+            Self::Value(v) => Ok(v.clone()),
+            Self::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim().to_owned())
+                .map_err(|source| LoadError::Read {
+                    path: path.clone(),
+                    source,
+                }),
+        }
+    }
+}
+
+impl RemoteWriterConfig {
+    /// The sender's options: `url` wins over this block's `url`, which wins over `host`.
+    /// `None` when no URL is known at all.
+    ///
+    /// ```
+    /// use promgen::config::Config;
+    /// let c = Config::parse("remoteWriter: {host: 'localhost:9090', concurrency: 2}\nmetrics: [{name: up, timeseries: [{values: '1'}]}]\n", "c.yaml")?;
+    /// let opts = c.remote_writer.unwrap().options(None)?.unwrap();
+    /// assert_eq!((opts.url.as_str(), opts.concurrency), ("http://localhost:9090/api/v1/write", 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A password or token file that cannot be read.
+    pub fn options(
+        &self,
+        url: Option<&str>,
+    ) -> Result<Option<crate::remote_write::WriteOptions>, LoadError> {
+        use crate::remote_write::WriteOptions;
+        let url = match (url, &self.url, &self.host) {
+            (Some(u), _, _) => u.to_owned(),
+            (None, Some(u), _) => u.clone(),
+            (None, None, Some(host)) => WriteOptions::url_for_host(host),
+            (None, None, None) => return Ok(None),
+        };
+        let mut o = WriteOptions::new(url);
+        o.protocol = self.protocol.unwrap_or_default();
+        o.headers.clone_from(&self.headers);
+        if let Some((user, password)) = &self.basic_auth {
+            o.basic_auth = Some((user.clone(), password.read()?));
+        }
+        if let Some(token) = &self.bearer_token {
+            o.bearer_token = Some(token.read()?);
+        }
+        o.ca_file = self.ca_file.as_ref().map(Into::into);
+        o.insecure_skip_verify = self.insecure_skip_verify;
+        let ms = |v: i64| std::time::Duration::from_millis(v.unsigned_abs());
+        if let Some(t) = self.timeout_ms {
+            o.timeout = ms(t);
+        }
+        if let Some(n) = self.max_samples_per_send {
+            o.max_samples_per_send = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = self.concurrency {
+            o.concurrency = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(t) = self.retry_for_ms {
+            o.retry_for = ms(t);
+        }
+        Ok(Some(o))
+    }
 }
 
 /// One entry of `metrics:`: a metric family and its series.

@@ -78,7 +78,8 @@ metrics:
     assert_eq!(
         c.remote_writer,
         Some(RemoteWriterConfig {
-            host: Some("localhost:9090".into())
+            host: Some("localhost:9090".into()),
+            ..RemoteWriterConfig::default()
         })
     );
     let m = &c.metrics[0];
@@ -118,7 +119,7 @@ fn scraper_may_sit_under_the_remote_writer_and_has_defaults() {
         (s.start_ms(), s.interval_ms(), s.stop()),
         (NOW - 7_200_000, 60_000, Stop::Until(NOW))
     );
-    assert_eq!(c.remote_writer, Some(RemoteWriterConfig { host: None }));
+    assert_eq!(c.remote_writer, Some(RemoteWriterConfig::default()));
     let d = parse("metrics:\n  - name: m\n    timeseries:\n      - values: '1'\n");
     assert_eq!(d.scraper, ScraperConfig::default());
     assert_eq!(d.metrics[0].metric_type, MetricType::Gauge);
@@ -737,4 +738,61 @@ fn histograms_and_summaries_take_observations() {
             "for {body:?}\n  got: {got}\n want: {expected}"
         );
     }
+}
+
+#[test]
+fn the_remote_writer_block_holds_the_sender_settings() {
+    use crate::remote_write::Protocol;
+    let c = parse(
+        "remoteWriter:
+  url: https://mimir.example.com/api/v1/push
+  protocol: v2
+  headers: {X-Scope-OrgID: team-a}
+  basicAuth: {username: u, password: p}
+  tls: {caFile: ca.pem, insecureSkipVerify: true}
+  timeout: 10s
+  maxSamplesPerSend: 500
+  concurrency: 8
+  retryFor: 1m
+metrics: [{name: up, timeseries: [{values: '1'}]}]
+",
+    );
+    let o = c.remote_writer.unwrap().options(None).unwrap().unwrap();
+    assert_eq!(o.url, "https://mimir.example.com/api/v1/push");
+    assert_eq!(o.protocol, Protocol::V2);
+    assert_eq!(o.headers, [("X-Scope-OrgID".to_owned(), "team-a".to_owned())]);
+    assert_eq!(o.basic_auth, Some(("u".into(), "p".into())));
+    assert_eq!(o.ca_file, Some("ca.pem".into()));
+    assert!(o.insecure_skip_verify);
+    assert_eq!(o.timeout, std::time::Duration::from_secs(10));
+    assert_eq!((o.max_samples_per_send, o.concurrency), (500, 8));
+    assert_eq!(o.retry_for, std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn remote_writer_mistakes_are_located() {
+    let errs = errors(
+        "remoteWriter:
+  url: localhost:9090
+  protocol: v3
+  headers: {Content-Type: text/plain, 'bad header': x}
+  basicAuth: {username: u}
+  concurrency: 0
+  bearerToken: a
+  bearerTokenFile: b
+metrics: [{name: up, timeseries: [{values: '1'}]}]
+",
+    );
+    assert_eq!(
+        errs,
+        [
+            "t.yaml:2:3: remoteWriter: give `bearerToken` or `bearerTokenFile`, not both",
+            "t.yaml:2:8: remoteWriter.url: expected an http:// or https:// URL with a host, found \"localhost:9090\"",
+            "t.yaml:3:13: remoteWriter.protocol: unknown remote write protocol \"v3\" (expected v1 or v2)",
+            "t.yaml:4:13: remoteWriter.headers.Content-Type: set by the remote write protocol; it cannot be overridden",
+            "t.yaml:4:39: remoteWriter.headers.bad header: \"bad header\" is not a valid HTTP header name",
+            "t.yaml:5:14: remoteWriter.basicAuth: give `password` or `passwordFile` (one of them)",
+            "t.yaml:6:16: remoteWriter.concurrency: must be > 0",
+        ]
+    );
 }

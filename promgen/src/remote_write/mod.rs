@@ -1,0 +1,15 @@
+//! Remote Write 1.0 and 2.0: our own small sender.
+//!
+//! Series go to the receiver time by time: every series' sample at t0, then at t1, and so
+//! on, so a fresh Prometheus takes a backfill without an out-of-order window, and each
+//! series' samples always arrive in timestamp order (the series are split into shards, each
+//! sending its requests one after another). Writing history older than what a receiver
+//! already holds needs its out-of-order window (`storage.tsdb.out_of_order_time_window` in
+//! Prometheus 2.39+).
+//!
+//! [`WriteOptions`] and [`Protocol`] are always available (configs carry them); the sender
+//! itself needs the `remote-write` feature.
+
+mod options;
+
+pub use options::{Protocol, UnknownProtocol, WriteOptions};
