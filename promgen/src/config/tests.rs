@@ -760,7 +760,10 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
     let o = c.remote_writer.unwrap().options(None).unwrap().unwrap();
     assert_eq!(o.url, "https://mimir.example.com/api/v1/push");
     assert_eq!(o.protocol, Protocol::V2);
-    assert_eq!(o.headers, [("X-Scope-OrgID".to_owned(), "team-a".to_owned())]);
+    assert_eq!(
+        o.headers,
+        [("X-Scope-OrgID".to_owned(), "team-a".to_owned())]
+    );
     assert_eq!(o.basic_auth, Some(("u".into(), "p".into())));
     assert_eq!(o.ca_file, Some("ca.pem".into()));
     assert!(o.insecure_skip_verify);

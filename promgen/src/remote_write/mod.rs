@@ -10,6 +10,12 @@
 //! [`WriteOptions`] and [`Protocol`] are always available (configs carry them); the sender
 //! itself needs the `remote-write` feature.
 
+#[cfg(feature = "remote-write")]
+mod encode;
 mod options;
+#[cfg(feature = "remote-write")]
+pub mod proto;
 
+#[cfg(feature = "remote-write")]
+pub use encode::{Batch, Encoder, SeriesTable, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};
