@@ -4,6 +4,7 @@ mod check;
 mod format;
 mod preview;
 mod serve;
+mod write;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ enum Command {
     Preview(preview::PreviewArgs),
     Check(check::CheckArgs),
     Serve(serve::ServeArgs),
+    Write(write::WriteArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Preview(args) => preview::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Write(args) => write::run(&args),
     };
     match result {
         Ok(code) => code,

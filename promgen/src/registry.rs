@@ -496,6 +496,15 @@ impl Registry {
         }
     }
 
+    /// Whether every series' shape has ended (none will yield another sample). True for an
+    /// empty registry.
+    #[must_use]
+    pub fn all_ended(&self) -> bool {
+        self.families
+            .iter()
+            .all(|f| f.members.iter().all(|m| m.cursor.ended))
+    }
+
     /// The families and their members, for writers that go series by series (a backfill
     /// file), in the same order as [`Registry::wire_series`].
     pub(crate) fn families_mut(&mut self) -> impl Iterator<Item = &mut Family> {

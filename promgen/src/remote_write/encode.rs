@@ -7,7 +7,7 @@
 
 use super::{
     Protocol,
-    proto::{metric_type_number, v1, v2},
+    proto::{metric_type_number, v1},
 };
 use crate::{Sample, registry::WireSeries};
 use prost::{
@@ -429,6 +429,7 @@ pub fn v1_message(table: &SeriesTable, batch: &Batch) -> v1::WriteRequest {
 
 #[cfg(test)]
 mod tests {
+    use super::super::proto::v2;
     use super::*;
     use crate::{Labels, MetricType, stale_nan};
 

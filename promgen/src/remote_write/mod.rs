@@ -11,11 +11,19 @@
 //! itself needs the `remote-write` feature.
 
 #[cfg(feature = "remote-write")]
+mod client;
+#[cfg(feature = "remote-write")]
 mod encode;
 mod options;
 #[cfg(feature = "remote-write")]
 pub mod proto;
+#[cfg(feature = "remote-write")]
+mod writer;
 
+#[cfg(feature = "remote-write")]
+pub use client::{Client, Delivery, WriteError};
 #[cfg(feature = "remote-write")]
 pub use encode::{Batch, Encoder, SeriesTable, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};
+#[cfg(feature = "remote-write")]
+pub use writer::{RemoteWriter, WriteStats, WriteSummary};

@@ -1,0 +1,263 @@
+//! `promgen-cli write`: a config's series into a receiver by Remote Write, as history
+//! (backfill) or as time passes (live).
+
+use crate::check::print_errors;
+use anyhow::{Context, anyhow, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use promgen::{
+    Scraper, Stop,
+    config::{Config, LoadError},
+    remote_write::{Protocol, RemoteWriter, WriteOptions, WriteSummary},
+    time::{now_ms, parse_time},
+};
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+
+/// The set written without `--config`.
+const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
+
+/// Write a config's series into Prometheus (or Mimir, Thanos, VictoriaMetrics, Grafana Cloud)
+/// by Remote Write.
+///
+/// With --from and --to, the samples between them are written as fast as the receiver takes
+/// them (a backfill), time by time: every series at t0, then t1, and so on, so a fresh
+/// Prometheus accepts them without an out-of-order window. Ticks still in the future are
+/// written when their time comes (live). Without --from/--to the config's scraper decides
+/// (by default: from now, for ever). Ctrl-C stops: every running series is marked stale.
+///
+/// Protocol 1.0 is the default, as every receiver speaks it. With --protocol v2, a receiver
+/// that turns out to speak only 1.0 (it answers 415, or 2xx without the
+/// X-Prometheus-Remote-Write-*-Written headers) is written to with 1.0 instead.
+///
+/// Prometheus receives remote write with --web.enable-remote-write-receiver. Samples older
+/// than what it already holds for a series need its out-of-order window
+/// (storage.tsdb.out_of_order_time_window, Prometheus 2.39+), and samples older than about
+/// an hour before the newest sample it holds are refused without it.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  promgen-cli write --url http://127.0.0.1:9090/api/v1/write --from -24h --to now
+  promgen-cli write --config examples/demo.yaml --from -2h      (history, then live)
+  promgen-cli write --config examples/demo.yaml --protocol v2 --header 'X-Scope-OrgID: dev'
+
+Receiver settings (headers, basic auth, bearer token, TLS, batching, retries) live in the
+config's remoteWriter block; the flags override them.")]
+pub struct WriteArgs {
+    /// The YAML config whose series to write [default: the built-in demo set].
+    #[arg(long, short, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The receiver [default: remoteWriter.url, or http://HOST/api/v1/write from
+    /// remoteWriter.host].
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// The Remote Write protocol [default: remoteWriter.protocol, else v1].
+    #[arg(long, value_name = "v1|v2")]
+    protocol: Option<Protocol>,
+    /// The first sample's time: RFC 3339, Unix seconds, `now`, or relative (`-2h`).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    from: Option<String>,
+    /// The last sample's time (inclusive), in the same forms as --from.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    to: Option<String>,
+    /// Time between samples [default: the config's scrapeInterval].
+    #[arg(long, value_name = "DURATION")]
+    interval: Option<String>,
+    /// An extra request header, `NAME: VALUE` (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Requests in flight at once [default: remoteWriter.concurrency, else 4].
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// The most samples per request [default: remoteWriter.maxSamplesPerSend, else 2000].
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+}
+
+pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
+    let (config, source) = match &args.config {
+        Some(path) => match Config::from_file(path) {
+            Ok(config) => (config, path.display().to_string()),
+            Err(LoadError::Invalid(errors)) => {
+                print_errors(&path.display().to_string(), &errors);
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => (
+            Config::parse(DEMO, "built-in demo set").map_err(|e| anyhow!("{e}"))?,
+            "the built-in demo set".to_owned(),
+        ),
+    };
+    let opts = options(args, &config)?;
+    let scraper = scraper(args, &config)?;
+    let mut registry = config.build_registry().context("cannot write the config")?;
+    let writer = RemoteWriter::new(&opts)?;
+    let total_ticks = scraper.tick_count();
+    eprintln!(
+        "promgen-cli write: {} series from {source} to {} ({}), {scraper}{}",
+        registry.len(),
+        opts.url,
+        opts.protocol,
+        match total_ticks {
+            Some(n) => format!(", {n} ticks"),
+            None => ", until stopped".to_owned(),
+        },
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let stop = stop_signal()?;
+        let bar = progress_bar(total_ticks);
+        let ticker = tokio::spawn(update(Arc::clone(&bar), writer.stats(), total_ticks));
+        let result = writer.run(&mut registry, &scraper, stop).await;
+        ticker.abort();
+        bar.finish_and_clear();
+        let summary = result?;
+        eprintln!("{}", describe(&summary));
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The receiver options: the config's remoteWriter block with the flags on top.
+fn options(args: &WriteArgs, config: &Config) -> anyhow::Result<WriteOptions> {
+    let block = config.remote_writer.clone().unwrap_or_default();
+    let mut opts = block.options(args.url.as_deref())?.ok_or_else(|| {
+        anyhow!("no receiver: give --url, or remoteWriter.url or remoteWriter.host in the config")
+    })?;
+    if let Some(p) = args.protocol {
+        opts.protocol = p;
+    }
+    for header in &args.headers {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| anyhow!("--header {header:?}: expected `NAME: VALUE`"))?;
+        opts.headers
+            .push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    if let Some(n) = args.concurrency {
+        if n == 0 {
+            bail!("--concurrency must be at least 1");
+        }
+        opts.concurrency = n;
+    }
+    if let Some(n) = args.batch_size {
+        if n == 0 {
+            bail!("--batch-size must be at least 1");
+        }
+        opts.max_samples_per_send = n;
+    }
+    Ok(opts)
+}
+
+/// The clock: the config's scraper with --from, --to and --interval on top.
+fn scraper(args: &WriteArgs, config: &Config) -> anyhow::Result<Scraper> {
+    let now = now_ms();
+    let base = config.scraper.scraper(now)?;
+    let time = |flag: &str, text: &str| {
+        parse_time(text, now).with_context(|| format!("--{flag} {text:?}"))
+    };
+    let start = match &args.from {
+        Some(t) => time("from", t)?,
+        None => base.start_ms(),
+    };
+    let stop = match &args.to {
+        Some(t) => Stop::Until(time("to", t)?),
+        // A count in the config still counts from the new start.
+        None => base.stop(),
+    };
+    let interval = match &args.interval {
+        Some(d) => promgen::time::parse_duration(d).with_context(|| format!("--interval {d:?}"))?,
+        None => base.interval_ms(),
+    };
+    Scraper::new(start, interval, stop).map_err(|e| anyhow!("{e}"))
+}
+
+fn progress_bar(total_ticks: Option<u64>) -> Arc<ProgressBar> {
+    let bar = match total_ticks {
+        Some(n) => ProgressBar::new(n).with_style(
+            ProgressStyle::with_template(
+                "{bar:30} {percent:>3}% {pos}/{len} ticks, {msg} [{elapsed_precise}, eta {eta}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {pos} ticks, {msg} [{elapsed_precise}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    // Drawn only on a terminal: logs and pipes get the summary alone.
+    bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+    Arc::new(bar)
+}
+
+async fn update(
+    bar: Arc<ProgressBar>,
+    stats: Arc<promgen::remote_write::WriteStats>,
+    total: Option<u64>,
+) {
+    loop {
+        bar.set_position(stats.ticks());
+        bar.set_message(format!(
+            "{} samples, {} requests, {} retries",
+            stats.samples(),
+            stats.requests(),
+            stats.retries()
+        ));
+        if total.is_none() {
+            bar.tick();
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The closing line: what was written, how fast.
+fn describe(s: &WriteSummary) -> String {
+    format!(
+        "{}: {} series, {} samples in {} requests ({} retries), {:.1} MiB, {:.1}s, {:.0} samples/s, protocol {}",
+        if s.stopped { "stopped" } else { "done" },
+        s.series,
+        s.samples,
+        s.requests,
+        s.retries,
+        s.bytes as f64 / 1_048_576.0,
+        s.elapsed.as_secs_f64(),
+        s.samples_per_second(),
+        s.protocol,
+    )
+}
+
+/// Completes on the first Ctrl-C or SIGTERM; after it, a second Ctrl-C quits at once.
+fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        let ctrl_c = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                // No Ctrl-C handler: only SIGTERM (or a kill) stops the write.
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        let term = async move {
+            term.recv().await;
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {}
+            () = term => {}
+        }
+        eprintln!(
+            "stopping: marking the series stale, sending what is pending (Ctrl-C again quits now)"
+        );
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        });
+    })
+}

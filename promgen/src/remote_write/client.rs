@@ -1,0 +1,429 @@
+//! The HTTP side: one request with the protocol's headers, what the receiver's answer
+//! means, and retries.
+//!
+//! Retried: network errors, timeouts, 5xx and 429 (after `Retry-After` when the receiver
+//! gives one, else after an exponential backoff with jitter), until `retry_for` has passed.
+//! Never retried: any other 4xx, whose body is reported as it came. For 2.0, a 415, or a
+//! 2xx without any `X-Prometheus-Remote-Write-*-Written` header (a 1.0 receiver that
+//! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
+//! 1.0 for good and the same batch is sent again.
+
+use super::{Batch, Encoder, Protocol, SeriesTable, WriteOptions};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use reqwest::{StatusCode, header};
+use std::{
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+/// The most of an error body kept for the message.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+const SAMPLES_WRITTEN: &str = "x-prometheus-remote-write-samples-written";
+const WRITTEN_HEADERS: [&str; 3] = [
+    SAMPLES_WRITTEN,
+    "x-prometheus-remote-write-histograms-written",
+    "x-prometheus-remote-write-exemplars-written",
+];
+
+/// Why a write failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The URL is not an `http://` or `https://` URL.
+    #[error("invalid remote write URL {url:?}: {reason}")]
+    Url {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The CA file could not be read or holds no certificate.
+    #[error("CA file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A header from the options cannot be sent.
+    #[error("header {0:?} cannot be sent: {1}")]
+    Header(String, String),
+    /// The HTTP client could not be set up.
+    #[error("setting up the HTTP client: {0}")]
+    Client(String),
+    /// The receiver refused a request for good (a 4xx other than 429): retrying cannot help.
+    #[error("the receiver refused the request with HTTP {status}: {body}")]
+    Rejected {
+        /// The status code.
+        status: u16,
+        /// The response body, as it came (up to 64 KiB).
+        body: String,
+    },
+    /// Retrying did not get a request through in time.
+    #[error("gave up after {attempts} attempts over {:.1}s; last: {last}", elapsed.as_secs_f64())]
+    GaveUp {
+        /// Requests made.
+        attempts: u32,
+        /// Time spent.
+        elapsed: Duration,
+        /// The last failure.
+        last: String,
+    },
+    /// A 2.0 receiver answered 2xx yet says it wrote fewer samples than were sent.
+    #[error("the receiver answered {status} but wrote {written} of {sent} samples")]
+    PartialWrite {
+        /// The status code.
+        status: u16,
+        /// Samples sent.
+        sent: usize,
+        /// Samples it says it wrote.
+        written: u64,
+    },
+    /// The writer stopped before this batch was sent (another shard failed).
+    #[error("stopped")]
+    Stopped,
+}
+
+/// What getting one batch through took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Requests that failed and were sent again (a 2.0 → 1.0 switch is not counted).
+    pub retries: u32,
+    /// Compressed bytes of the request that got through.
+    pub bytes: usize,
+}
+
+/// A remote write client: the receiver, its credentials, and the protocol it turned out to
+/// speak. Shared by all shards.
+pub struct Client {
+    http: reqwest::Client,
+    url: reqwest::Url,
+    opts: WriteOptions,
+    /// Set once a 2.0 request was answered as only a 1.0 receiver would.
+    fell_back: AtomicBool,
+    rng: Mutex<ChaCha8Rng>,
+}
+
+/// One answer, sorted by what to do about it.
+enum Outcome {
+    Done,
+    FallBack,
+    Retry {
+        why: String,
+        after: Option<Duration>,
+    },
+}
+
+impl Client {
+    /// A client for `opts`.
+    ///
+    /// # Errors
+    /// A bad URL, CA file or header.
+    pub fn new(opts: &WriteOptions) -> Result<Self, WriteError> {
+        let url_error = |reason: String| WriteError::Url {
+            url: opts.url.clone(),
+            reason,
+        };
+        let url = reqwest::Url::parse(&opts.url).map_err(|e| url_error(e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(url_error("expected http://HOST/… or https://HOST/…".into()));
+        }
+        // rustls needs a process-wide crypto provider; an error means one is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut headers = header::HeaderMap::new();
+        for (name, value) in &opts.headers {
+            let bad = |e: &dyn std::fmt::Display| WriteError::Header(name.clone(), e.to_string());
+            let n = header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(&e))?;
+            let v = header::HeaderValue::from_str(value).map_err(|e| bad(&e))?;
+            headers.append(n, v);
+        }
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("promgen/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .timeout(opts.timeout)
+            .pool_max_idle_per_host(opts.concurrency.max(1));
+        if let Some(path) = &opts.ca_file {
+            let ca_error = |reason: String| WriteError::CaFile {
+                path: path.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ca_error(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(ca_error("no PEM certificate in it".into()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if opts.insecure_skip_verify {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| WriteError::Client(error_chain(&e)))?;
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Ok(Self {
+            http,
+            url,
+            opts: opts.clone(),
+            fell_back: AtomicBool::new(false),
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+        })
+    }
+
+    /// The protocol requests go out in now: the one asked for, or 1.0 after a fallback.
+    pub fn protocol(&self) -> Protocol {
+        if self.fell_back.load(Ordering::Relaxed) {
+            Protocol::V1
+        } else {
+            self.opts.protocol
+        }
+    }
+
+    /// Whether a 2.0 receiver turned out to speak only 1.0.
+    pub fn fell_back(&self) -> bool {
+        self.fell_back.load(Ordering::Relaxed)
+    }
+
+    /// The options it was made with.
+    pub fn options(&self) -> &WriteOptions {
+        &self.opts
+    }
+
+    /// Sends `batch`, retrying as the module explains, until it gets through or cannot.
+    ///
+    /// # Errors
+    /// A refusal, or retries that ran out of time.
+    pub async fn send(
+        &self,
+        table: &SeriesTable,
+        batch: &Batch,
+        encoder: &mut Encoder,
+    ) -> Result<Delivery, WriteError> {
+        let started = Instant::now();
+        let mut backoff = self.opts.min_backoff;
+        let mut delivery = Delivery::default();
+        let mut attempts = 0;
+        loop {
+            let protocol = self.protocol();
+            let body = encoder.encode(table, batch, protocol).to_vec();
+            let size = body.len();
+            attempts += 1;
+            let outcome = self.post(body, protocol, batch.sample_count()).await?;
+            let (why, after) = match outcome {
+                Outcome::Done => {
+                    delivery.bytes = size;
+                    return Ok(delivery);
+                }
+                Outcome::FallBack => {
+                    self.fell_back.store(true, Ordering::Relaxed);
+                    continue;
+                }
+                Outcome::Retry { why, after } => (why, after),
+            };
+            let elapsed = started.elapsed();
+            if elapsed >= self.opts.retry_for {
+                return Err(WriteError::GaveUp {
+                    attempts,
+                    elapsed,
+                    last: why,
+                });
+            }
+            let wait = after.unwrap_or_else(|| self.jitter(backoff));
+            backoff = (backoff * 2).min(self.opts.max_backoff);
+            delivery.retries += 1;
+            tokio::time::sleep(wait.min(self.opts.retry_for.saturating_sub(elapsed))).await;
+        }
+    }
+
+    /// Sends a 1.0 message as it is (the metadata request), with the same retries.
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub async fn send_message(&self, body: Vec<u8>) -> Result<(), WriteError> {
+        let started = Instant::now();
+        let mut backoff = self.opts.min_backoff;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let why = match self.post(body.clone(), Protocol::V1, 0).await? {
+                Outcome::Done | Outcome::FallBack => return Ok(()),
+                Outcome::Retry { why, .. } => why,
+            };
+            if started.elapsed() >= self.opts.retry_for {
+                return Err(WriteError::GaveUp {
+                    attempts,
+                    elapsed: started.elapsed(),
+                    last: why,
+                });
+            }
+            tokio::time::sleep(self.jitter(backoff)).await;
+            backoff = (backoff * 2).min(self.opts.max_backoff);
+        }
+    }
+
+    /// Half the backoff plus a random part of the other half, so shards that failed
+    /// together do not come back together.
+    fn jitter(&self, backoff: Duration) -> Duration {
+        let half = backoff / 2;
+        let random = self
+            .rng
+            .lock()
+            .map_or(0.5, |mut rng| rng.random_range(0.0..1.0));
+        half + half.mul_f64(random)
+    }
+
+    async fn post(
+        &self,
+        body: Vec<u8>,
+        protocol: Protocol,
+        samples: usize,
+    ) -> Result<Outcome, WriteError> {
+        let (content_type, version) = match protocol {
+            Protocol::V1 => ("application/x-protobuf", "0.1.0"),
+            Protocol::V2 => (
+                "application/x-protobuf;proto=io.prometheus.write.v2.Request",
+                "2.0.0",
+            ),
+        };
+        let mut request = self
+            .http
+            .post(self.url.clone())
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_ENCODING, "snappy")
+            .header("X-Prometheus-Remote-Write-Version", version)
+            .body(body);
+        if let Some((user, password)) = &self.opts.basic_auth {
+            request = request.basic_auth(user, Some(password));
+        }
+        if let Some(token) = &self.opts.bearer_token {
+            request = request.bearer_auth(token);
+        }
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(Outcome::Retry {
+                    why: error_chain(&e),
+                    after: None,
+                });
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        if status.is_success() {
+            if protocol == Protocol::V2 {
+                if !WRITTEN_HEADERS.iter().any(|h| headers.contains_key(*h)) {
+                    // Spec 2.0: treat as 415; a 1.0 receiver wrote nothing.
+                    return Ok(Outcome::FallBack);
+                }
+                let written = headers
+                    .get(SAMPLES_WRITTEN)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(0);
+                if written < samples as u64 {
+                    return Err(WriteError::PartialWrite {
+                        status: status.as_u16(),
+                        sent: samples,
+                        written,
+                    });
+                }
+            }
+            return Ok(Outcome::Done);
+        }
+        let body = read_error_body(response).await;
+        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE && protocol == Protocol::V2 {
+            return Ok(Outcome::FallBack);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            return Ok(Outcome::Retry {
+                why: format!("HTTP {}: {}", status.as_u16(), body.trim_end()),
+                after: headers
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after),
+            });
+        }
+        Err(WriteError::Rejected {
+            status: status.as_u16(),
+            body,
+        })
+    }
+}
+
+async fn read_error_body(response: reqwest::Response) -> String {
+    match response.bytes().await {
+        Ok(b) => String::from_utf8_lossy(&b[..b.len().min(MAX_ERROR_BODY)]).into_owned(),
+        Err(e) => format!("(the body could not be read: {e})"),
+    }
+}
+
+/// A `Retry-After` value: whole seconds, or an HTTP date (how long until then).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(value)
+        .ok()?;
+    let wait = at.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// An error with its causes, which is where reqwest puts the useful part.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 0 "), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(30);
+        let text = jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&soon)
+            .unwrap();
+        let wait = parse_retry_after(&text).unwrap();
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{text}: {wait:?}"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn bad_urls_and_headers_are_refused() {
+        let mut o = WriteOptions::new("ftp://x/y");
+        assert!(matches!(Client::new(&o), Err(WriteError::Url { .. })));
+        o.url = "http://127.0.0.1:1/api/v1/write".into();
+        o.headers = vec![("X-Ok".into(), "a\nb".into())];
+        assert!(matches!(Client::new(&o), Err(WriteError::Header(..))));
+        o.headers.clear();
+        o.ca_file = Some("/nonexistent/ca.pem".into());
+        assert!(matches!(Client::new(&o), Err(WriteError::CaFile { .. })));
+    }
+}
