@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use promgen::{
     Scraper, Stop,
     config::{Config, LoadError},
-    remote_write::{Protocol, RemoteWriter, WriteOptions, WriteSummary},
+    remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary},
     time::{now_ms, parse_time},
 };
 use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
@@ -115,7 +115,7 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         let result = writer.run(&mut registry, &scraper, stop).await;
         ticker.abort();
         bar.finish_and_clear();
-        let summary = result?;
+        let summary = result.map_err(explain)?;
         eprintln!("{}", describe(&summary));
         Ok(ExitCode::SUCCESS)
     })
@@ -211,6 +211,23 @@ async fn update(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// The error, with what to do about the common refusals.
+fn explain(e: WriteError) -> anyhow::Error {
+    let hint = match &e {
+        WriteError::Rejected { body, .. }
+            if ["out of order", "out of bounds", "too old"]
+                .iter()
+                .any(|m| body.contains(m)) =>
+        {
+            "\nhint: the receiver holds newer samples than these (in Prometheus, anything more than \
+             about an hour older than its newest sample); write into a fresh Prometheus, or give it \
+             an out-of-order window (storage.tsdb.out_of_order_time_window, Prometheus 2.39+)"
+        }
+        _ => "",
+    };
+    anyhow!("{}{hint}", e.to_string().trim_end())
 }
 
 /// The closing line: what was written, how fast.

@@ -16,6 +16,12 @@ use tokio::{sync::mpsc, task::JoinSet};
 /// Batches waiting per shard: enough to keep a request in flight while the next is built.
 const QUEUE_PER_SHARD: usize = 2;
 
+/// The most sample time one round of batches may span. Prometheus refuses samples more than
+/// half a block (1h) older than the newest sample in its head, across all series, so the
+/// shards must advance together: every shard sends what it holds at least every 5 minutes
+/// of sample time, and with the queues full no shard is more than 4 rounds (20 min) behind.
+const MAX_SPAN_MS: i64 = 5 * 60 * 1000;
+
 /// Counters updated while a write runs; read them from another task for progress.
 #[derive(Debug, Default)]
 pub struct WriteStats {
@@ -236,7 +242,12 @@ impl RemoteWriter {
             registry.collect(ts, |i, v| staging.push(i, Sample::new(ts, v)));
             last_ts = Some(ts);
             self.stats.ticks.fetch_add(1, Ordering::Relaxed);
-            staging.send_full(queues, max).await?;
+            let oldest = *staging.oldest.get_or_insert(ts);
+            if ts - oldest >= MAX_SPAN_MS {
+                staging.send_all(queues, max).await?;
+            } else {
+                staging.send_full(queues, max).await?;
+            }
             if registry.all_ended() {
                 break;
             }
@@ -265,6 +276,8 @@ struct Staging {
     counts: Vec<usize>,
     /// Whether each series' last sample was a value (not a stale marker).
     alive: Vec<bool>,
+    /// The first tick since everything was last sent.
+    oldest: Option<i64>,
 }
 
 impl Staging {
@@ -279,6 +292,7 @@ impl Staging {
             members,
             counts: vec![0; shards],
             alive: vec![false; shard_of.len()],
+            oldest: None,
         }
     }
 
@@ -300,6 +314,7 @@ impl Staging {
 
     /// Sends everything pending, in batches of at most `max`.
     async fn send_all(&mut self, queues: &[mpsc::Sender<Batch>], max: usize) -> Result<(), ()> {
+        self.oldest = None;
         for (shard, queue) in queues.iter().enumerate() {
             while self.counts[shard] > 0 {
                 self.send_one(shard, queue, max).await?;
