@@ -454,7 +454,9 @@ impl Registry {
         for (member, (family, m)) in members.enumerate() {
             for o in &m.outputs {
                 let name = format!("{}{}", family.name, o.suffix);
-                let extra = o.extra.map(|(k, v)| (k.to_owned(), FormatValue(v).to_string()));
+                let extra = o
+                    .extra
+                    .map(|(k, v)| (k.to_owned(), FormatValue(v).to_string()));
                 let pairs = m
                     .labels
                     .without_name()

@@ -134,7 +134,15 @@ impl<'a> Writer<'a> {
         value: f64,
         timestamp_ms: i64,
     ) {
-        self.line(name, metric_type, suffix, labels, extra, value, Some(timestamp_ms));
+        self.line(
+            name,
+            metric_type,
+            suffix,
+            labels,
+            extra,
+            value,
+            Some(timestamp_ms),
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
