@@ -1,5 +1,6 @@
 //! `promgen-cli`: synthetic Prometheus time series from YAML configs.
 
+mod backfill;
 mod check;
 mod format;
 mod preview;
@@ -27,6 +28,7 @@ enum Command {
     Preview(preview::PreviewArgs),
     Check(check::CheckArgs),
     Serve(serve::ServeArgs),
+    Backfill(backfill::BackfillArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Preview(args) => preview::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Backfill(args) => backfill::run(&args),
     };
     match result {
         Ok(code) => code,
