@@ -156,9 +156,9 @@ fn progress_bar(series: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(series), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} series",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} series")
+    {
         bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(100));
@@ -198,8 +198,13 @@ fn write_atomically<T>(
         name.to_string_lossy(),
         std::process::id()
     )));
-    let file =
-        File::create(&temp.0).with_context(|| format!("cannot create {}", temp.0.display()))?;
+    let file = File::create(&temp.0).with_context(|| {
+        format!(
+            "cannot write {} (through the temporary file {})",
+            path.display(),
+            temp.0.display()
+        )
+    })?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
     let value = write(&mut out).with_context(|| format!("writing {}", path.display()))?;
     let file = out
