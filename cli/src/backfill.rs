@@ -98,15 +98,19 @@ pub fn run(args: &BackfillArgs) -> anyhow::Result<ExitCode> {
         write_openmetrics(&mut registry, &scraper, &mut out, |done| {
             progress.set_position(done);
         })
+        // Its message holds its cause already: no chain, or `{:#}` repeats the cause.
+        .map_err(|e| anyhow!("{e}"))
     };
     let to_stdout = args.out.as_os_str() == "-";
     let stats = if to_stdout {
         let mut stdout = std::io::stdout().lock();
-        write(&mut stdout)?
+        write(&mut stdout)
     } else {
-        write_atomically(&args.out, |file| Ok(write(file)?))?
+        write_atomically(&args.out, write)
     };
+    // Cleared before any error is printed.
     progress.finish_and_clear();
+    let stats = stats?;
 
     if !args.quiet {
         eprintln!("{}", summary(&stats, started.elapsed()));
@@ -132,9 +136,11 @@ fn scraper(args: &BackfillArgs, config: &ScraperConfig, now: i64) -> anyhow::Res
         None => parse_time(&config.start, now).context("invalid startTime in the config")?,
     };
     let interval_ms = match &args.interval {
-        Some(interval) => {
-            parse_duration(interval).with_context(|| format!("invalid --interval {interval:?}"))?
-        }
+        Some(interval) => match parse_duration(interval) {
+            Ok(ms) if ms > 0 => ms,
+            Ok(_) => bail!("invalid --interval {interval:?}: it must be longer than 0"),
+            Err(e) => return Err(e).with_context(|| format!("invalid --interval {interval:?}")),
+        },
         None => config.interval_ms,
     };
     let stop = match (&args.to, &config.end) {

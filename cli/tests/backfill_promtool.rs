@@ -408,6 +408,10 @@ fn bad_times_name_their_flag() {
             "error: invalid --interval \"1.5s\": invalid duration \"1.5s\"",
         ),
         (
+            vec!["--from", "-2h", "--to", "now", "--interval", "0s"],
+            "error: invalid --interval \"0s\": it must be longer than 0\n",
+        ),
+        (
             vec!["--from", "-1h", "--to", "-2h"],
             "error: invalid time range: end time ",
         ),
