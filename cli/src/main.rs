@@ -1,5 +1,6 @@
 //! `promgen-cli`: synthetic Prometheus time series from YAML configs.
 
+mod backfill;
 mod check;
 mod format;
 mod preview;
@@ -29,6 +30,7 @@ enum Command {
     Check(check::CheckArgs),
     Serve(serve::ServeArgs),
     Write(write::WriteArgs),
+    Backfill(backfill::BackfillArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Write(args) => write::run(&args),
+        Command::Backfill(args) => backfill::run(&args),
     };
     match result {
         Ok(code) => code,

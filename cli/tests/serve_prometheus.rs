@@ -8,11 +8,11 @@ mod support;
 use serde_json::{Value, json};
 use std::{
     io::{BufRead, BufReader, Write},
-    net::TcpListener,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+use support::prometheus::{Prometheus, TempDir, require, samples, single_value};
 use support::{agent, call};
 
 /// A child process, killed (and reaped) when dropped: also when a test panics.
@@ -26,44 +26,6 @@ impl Drop for Guard {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A fresh temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("promgen-serve-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Fails with what to do when a Prometheus tool is missing.
-fn require(tool: &str) {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "`{tool}` is not on PATH: these tests run the real Prometheus tools. Run ./scripts/test.sh, which installs them (Debian package `prometheus`)"
-    );
 }
 
 /// Starts `promgen-cli serve --listen 127.0.0.1:0 <args>` and returns it with its URL, read
@@ -96,124 +58,14 @@ fn serve(args: &[&str]) -> (Guard, String) {
     (guard, url)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A real Prometheus scraping `target` (host:port) every second.
-struct Prometheus {
-    url: String,
-    log: PathBuf,
-    _guard: Guard,
-}
-
-impl Prometheus {
-    fn start(dir: &TempDir, target: &str) -> Self {
-        require("prometheus");
-        let config = dir.write(
-            "prometheus.yml",
-            &format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-                 scrape_configs:\n  - job_name: promgen\n    static_configs:\n      - targets: ['{target}']\n"
-            ),
-        );
-        let port = free_port();
-        let log = dir.0.join("prometheus.log");
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.0.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start prometheus");
-        let prometheus = Self {
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-            _guard: Guard {
-                child,
-                name: "prometheus",
-            },
-        };
-        let agent = agent();
-        prometheus.wait_for("/-/ready", Duration::from_secs(30), || {
-            support::request(
-                &agent,
-                "GET",
-                &format!("{}/-/ready", prometheus.url),
-                None,
-                None,
-            )
-            .is_ok_and(|r| r.status == 200)
-        });
-        prometheus
-    }
-
-    /// Polls `done` every 200 ms until it holds; fails after `timeout` with Prometheus' log.
-    fn wait_for(&self, what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-        let start = Instant::now();
-        while !done() {
-            if start.elapsed() > timeout {
-                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                panic!("timed out after {timeout:?} waiting for {what}; prometheus log:\n{log}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    /// An instant query (at `time`, in seconds, or now): the `data.result` array.
-    fn query(&self, query: &str, time: Option<f64>) -> Vec<Value> {
-        let mut url = format!("{}/api/v1/query?query={}", self.url, encode(query));
-        if let Some(t) = time {
-            url.push_str(&format!("&time={t:.3}"));
-        }
-        let reply = call(&agent(), "GET", &url, None, None);
-        let json = reply.json();
-        assert_eq!(json["status"], "success", "{query}: {}", reply.body);
-        json["data"]["result"].as_array().unwrap().clone()
-    }
-}
-
-/// Percent-encodes a query parameter.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The raw samples of a range-vector result: (timestamp in seconds, value).
-fn samples(series: &Value) -> Vec<(f64, f64)> {
-    series["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_f64().unwrap(),
-                p[1].as_str().unwrap().parse().unwrap(),
-            )
-        })
-        .collect()
-}
-
-/// The value of a one-series instant-vector result, if any.
-fn single_value(result: &[Value]) -> Option<f64> {
-    assert!(result.len() <= 1, "{result:?}");
-    result
-        .first()
-        .map(|s| s["value"][1].as_str().unwrap().parse().unwrap())
+fn scraping(dir: &TempDir, target: &str) -> Prometheus {
+    Prometheus::builder(dir.path())
+        .config(&format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: promgen\n    static_configs:\n      - targets: ['{target}']\n"
+        ))
+        .start()
 }
 
 const CONFIG: &str = "\
@@ -237,7 +89,7 @@ const GAPS: [Option<f64>; 6] = [Some(1.0), Some(2.0), None, Some(4.0), Some(5.0)
 #[test]
 fn prometheus_scrapes_exactly_what_the_series_produce_and_the_control_api_changes_it() {
     require("prometheus");
-    let dir = TempDir::new("scrape");
+    let dir = TempDir::new("serve-scrape");
     let config = dir.write("promgen.yaml", CONFIG);
     let token = "test-token";
     let (_serve, url) = serve(&[
@@ -249,7 +101,7 @@ fn prometheus_scrapes_exactly_what_the_series_produce_and_the_control_api_change
         "4096",
     ]);
     let target = url.strip_prefix("http://").unwrap();
-    let prometheus = Prometheus::start(&dir, target);
+    let prometheus = scraping(&dir, target);
     let agent = agent();
     let api = format!("{url}/api/v1/series");
 

@@ -1,7 +1,10 @@
 //! Helpers shared by the tests that talk HTTP: a blocking client that returns every status
-//! as a value, and JSON parsing with the body in the failure message.
+//! as a value, and JSON parsing with the body in the failure message. [`prometheus`] starts
+//! and queries a real Prometheus.
 
 #![allow(dead_code)] // each test binary uses a part
+
+pub mod prometheus;
 
 use serde_json::Value;
 use std::time::Duration;
