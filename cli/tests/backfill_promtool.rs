@@ -4,13 +4,16 @@
 
 mod support;
 
-use promgen::{Scraper, Stop, config::Config, is_stale, time::now_ms};
+use promgen::{Scraper, Stop, time::now_ms};
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::Path,
     process::{Command, Output},
 };
-use support::prometheus::{Prometheus, StoredSeries, TempDir, require};
+use support::{
+    expect::{assert_stored, expected},
+    prometheus::{Prometheus, TempDir, require},
+};
 
 /// Gauges (fractions, a continuous wave with noise, special values), a counter, series with
 /// gaps (null in CustomValues, `_` in promtool notation), series that end (on their own, and
@@ -99,40 +102,6 @@ fn create_blocks(file: &Path, data_dir: &Path) -> String {
     report
 }
 
-/// What the library produces for `config` over `scraper`, per wire series (labels as a
-/// map, `__name__` included): its samples, stale markers left out as a backfill file
-/// leaves them out. Series without samples are absent, as they are from Prometheus.
-fn expected(
-    config: &str,
-    scraper: &Scraper,
-) -> BTreeMap<BTreeMap<String, String>, Vec<(i64, f64)>> {
-    let mut registry = Config::parse(config, "test.yaml")
-        .unwrap()
-        .build_registry()
-        .unwrap();
-    let wire = registry.wire_series();
-    let mut samples = vec![Vec::new(); wire.len()];
-    for tick in scraper.ticks() {
-        registry.collect(tick.timestamp_ms, |i, v| {
-            if !is_stale(v) {
-                samples[i].push((tick.timestamp_ms, v));
-            }
-        });
-    }
-    wire.iter()
-        .zip(samples)
-        .filter(|(_, s)| !s.is_empty())
-        .map(|(w, s)| {
-            let labels = w
-                .labels
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-            (labels, s)
-        })
-        .collect()
-}
-
 /// The timestamp (in ms) of the last line of `file` that starts with `series`.
 fn last_timestamp_ms(file: &str, series: &str) -> i64 {
     let line = file
@@ -141,44 +110,6 @@ fn last_timestamp_ms(file: &str, series: &str) -> i64 {
         .unwrap_or_else(|| panic!("no {series} in the file"));
     let seconds: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     (seconds * 1000.0).round() as i64
-}
-
-/// The same float: bit for bit, or both NaN (the text `NaN` reads back as Go's NaN).
-fn same(a: f64, b: f64) -> bool {
-    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
-}
-
-/// Asserts that Prometheus stored exactly the expected series and samples.
-fn assert_stored(
-    stored: Vec<StoredSeries>,
-    expected: &BTreeMap<BTreeMap<String, String>, Vec<(i64, f64)>>,
-) {
-    let stored: BTreeMap<_, _> = stored.into_iter().map(|s| (s.labels, s.samples)).collect();
-    let names = |m: &BTreeMap<BTreeMap<String, String>, Vec<(i64, f64)>>| -> BTreeSet<String> {
-        m.keys().map(|l| format!("{l:?}")).collect()
-    };
-    assert_eq!(names(&stored), names(expected), "the stored series");
-    for (labels, want) in expected {
-        let got = &stored[labels];
-        let mismatch = got
-            .iter()
-            .zip(want)
-            .position(|(g, w)| g.0 != w.0 || !same(g.1, w.1));
-        if let Some(i) = mismatch {
-            panic!(
-                "{labels:?}: sample {i} is {:?}, expected {:?} ({} stored, {} expected)",
-                got[i],
-                want[i],
-                got.len(),
-                want.len()
-            );
-        }
-        assert_eq!(
-            got.len(),
-            want.len(),
-            "{labels:?}: the number of samples; stored {got:?}, expected {want:?}"
-        );
-    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod expect;
 pub mod prometheus;
 
 use serde_json::Value;

@@ -325,6 +325,20 @@ impl Prometheus {
         json["data"]["result"].as_array().unwrap().clone()
     }
 
+    /// A range query from `start` to `end` (Unix seconds) every `step_s` seconds: each
+    /// series' resampled values, as a dashboard would see them.
+    pub fn query_range(&self, query: &str, start: f64, end: f64, step_s: f64) -> Vec<Value> {
+        let url = format!(
+            "{}/api/v1/query_range?query={}&start={start:.3}&end={end:.3}&step={step_s}",
+            self.url,
+            encode(query)
+        );
+        let reply = call(&agent(), "GET", &url, None, None);
+        let json = reply.json();
+        assert_eq!(json["status"], "success", "{query}: {}", reply.body);
+        json["data"]["result"].as_array().unwrap().clone()
+    }
+
     /// The raw samples, as stored (not resampled, no stale markers), of every series that
     /// `selector` (`metric{label="v"}`, `{__name__=~"…"}`) matches within the `range_s`
     /// seconds up to `at` (Unix seconds): the instant query `selector[range_s s]` at `at`.
