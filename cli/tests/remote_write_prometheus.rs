@@ -199,6 +199,20 @@ fn every_sample_and_stale_marker_arrives_exactly() {
         "the summary counts every sample, stale markers included ({total}): {log}"
     );
     assert_written(&prometheus, &all, &scraper);
+
+    // Independently of the library's own account: `5 4 3 2 1` ends after its fifth tick, and
+    // its stale marker hides it at the sixth, although 1 is within the lookback.
+    let at = |tick: i64| Some((scraper.start_ms() + tick * INTERVAL_MS) as f64 / 1000.0);
+    let stop = r#"rw_ends{how="stop"}"#;
+    let seen = |tick| support::prometheus::single_value(&prometheus.query(stop, at(tick)));
+    assert_eq!((seen(4), seen(5), seen(6)), (Some(1.0), None, None));
+    // `1 _ 2 stale 3`: the gap keeps showing 1 (lookback), the stale marker hides 2.
+    let gaps = r#"rw_gaps{kind="notation"}"#;
+    let seen = |tick| support::prometheus::single_value(&prometheus.query(gaps, at(tick)));
+    assert_eq!(
+        (seen(0), seen(1), seen(2), seen(3), seen(4)),
+        (Some(1.0), Some(1.0), Some(2.0), None, Some(3.0))
+    );
 }
 
 #[test]

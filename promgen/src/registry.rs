@@ -569,6 +569,72 @@ mod tests {
     }
 
     #[test]
+    fn collect_sends_stale_markers_where_scrapes_leave_series_out() {
+        let mut r = Registry::default();
+        let v = |x| Value::Num(x);
+        r.add(def(
+            "g",
+            &[],
+            MetricType::Gauge,
+            plain(&[v(1.0), Value::Missing, Value::Stale, v(4.0)]),
+        ))
+        .unwrap();
+        r.add(def(
+            "h",
+            &[],
+            MetricType::Histogram,
+            Source::Histogram(Histogram::new(Box::new(values(vec![v(0.2)])), 1, vec![0.5])),
+        ))
+        .unwrap();
+        let wire: Vec<String> = r
+            .wire_series()
+            .iter()
+            .map(|w| w.labels.to_string())
+            .collect();
+        assert_eq!(
+            wire,
+            [
+                "g",
+                "h_bucket{le=\"0.5\"}",
+                "h_bucket{le=\"+Inf\"}",
+                "h_sum",
+                "h_count"
+            ]
+        );
+        let mut ticks = Vec::new();
+        for t in 0..6 {
+            let mut got = Vec::new();
+            r.collect(t, |i, x| {
+                got.push((
+                    i,
+                    if is_stale(x) {
+                        "stale".into()
+                    } else {
+                        x.to_string()
+                    },
+                ))
+            });
+            ticks.push(got);
+        }
+        let g: Vec<_> = ticks
+            .iter()
+            .map(|t| {
+                t.iter()
+                    .filter(|s| s.0 == 0)
+                    .map(|s| s.1.as_str())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        // A value, nothing for a missing point, a stale marker, a value, then the end: one
+        // stale marker, then nothing ever again.
+        let expected: [&[&str]; 6] = [&["1"], &[], &["stale"], &["4"], &["stale"], &[]];
+        assert_eq!(g, expected);
+        // The histogram keeps its state once its observations end, and never ends itself.
+        assert_eq!(ticks[5].iter().filter(|s| s.0 > 0).count(), 4);
+        assert!(!r.all_ended());
+    }
+
+    #[test]
     fn histograms_and_summaries_in_openmetrics() {
         let mut r = Registry::default();
         let obs = || Box::new(values(vec![Value::Num(0.2), Value::Num(0.7)]).forever());
