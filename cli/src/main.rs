@@ -13,11 +13,12 @@ use std::process::ExitCode;
 /// Synthetic Prometheus time series, on purpose.
 ///
 /// Describe series in YAML (the original prometheus-metrics-generator format, plus more
-/// shapes) or in promtool's expanding notation, and see every sample they produce.
+/// shapes) or in promtool's expanding notation, see every sample they produce, serve them
+/// for Prometheus to scrape, write them into it by Remote Write, or backfill their history.
 #[derive(Debug, Parser)]
 #[command(name = "promgen-cli", version, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --values '0+10x5 _x2 stale' --start 0 --interval 1m --format csv\n  promgen-cli check --config examples/demo.yaml\n  promgen-cli serve --config examples/demo.yaml --listen 127.0.0.1:9000"
+    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --values '0+10x5 _x2 stale' --start 0 --interval 1m --format csv\n  promgen-cli check --config examples/demo.yaml\n  promgen-cli serve --config examples/demo.yaml --listen 127.0.0.1:9000\n  promgen-cli write --config examples/demo.yaml --url http://127.0.0.1:9090/api/v1/write --from -24h --to now\n  promgen-cli backfill --config examples/demo.yaml --from -24h --to now --out demo.om"
 )]
 struct Cli {
     #[command(subcommand)]

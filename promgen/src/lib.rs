@@ -20,7 +20,9 @@
 //! ```
 //!
 //! The same shapes can be described in YAML ([`config`]) or in promtool's expanding notation
-//! ([`notation`]).
+//! ([`notation`]). A [`registry::Registry`] of series is served on `/metrics` ([`server`],
+//! feature `server`), written into a receiver by Remote Write 1.0 or 2.0 ([`remote_write`],
+//! feature `remote-write`), or written out as an OpenMetrics backfill file ([`backfill`]).
 
 pub mod backfill;
 pub mod config;

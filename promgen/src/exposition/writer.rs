@@ -210,8 +210,10 @@ impl<'a> Writer<'a> {
 }
 
 /// An OpenMetrics timestamp (seconds) that Prometheus's parser turns back into exactly
-/// `ms`. It parses the seconds as a float and truncates `seconds * 1000`, so `…\.015` can
-/// come back as `…014`; when the plain decimal would, the next float up is written instead.
+/// `ms`. It parses the seconds as a float and truncates `seconds * 1000`, which at some
+/// magnitudes (seconds from 2^30 to about 1.0995e9, in 2004, and again from 2^31, in 2038)
+/// loses a millisecond for some fractions; where the plain decimal would, the next float up
+/// is written instead.
 ///
 /// ```
 /// use promgen::exposition::openmetrics_timestamp;

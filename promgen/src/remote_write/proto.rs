@@ -1,7 +1,7 @@
 //! The Remote Write messages, as hand-written `prost` derives (no `protoc`, no build script).
 //!
 //! These are the schema: receivers in tests decode with them, and the encoder's output is
-//! checked byte for byte against them. The encoder itself ([`super::encode`]) writes the
+//! checked byte for byte against them. The encoder itself ([`super::Encoder`]) writes the
 //! same wire format directly, from label sets encoded once, without building messages.
 
 /// Remote Write 1.0: `package prometheus` (`prompb/remote.proto`, `prompb/types.proto`).
