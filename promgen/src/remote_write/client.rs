@@ -63,6 +63,10 @@ pub enum WriteError {
         /// The response body, as it came (up to 64 KiB).
         body: String,
     },
+    /// The TLS handshake failed (the receiver's certificate is not trusted, say): retrying
+    /// cannot help. Trust its CA with `caFile`.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// Retrying did not get a request through in time.
     #[error("gave up after {attempts} attempts over {:.1}s; last: {last}", elapsed.as_secs_f64())]
     GaveUp {
@@ -309,6 +313,7 @@ impl Client {
         }
         let response = match request.send().await {
             Ok(r) => r,
+            Err(e) if is_tls_failure(&e) => return Err(WriteError::Tls(error_chain(&e))),
             Err(e) => {
                 return Ok(Outcome::Retry {
                     why: error_chain(&e),
@@ -377,6 +382,21 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
         .ok()?;
     let wait = at.duration_since(jiff::Timestamp::now());
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// Whether a request failed in the TLS handshake (an unknown certificate authority, a name
+/// mismatch, an expired certificate): retrying cannot fix that.
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    // An io::Error's `source` skips the error it wraps (connectors nest them), so look into
+    // the wrapped one as well as further down the chain.
+    let wrapped = e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .is_some_and(|inner| is_tls_failure(inner));
+    wrapped || e.source().is_some_and(is_tls_failure)
 }
 
 /// An error with its causes, which is where reqwest puts the useful part.
