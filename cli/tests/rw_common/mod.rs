@@ -1,0 +1,278 @@
+//! Shared by the Remote Write tests: an in-process receiver on 127.0.0.1 (axum), the
+//! samples a config must produce (from a second registry driven with `collect`), and series
+//! keys and comparisons with readable failures.
+//!
+//! Nothing here decodes a request: each test file brings its own decoder.
+
+#![allow(dead_code)] // each test binary uses a part
+
+use axum::{
+    Router,
+    body::Bytes,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use promgen::{Scraper, Stop, config::Config, is_stale, registry::Registry};
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+/// Where every receiver listens.
+pub const WRITE_PATH: &str = "/api/v1/write";
+
+/// A fixed past start (2023-11-14T22:13:20Z), so a backfill never waits for the wall clock.
+pub const START_MS: i64 = 1_700_000_000_000;
+
+/// One series' samples: `(timestamp ms, value bits)` in the order received.
+pub type Points = Vec<(i64, u64)>;
+
+/// Samples per series key.
+pub type Samples = BTreeMap<String, Points>;
+
+/// A series key: its labels sorted by name, `name="value"` joined by commas.
+pub fn series_key<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = labels.into_iter().collect();
+    pairs.sort_unstable();
+    let mut key = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            key.push(',');
+        }
+        let _ = write!(key, "{name}={value:?}");
+    }
+    key
+}
+
+/// The registry a config builds.
+pub fn registry(yaml: &str) -> Registry {
+    Config::parse(yaml, "t.yaml")
+        .unwrap_or_else(|e| panic!("config: {e}"))
+        .build_registry()
+        .unwrap_or_else(|e| panic!("registry: {e}"))
+}
+
+/// `ticks` ticks every `interval_ms` from [`START_MS`].
+pub fn scraper(ticks: i64, interval_ms: i64) -> Scraper {
+    Scraper::new(
+        START_MS,
+        interval_ms,
+        Stop::Until(START_MS + (ticks - 1) * interval_ms),
+    )
+    .unwrap()
+}
+
+/// What a receiver must get from writing `yaml` over `scraper`: a second registry built
+/// from the same YAML, driven with `collect` over the same ticks (and stopping, as the
+/// writer does, once every series has ended). Every series appears, even one without a
+/// sample.
+pub fn expected(yaml: &str, scraper: &Scraper) -> Samples {
+    let mut registry = registry(yaml);
+    let keys: Vec<String> = registry
+        .wire_series()
+        .iter()
+        .map(|w| series_key(w.labels.iter()))
+        .collect();
+    let mut out: Samples = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for tick in scraper.ticks() {
+        let ts = tick.timestamp_ms;
+        registry.collect(ts, |i, v| {
+            out.get_mut(&keys[i]).unwrap().push((ts, v.to_bits()));
+        });
+        if registry.all_ended() {
+            break;
+        }
+    }
+    out.retain(|_, v| !v.is_empty());
+    out
+}
+
+/// Every sample in `samples`.
+pub fn count(samples: &Samples) -> usize {
+    samples.values().map(Vec::len).sum()
+}
+
+fn show(bits: u64) -> String {
+    let v = f64::from_bits(bits);
+    if is_stale(v) {
+        "stale".to_owned()
+    } else if v.is_nan() {
+        format!("NaN({bits:#018x})")
+    } else {
+        v.to_string()
+    }
+}
+
+fn show_series(samples: &[(i64, u64)]) -> String {
+    samples
+        .iter()
+        .map(|&(ts, bits)| format!("{}:{}", (ts - START_MS) / 1000, show(bits)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Fails, naming the series and showing both sides (seconds after [`START_MS`]:value),
+/// unless `got` holds exactly `want`'s samples, bit for bit, in the same order.
+pub fn assert_samples_eq(got: &Samples, want: &Samples, what: &str) {
+    let mut problems = Vec::new();
+    for (key, w) in want {
+        match got.get(key) {
+            None => problems.push(format!("{key}: never received")),
+            Some(g) if g != w => problems.push(format!(
+                "{key}:\n    got  {}\n    want {}",
+                show_series(g),
+                show_series(w)
+            )),
+            Some(_) => {}
+        }
+    }
+    for key in got.keys().filter(|k| !want.contains_key(*k)) {
+        problems.push(format!("{key}: received but not expected"));
+    }
+    assert!(
+        problems.is_empty(),
+        "{what}: {} of {} series differ ({} samples received, {} expected):\n  {}",
+        problems.len(),
+        want.len(),
+        count(got),
+        count(want),
+        problems.join("\n  ")
+    );
+}
+
+/// A write's samples as one receiver got them, checked as they arrive: per series the
+/// timestamps strictly increase across requests too (1.0 spec; 2.0 S17).
+#[derive(Debug, Default)]
+pub struct Store {
+    pub samples: Samples,
+    pub violations: Vec<String>,
+}
+
+impl Store {
+    /// Adds one accepted request's series. Order violations are recorded, not panicked on
+    /// (a panic inside a handler would only drop the connection).
+    pub fn add(&mut self, series: Vec<(String, Points)>) {
+        for (key, samples) in series {
+            let stored = self.samples.entry(key.clone()).or_default();
+            for (ts, bits) in samples {
+                if let Some(&(last, _)) = stored.last()
+                    && ts <= last
+                {
+                    self.violations.push(format!(
+                        "S17: {key}: sample at {ts} after one at {last} (out of order or doubled)"
+                    ));
+                }
+                stored.push((ts, bits));
+            }
+        }
+    }
+}
+
+/// A status with a plain-text body and extra headers.
+pub fn reply(status: StatusCode, headers: &[(&str, String)], body: &str) -> Response {
+    let mut response = (status, body.to_owned()).into_response();
+    for (name, value) in headers {
+        response.headers_mut().insert(
+            header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            header::HeaderValue::from_str(value).unwrap(),
+        );
+    }
+    response
+}
+
+/// An in-process receiver: `handler` answers every POST to [`WRITE_PATH`].
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// A receiver on a free port of 127.0.0.1.
+    pub async fn start<H, F>(handler: H) -> Self
+    where
+        H: Fn(HeaderMap, Bytes) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Response> + Send + 'static,
+    {
+        Self::on(TcpListener::bind("127.0.0.1:0").await.unwrap(), handler)
+    }
+
+    /// A receiver on `addr` (a port used before: a restarted receiver).
+    pub async fn start_at<H, F>(addr: SocketAddr, handler: H) -> Self
+    where
+        H: Fn(HeaderMap, Bytes) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Response> + Send + 'static,
+    {
+        let listener = TcpListener::bind(addr)
+            .await
+            .unwrap_or_else(|e| panic!("binding {addr} again: {e}"));
+        Self::on(listener, handler)
+    }
+
+    fn on<H, F>(listener: TcpListener, handler: H) -> Self
+    where
+        H: Fn(HeaderMap, Bytes) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Response> + Send + 'static,
+    {
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route(
+            WRITE_PATH,
+            post(move |headers: HeaderMap, body: Bytes| handler(headers, body)),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// The write URL.
+    pub fn url(&self) -> String {
+        format!("http://{}{WRITE_PATH}", self.addr)
+    }
+
+    /// Stops accepting (the port then refuses connections), lets requests in flight get
+    /// their answers, closes every connection, and returns once all that is done.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// A shared, lockable value for handlers.
+pub type Shared<T> = Arc<Mutex<T>>;
+
+pub fn shared<T: Default>() -> Shared<T> {
+    Arc::default()
+}
+
+/// The value of header `name`, or `None` when it is missing or not text.
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
