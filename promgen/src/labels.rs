@@ -69,7 +69,7 @@ fn is_valid_name(name: &str, allow_colon: bool) -> bool {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Labels {
-    /// Sorted by name; `__name__` sorts first because `_` precedes letters in ASCII.
+    /// Sorted by name, byte by byte (`__name__` after capitals, before small letters).
     pairs: Vec<(String, String)>,
 }
 
@@ -113,10 +113,7 @@ impl Labels {
         if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
             return Err(LabelError::Duplicate(w[0].0.clone()));
         }
-        if pairs
-            .first()
-            .is_none_or(|(name, _)| name != METRIC_NAME_LABEL)
-        {
+        if !pairs.iter().any(|(name, _)| name == METRIC_NAME_LABEL) {
             return Err(LabelError::MissingName);
         }
         Ok(Self { pairs })
@@ -125,7 +122,8 @@ impl Labels {
     /// The metric name (the value of `__name__`).
     #[must_use]
     pub fn name(&self) -> &str {
-        &self.pairs[0].1
+        // `from_pairs` refuses a set without it.
+        self.get(METRIC_NAME_LABEL).unwrap_or_default()
     }
 
     /// The value of label `name`, if present.
@@ -137,14 +135,22 @@ impl Labels {
             .map(|i| self.pairs[i].1.as_str())
     }
 
-    /// All labels, `__name__` first, then by name.
+    /// All labels sorted by name, byte by byte as Prometheus sorts them (and Remote Write
+    /// wants them): `__name__` comes after names starting with a capital letter.
+    ///
+    /// ```
+    /// let l = promgen::Labels::new("up", [("job", "api"), ("Zone", "eu")]).unwrap();
+    /// let names: Vec<&str> = l.iter().map(|(k, _)| k).collect();
+    /// assert_eq!(names, ["Zone", "__name__", "job"]);
+    /// assert_eq!(l.name(), "up");
+    /// ```
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// The labels other than `__name__`, sorted by name.
-    pub fn without_name(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.iter().skip(1)
+    pub fn without_name(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.iter().filter(|(k, _)| *k != METRIC_NAME_LABEL)
     }
 
     /// A stable 64-bit hash of the label set (FNV-1a over names and values), the same on

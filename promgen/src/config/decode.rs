@@ -10,6 +10,7 @@ use crate::{
     Labels, MetricType,
     labels::{is_valid_label_name, is_valid_metric_name},
     notation::Notation,
+    remote_write::options::RESERVED_HEADERS,
     shape::{EndStrategy, Value, WaveKind, WaveParams},
     time::{parse_duration, parse_time},
 };
@@ -490,12 +491,6 @@ impl<'f> Decoder<'f> {
     }
 
     fn headers(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<(String, String)>> {
-        const RESERVED: [&str; 4] = [
-            "content-type",
-            "content-encoding",
-            "user-agent",
-            "x-prometheus-remote-write-version",
-        ];
         let Kind::Map(entries) = &node.kind else {
             return self.error(
                 node,
@@ -523,7 +518,7 @@ impl<'f> Decoder<'f> {
             if !token {
                 self.error_at(key.at, &p, format!("{k:?} is not a valid HTTP header name"));
                 ok = false;
-            } else if RESERVED.contains(&k.to_ascii_lowercase().as_str()) {
+            } else if RESERVED_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
                 self.error_at(
                     key.at,
                     &p,

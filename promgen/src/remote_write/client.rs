@@ -8,7 +8,7 @@
 //! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
 //! 1.0 for good and the same batch is sent again.
 
-use super::{Batch, Encoder, Protocol, SeriesTable, WriteOptions};
+use super::{Batch, Encoder, Protocol, SeriesTable, WriteOptions, options::RESERVED_HEADERS};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reqwest::{StatusCode, header};
@@ -140,6 +140,12 @@ impl Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut headers = header::HeaderMap::new();
         for (name, value) in &opts.headers {
+            if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                return Err(WriteError::Header(
+                    name.clone(),
+                    "set by the remote write protocol; it cannot be overridden".into(),
+                ));
+            }
             let bad = |e: &dyn std::fmt::Display| WriteError::Header(name.clone(), e.to_string());
             let n = header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(&e))?;
             let v = header::HeaderValue::from_str(value).map_err(|e| bad(&e))?;
@@ -212,17 +218,36 @@ impl Client {
         batch: &Batch,
         encoder: &mut Encoder,
     ) -> Result<Delivery, WriteError> {
+        self.deliver(batch.sample_count(), |protocol| {
+            (encoder.encode(table, batch, protocol).to_vec(), protocol)
+        })
+        .await
+    }
+
+    /// Sends an encoded 1.0 message as it is (the metadata request), with the same retries.
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub async fn send_message(&self, body: Vec<u8>) -> Result<Delivery, WriteError> {
+        self.deliver(0, |_| (body.clone(), Protocol::V1)).await
+    }
+
+    /// The retry loop: `body` encodes the request for the protocol in use (and says which
+    /// protocol it encoded), again after a fallback.
+    async fn deliver(
+        &self,
+        samples: usize,
+        mut body: impl FnMut(Protocol) -> (Vec<u8>, Protocol),
+    ) -> Result<Delivery, WriteError> {
         let started = Instant::now();
         let mut backoff = self.opts.min_backoff;
         let mut delivery = Delivery::default();
         let mut attempts = 0;
         loop {
-            let protocol = self.protocol();
-            let body = encoder.encode(table, batch, protocol).to_vec();
-            let size = body.len();
+            let (bytes, protocol) = body(self.protocol());
+            let size = bytes.len();
             attempts += 1;
-            let outcome = self.post(body, protocol, batch.sample_count()).await?;
-            let (why, after) = match outcome {
+            let (why, after) = match self.post(bytes, protocol, samples).await? {
                 Outcome::Done => {
                     delivery.bytes = size;
                     return Ok(delivery);
@@ -245,32 +270,6 @@ impl Client {
             backoff = (backoff * 2).min(self.opts.max_backoff);
             delivery.retries += 1;
             tokio::time::sleep(wait.min(self.opts.retry_for.saturating_sub(elapsed))).await;
-        }
-    }
-
-    /// Sends a 1.0 message as it is (the metadata request), with the same retries.
-    ///
-    /// # Errors
-    /// As [`Client::send`].
-    pub async fn send_message(&self, body: Vec<u8>) -> Result<(), WriteError> {
-        let started = Instant::now();
-        let mut backoff = self.opts.min_backoff;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let why = match self.post(body.clone(), Protocol::V1, 0).await? {
-                Outcome::Done | Outcome::FallBack => return Ok(()),
-                Outcome::Retry { why, .. } => why,
-            };
-            if started.elapsed() >= self.opts.retry_for {
-                return Err(WriteError::GaveUp {
-                    attempts,
-                    elapsed: started.elapsed(),
-                    last: why,
-                });
-            }
-            tokio::time::sleep(self.jitter(backoff)).await;
-            backoff = (backoff * 2).min(self.opts.max_backoff);
         }
     }
 

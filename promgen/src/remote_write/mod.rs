@@ -14,7 +14,7 @@
 mod client;
 #[cfg(feature = "remote-write")]
 mod encode;
-mod options;
+pub(crate) mod options;
 #[cfg(feature = "remote-write")]
 pub mod proto;
 #[cfg(feature = "remote-write")]

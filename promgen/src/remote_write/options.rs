@@ -2,6 +2,15 @@
 
 use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
 
+/// The headers the protocol sets, which options may not override (spec 2.0; 1.0 says senders
+/// "MUST NOT allow users to configure them"), lowercase.
+pub(crate) const RESERVED_HEADERS: [&str; 4] = [
+    "content-type",
+    "content-encoding",
+    "user-agent",
+    "x-prometheus-remote-write-version",
+];
+
 /// The Remote Write message a sender speaks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Protocol {

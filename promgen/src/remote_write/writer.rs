@@ -155,7 +155,14 @@ impl RemoteWriter {
             let body = Encoder::default()
                 .encode_message(&table.v1_metadata_request())
                 .to_vec();
-            self.client.send_message(body).await?;
+            let delivery = self.client.send_message(body).await?;
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .retries
+                .fetch_add(u64::from(delivery.retries), Ordering::Relaxed);
+            self.stats
+                .bytes
+                .fetch_add(delivery.bytes as u64, Ordering::Relaxed);
         }
 
         let cancel = Arc::new(AtomicBool::new(false));
