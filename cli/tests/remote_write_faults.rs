@@ -537,3 +537,55 @@ async fn d_a_receiver_failing_for_ever_makes_the_writer_give_up_in_time() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// (e) Credentials and tenant headers reach the receiver on every request.
+// ---------------------------------------------------------------------------------------
+
+/// Every request's `Authorization` and `X-Scope-OrgID`.
+async fn credentials_seen(opts: &mut WriteOptions) -> Vec<(Option<String>, Option<String>)> {
+    let seen: Shared<Vec<(Option<String>, Option<String>)>> = shared();
+    let state = Arc::clone(&seen);
+    let server = Server::start(move |headers: HeaderMap, body: Bytes| {
+        let state = Arc::clone(&state);
+        async move {
+            let get = |name| header_str(&headers, name).map(str::to_owned);
+            state
+                .lock()
+                .unwrap()
+                .push((get("authorization"), get("x-scope-orgid")));
+            let samples = decode(&headers, &body).map_or(0, |s| s.iter().map(|x| x.1.len()).sum());
+            accepted(&headers, samples)
+        }
+    })
+    .await;
+    opts.url = server.url();
+    run(opts, &scraper(TICKS, INTERVAL_MS)).await.unwrap();
+    server.shutdown().await;
+    let seen = seen.lock().unwrap().clone();
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn e_basic_auth_bearer_tokens_and_tenant_headers_go_with_every_request() {
+    let mut opts = options(String::new(), Protocol::V1);
+    opts.headers = vec![("X-Scope-OrgID".into(), "team-a".into())];
+    opts.basic_auth = Some(("promgen".into(), "s3cret".into()));
+    let seen = credentials_seen(&mut opts).await;
+    assert!(seen.len() > 1, "{seen:?}");
+    // base64("promgen:s3cret")
+    let basic = (
+        Some("Basic cHJvbWdlbjpzM2NyZXQ=".to_owned()),
+        Some("team-a".to_owned()),
+    );
+    assert!(seen.iter().all(|s| *s == basic), "{seen:?}");
+
+    opts.basic_auth = None;
+    opts.bearer_token = Some("t0k3n".into());
+    let seen = credentials_seen(&mut opts).await;
+    let bearer = (Some("Bearer t0k3n".to_owned()), Some("team-a".to_owned()));
+    assert!(
+        !seen.is_empty() && seen.iter().all(|s| *s == bearer),
+        "{seen:?}"
+    );
+}
