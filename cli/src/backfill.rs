@@ -1,15 +1,13 @@
 //! `promgen-cli backfill`: a config's whole history as an OpenMetrics file for
 //! `promtool tsdb create-blocks-from openmetrics`.
 
-use crate::check::print_errors;
+use crate::common::{RangeFlags, load_config, time_range};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use promgen::{
-    Scraper, Stop,
     backfill::{BackfillStats, write_openmetrics},
-    config::{Config, LoadError, ScraperConfig},
-    time::{now_ms, parse_duration, parse_time},
+    time::now_ms,
 };
 use std::{
     fs::File,
@@ -18,9 +16,6 @@ use std::{
     process::ExitCode,
     time::{Duration, Instant},
 };
-
-/// The set written without `--config` (the one `serve` serves).
-const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
 
 /// Write a config's series over a time range as an OpenMetrics file, to load into Prometheus
 /// with `promtool tsdb create-blocks-from openmetrics`.
@@ -78,18 +73,21 @@ pub struct BackfillArgs {
 
 pub fn run(args: &BackfillArgs) -> anyhow::Result<ExitCode> {
     let now = now_ms();
-    let config = match &args.config {
-        Some(path) => match Config::from_file(path) {
-            Ok(config) => config,
-            Err(LoadError::Invalid(errors)) => {
-                print_errors(&path.display().to_string(), &errors);
-                return Ok(ExitCode::FAILURE);
-            }
-            Err(e) => return Err(e.into()),
-        },
-        None => Config::parse(DEMO, "built-in demo set").map_err(|e| anyhow!("{e}"))?,
+    let config = match load_config(args.config.as_deref())? {
+        Ok((config, _)) => config,
+        Err(code) => return Ok(code),
     };
-    let scraper = scraper(args, &config.scraper, now)?;
+    let flags = RangeFlags {
+        from: args.from.as_deref(),
+        to: args.to.as_deref(),
+        interval: args.interval.as_deref(),
+    };
+    let scraper = time_range(&flags, &config.scraper, now)?;
+    if scraper.tick_count().is_none() {
+        bail!(
+            "the time range has no end: give --to TIME, or endTime or scrapesCount in the config's scraper"
+        );
+    }
     let mut registry = config.build_registry().context("cannot build the series")?;
 
     let progress = progress_bar(registry.len() as u64, args.quiet);
@@ -123,37 +121,6 @@ pub fn run(args: &BackfillArgs) -> anyhow::Result<ExitCode> {
         eprintln!("  promtool tsdb create-blocks-from openmetrics {file} data");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The config's scraper with --from, --to and --interval applied. The range must end.
-fn scraper(args: &BackfillArgs, config: &ScraperConfig, now: i64) -> anyhow::Result<Scraper> {
-    let time = |flag: &str, text: &str| {
-        parse_time(text, now).with_context(|| format!("invalid --{flag} {text:?}"))
-    };
-    let start = match &args.from {
-        Some(from) => time("from", from)?,
-        // Validated when the config was loaded.
-        None => parse_time(&config.start, now).context("invalid startTime in the config")?,
-    };
-    let interval_ms = match &args.interval {
-        Some(interval) => match parse_duration(interval) {
-            Ok(ms) if ms > 0 => ms,
-            Ok(_) => bail!("invalid --interval {interval:?}: it must be longer than 0"),
-            Err(e) => return Err(e).with_context(|| format!("invalid --interval {interval:?}")),
-        },
-        None => config.interval_ms,
-    };
-    let stop = match (&args.to, &config.end) {
-        (Some(to), _) => Stop::Until(time("to", to)?),
-        (None, Some(end)) => {
-            Stop::Until(parse_time(end, now).context("invalid endTime in the config")?)
-        }
-        (None, None) if config.count > 0 => Stop::Count(config.count),
-        (None, None) => bail!(
-            "the time range has no end: give --to TIME, or endTime or scrapesCount in the config's scraper"
-        ),
-    };
-    Scraper::new(start, interval_ms, stop).context("invalid time range")
 }
 
 /// A bar over the series done, on stderr when it is a terminal and not `quiet`.

@@ -2,6 +2,7 @@
 
 mod backfill;
 mod check;
+mod common;
 mod format;
 mod preview;
 mod serve;

@@ -1,17 +1,12 @@
 //! `promgen-cli serve`: `/metrics` for Prometheus to scrape, and the control API.
 
-use crate::check::print_errors;
-use anyhow::{Context, anyhow};
+use crate::common::{load_config, stop_signal};
+use anyhow::Context;
 use clap::Args;
-use promgen::{
-    config::{Config, LoadError},
-    server::{DEFAULT_BODY_LIMIT, Server},
-};
+use promgen::server::{DEFAULT_BODY_LIMIT, Server};
 use std::{io::Write, path::PathBuf, process::ExitCode, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot};
 
-/// The set served without `--config`.
-const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
 /// How long requests in flight get to finish after Ctrl-C or SIGTERM.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -67,19 +62,9 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let (config, source) = match &args.config {
-        Some(path) => match Config::from_file(path) {
-            Ok(config) => (config, path.display().to_string()),
-            Err(LoadError::Invalid(errors)) => {
-                print_errors(&path.display().to_string(), &errors);
-                return Ok(ExitCode::FAILURE);
-            }
-            Err(e) => return Err(e.into()),
-        },
-        None => (
-            Config::parse(DEMO, "built-in demo set").map_err(|e| anyhow!("{e}"))?,
-            "the built-in demo set".to_owned(),
-        ),
+    let (config, source) = match load_config(args.config.as_deref())? {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
     };
     let registry = config.build_registry().context("cannot serve the config")?;
     let count = registry.len();
@@ -94,7 +79,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         // Listen for signals before announcing the address, so that a stop sent as soon as
         // the URL is printed is never missed.
-        let signal = shutdown_signal()?;
+        let signal = stop_signal()?;
         let listener = TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -136,30 +121,5 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             ),
         }
         Ok(ExitCode::SUCCESS)
-    })
-}
-
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are installed at once.
-fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot listen for SIGTERM")?;
-    Ok(async move {
-        let ctrl_c = async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                // No Ctrl-C handler: only SIGTERM (or a kill) stops the server.
-                std::future::pending::<()>().await;
-            }
-        };
-        #[cfg(unix)]
-        let term = async move {
-            term.recv().await;
-        };
-        #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
-        tokio::select! {
-            () = ctrl_c => {}
-            () = term => {}
-        }
     })
 }

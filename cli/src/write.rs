@@ -1,20 +1,16 @@
 //! `promgen-cli write`: a config's series into a receiver by Remote Write, as history
 //! (backfill) or as time passes (live).
 
-use crate::check::print_errors;
+use crate::common::{RangeFlags, load_config, stop_signal, time_range};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use promgen::{
-    Scraper, Stop,
-    config::{Config, LoadError},
+    config::Config,
     remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary},
-    time::{now_ms, parse_time},
+    time::now_ms,
 };
 use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
-
-/// The set written without `--config`.
-const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
 
 /// Write a config's series into Prometheus (or Mimir, Thanos, VictoriaMetrics, Grafana Cloud)
 /// by Remote Write.
@@ -74,22 +70,17 @@ pub struct WriteArgs {
 }
 
 pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
-    let (config, source) = match &args.config {
-        Some(path) => match Config::from_file(path) {
-            Ok(config) => (config, path.display().to_string()),
-            Err(LoadError::Invalid(errors)) => {
-                print_errors(&path.display().to_string(), &errors);
-                return Ok(ExitCode::FAILURE);
-            }
-            Err(e) => return Err(e.into()),
-        },
-        None => (
-            Config::parse(DEMO, "built-in demo set").map_err(|e| anyhow!("{e}"))?,
-            "the built-in demo set".to_owned(),
-        ),
+    let (config, source) = match load_config(args.config.as_deref())? {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
     };
     let opts = options(args, &config)?;
-    let scraper = scraper(args, &config)?;
+    let flags = RangeFlags {
+        from: args.from.as_deref(),
+        to: args.to.as_deref(),
+        interval: args.interval.as_deref(),
+    };
+    let scraper = time_range(&flags, &config.scraper, now_ms())?;
     let mut registry = config.build_registry().context("cannot write the config")?;
     let writer = RemoteWriter::new(&opts)?;
     let total_ticks = scraper.tick_count();
@@ -109,7 +100,7 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let stop = stop_signal()?;
+        let stop = stop_after_signal()?;
         let bar = progress_bar(total_ticks);
         let ticker = tokio::spawn(update(Arc::clone(&bar), writer.stats(), total_ticks));
         let result = writer.run(&mut registry, &scraper, stop).await;
@@ -150,29 +141,6 @@ fn options(args: &WriteArgs, config: &Config) -> anyhow::Result<WriteOptions> {
         opts.max_samples_per_send = n;
     }
     Ok(opts)
-}
-
-/// The clock: the config's scraper with --from, --to and --interval on top.
-fn scraper(args: &WriteArgs, config: &Config) -> anyhow::Result<Scraper> {
-    let now = now_ms();
-    let base = config.scraper.scraper(now)?;
-    let time = |flag: &str, text: &str| {
-        parse_time(text, now).with_context(|| format!("--{flag} {text:?}"))
-    };
-    let start = match &args.from {
-        Some(t) => time("from", t)?,
-        None => base.start_ms(),
-    };
-    let stop = match &args.to {
-        Some(t) => Stop::Until(time("to", t)?),
-        // A count in the config still counts from the new start.
-        None => base.stop(),
-    };
-    let interval = match &args.interval {
-        Some(d) => promgen::time::parse_duration(d).with_context(|| format!("--interval {d:?}"))?,
-        None => base.interval_ms(),
-    };
-    Scraper::new(start, interval, stop).map_err(|e| anyhow!("{e}"))
 }
 
 fn progress_bar(total_ticks: Option<u64>) -> Arc<ProgressBar> {
@@ -247,27 +215,10 @@ fn describe(s: &WriteSummary) -> String {
 }
 
 /// Completes on the first Ctrl-C or SIGTERM; after it, a second Ctrl-C quits at once.
-fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot listen for SIGTERM")?;
+fn stop_after_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    let signal = stop_signal()?;
     Ok(async move {
-        let ctrl_c = async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                // No Ctrl-C handler: only SIGTERM (or a kill) stops the write.
-                std::future::pending::<()>().await;
-            }
-        };
-        #[cfg(unix)]
-        let term = async move {
-            term.recv().await;
-        };
-        #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
-        tokio::select! {
-            () = ctrl_c => {}
-            () = term => {}
-        }
+        signal.await;
         eprintln!(
             "stopping: marking the series stale, sending what is pending (Ctrl-C again quits now)"
         );

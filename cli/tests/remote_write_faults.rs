@@ -562,8 +562,7 @@ async fn credentials_seen(opts: &mut WriteOptions) -> Vec<(Option<String>, Optio
     opts.url = server.url();
     run(opts, &scraper(TICKS, INTERVAL_MS)).await.unwrap();
     server.shutdown().await;
-    let seen = seen.lock().unwrap().clone();
-    seen
+    seen.lock().unwrap().clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

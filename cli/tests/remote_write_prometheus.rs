@@ -104,6 +104,14 @@ fn window() -> Scraper {
     Scraper::new(end_ms - 2 * 3_600_000, INTERVAL_MS, Stop::Until(end_ms)).unwrap()
 }
 
+/// The window's last tick time.
+fn end_ms(scraper: &Scraper) -> i64 {
+    match scraper.stop() {
+        Stop::Until(end) => end,
+        Stop::Count(_) => unreachable!("the tests use a time window"),
+    }
+}
+
 fn secs(ms: i64) -> String {
     format!("{:.3}", ms as f64 / 1000.0)
 }
@@ -111,10 +119,7 @@ fn secs(ms: i64) -> String {
 /// Every sample and every stale marker of `all` is what Prometheus holds: the raw samples
 /// exactly, and, every 15 s across the window, exactly what an instant query sees.
 fn assert_written(prometheus: &Prometheus, all: &Expected, scraper: &Scraper) {
-    let end_ms = match scraper.stop() {
-        Stop::Until(end) => end,
-        Stop::Count(_) => unreachable!("the tests use a time window"),
-    };
+    let end_ms = end_ms(scraper);
     let start_ms = scraper.start_ms();
     let range_s = ((end_ms - start_ms) / 1000 + 60) as u64;
     let stored = prometheus.raw_samples(r#"{__name__=~"rw_.*"}"#, range_s, end_ms as f64 / 1000.0);
@@ -171,10 +176,7 @@ fn every_sample_and_stale_marker_arrives_exactly() {
     let config = dir.write("promgen.yaml", CONFIG);
     let scraper = window();
     let url = format!("{}/api/v1/write", prometheus.url());
-    let end = match scraper.stop() {
-        Stop::Until(end) => end,
-        Stop::Count(_) => unreachable!(),
-    };
+    let end = end_ms(&scraper);
     // Three shards and small batches: series are split across requests and shards.
     let out = write(&[
         "--config",
@@ -222,10 +224,7 @@ fn protocol_v2_falls_back_to_v1_on_prometheus_2_42_and_loses_nothing() {
     let prometheus = receiver(&dir);
     let config = dir.write("promgen.yaml", CONFIG);
     let scraper = window();
-    let end = match scraper.stop() {
-        Stop::Until(end) => end,
-        Stop::Count(_) => unreachable!(),
-    };
+    let end = end_ms(&scraper);
     let out = write(&[
         "--config",
         config.to_str().unwrap(),
@@ -253,10 +252,7 @@ fn a_prometheus_restarted_mid_backfill_loses_nothing() {
     let mut prometheus = receiver(&dir);
     let config = dir.write("promgen.yaml", CONFIG);
     let scraper = window();
-    let end = match scraper.stop() {
-        Stop::Until(end) => end,
-        Stop::Count(_) => unreachable!(),
-    };
+    let end = end_ms(&scraper);
     // One shard, tiny batches: the backfill takes long enough to stop Prometheus under it.
     let mut child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
         .args(["write", "--config", config.to_str().unwrap(), "--url"])

@@ -1,0 +1,99 @@
+//! What several subcommands share: the config (or the built-in demo set), the time range
+//! from flags over the config's scraper, and the stop signal.
+
+use crate::check::print_errors;
+use anyhow::{Context, anyhow, bail};
+use promgen::{
+    Scraper, Stop,
+    config::{Config, LoadError, ScraperConfig},
+    time::{parse_duration, parse_time},
+};
+use std::{path::Path, process::ExitCode};
+
+/// The set used without `--config`.
+pub const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
+
+/// The config at `path`, or the demo set, with a description for messages. An invalid
+/// config has had its errors printed: `Err(exit code)` then.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<Result<(Config, String), ExitCode>> {
+    match path {
+        Some(path) => match Config::from_file(path) {
+            Ok(config) => Ok(Ok((config, path.display().to_string()))),
+            Err(LoadError::Invalid(errors)) => {
+                print_errors(&path.display().to_string(), &errors);
+                Ok(Err(ExitCode::FAILURE))
+            }
+            Err(e) => Err(e.into()),
+        },
+        None => Ok(Ok((
+            Config::parse(DEMO, "built-in demo set").map_err(|e| anyhow!("{e}"))?,
+            "the built-in demo set".to_owned(),
+        ))),
+    }
+}
+
+/// `--from`, `--to` and `--interval` as given.
+pub struct RangeFlags<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub interval: Option<&'a str>,
+}
+
+/// The config's scraper with the flags on top, times relative to `now`: `--to` wins over
+/// `endTime` and `scrapesCount`; a count still counts from `--from`.
+pub fn time_range(
+    flags: &RangeFlags<'_>,
+    config: &ScraperConfig,
+    now: i64,
+) -> anyhow::Result<Scraper> {
+    let time = |flag: &str, text: &str| {
+        parse_time(text, now).with_context(|| format!("invalid --{flag} {text:?}"))
+    };
+    let start = match flags.from {
+        Some(from) => time("from", from)?,
+        // Validated when the config was loaded.
+        None => parse_time(&config.start, now).context("invalid startTime in the config")?,
+    };
+    let interval_ms = match flags.interval {
+        Some(interval) => match parse_duration(interval) {
+            Ok(ms) if ms > 0 => ms,
+            Ok(_) => bail!("invalid --interval {interval:?}: it must be longer than 0"),
+            Err(e) => return Err(e).with_context(|| format!("invalid --interval {interval:?}")),
+        },
+        None => config.interval_ms,
+    };
+    let stop = match (flags.to, &config.end) {
+        (Some(to), _) => Stop::Until(time("to", to)?),
+        (None, Some(end)) => {
+            Stop::Until(parse_time(end, now).context("invalid endTime in the config")?)
+        }
+        (None, None) => Stop::Count(config.count),
+    };
+    Scraper::new(start, interval_ms, stop).context("invalid time range")
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are installed at once, so
+/// a signal sent right after this returns is not missed.
+pub fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        let ctrl_c = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                // No Ctrl-C handler: only SIGTERM (or a kill) stops us.
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        let term = async move {
+            term.recv().await;
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {}
+            () = term => {}
+        }
+    })
+}
