@@ -23,6 +23,16 @@ pub enum LabelError {
     /// A set without `__name__`.
     #[error("missing metric name (label {METRIC_NAME_LABEL:?})")]
     MissingName,
+    /// Text that is not `name{label="value",…}`.
+    #[error("invalid series {text:?} at column {column}: {message}")]
+    Syntax {
+        /// The text.
+        text: String,
+        /// Where it goes wrong, from 1.
+        column: usize,
+        /// What was expected.
+        message: String,
+    },
 }
 
 /// Whether `name` is a valid metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
@@ -192,6 +202,111 @@ impl fmt::Display for Labels {
             f.write_str("\"")?;
         }
         f.write_str("}")
+    }
+}
+
+/// Parses Prometheus notation, as [`Display`](fmt::Display) writes it: `name`, or
+/// `name{label="value",…}` with `\\`, `\"` and `\n` escapes (the form promtool's
+/// `input_series` uses).
+///
+/// ```
+/// let l: promgen::Labels = r#"http_requests_total{code="500",path="/a\"b"}"#.parse()?;
+/// assert_eq!((l.name(), l.get("path")), ("http_requests_total", Some("/a\"b")));
+/// assert_eq!(l.to_string().parse::<promgen::Labels>()?, l);
+/// assert!("up{job=api}".parse::<promgen::Labels>().is_err());
+/// # Ok::<(), promgen::LabelError>(())
+/// ```
+impl std::str::FromStr for Labels {
+    type Err = LabelError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let fail = |at: usize, message: &str| LabelError::Syntax {
+            text: text.to_owned(),
+            column: text[..at.min(text.len())].chars().count() + 1,
+            message: message.to_owned(),
+        };
+        let t = text.trim_end();
+        let name_end = t
+            .find(|c: char| c == '{' || c.is_whitespace())
+            .unwrap_or(t.len());
+        let name = &t[..name_end];
+        if name.is_empty() {
+            return Err(fail(0, "expected a metric name"));
+        }
+        let mut pairs = Vec::new();
+        let rest = &t[name_end..];
+        if !rest.is_empty() {
+            let body = rest
+                .strip_prefix('{')
+                .and_then(|r| r.strip_suffix('}'))
+                .ok_or_else(|| fail(name_end, "expected `{label=\"value\", …}` after the name"))?;
+            let base = name_end + 1;
+            let bytes = body.as_bytes();
+            let mut i = 0;
+            let skip_space = |i: &mut usize| {
+                while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+                    *i += 1;
+                }
+            };
+            loop {
+                skip_space(&mut i);
+                if i == bytes.len() {
+                    break;
+                }
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let key = &body[start..i];
+                if key.is_empty() {
+                    return Err(fail(base + i, "expected a label name"));
+                }
+                skip_space(&mut i);
+                if bytes.get(i) != Some(&b'=') {
+                    return Err(fail(base + i, "expected `=` after the label name"));
+                }
+                i += 1;
+                skip_space(&mut i);
+                if bytes.get(i) != Some(&b'"') {
+                    return Err(fail(base + i, "expected a quoted value"));
+                }
+                i += 1;
+                let mut value = String::new();
+                let mut closed = false;
+                let mut chars = body[i..].char_indices();
+                while let Some((off, c)) = chars.next() {
+                    match c {
+                        '"' => {
+                            i += off + 1;
+                            closed = true;
+                            break;
+                        }
+                        '\\' => match chars.next() {
+                            Some((_, 'n')) => value.push('\n'),
+                            Some((_, c @ ('\\' | '"'))) => value.push(c),
+                            _ => {
+                                return Err(fail(
+                                    base + i + off,
+                                    "unknown escape (use \\\\, \\\" or \\n)",
+                                ));
+                            }
+                        },
+                        c => value.push(c),
+                    }
+                }
+                if !closed {
+                    return Err(fail(base + bytes.len(), "unclosed quote"));
+                }
+                pairs.push((key.to_owned(), value));
+                skip_space(&mut i);
+                match bytes.get(i) {
+                    Some(b',') => i += 1,
+                    None => break,
+                    Some(_) => return Err(fail(base + i, "expected `,` or `}`")),
+                }
+            }
+        }
+        Self::new(name, pairs)
     }
 }
 
