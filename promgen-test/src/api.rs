@@ -1,0 +1,111 @@
+//! Prometheus's HTTP API, the few calls the harness makes.
+
+use crate::HarnessError;
+use serde_json::Value;
+use std::time::Duration;
+
+/// A client for one Prometheus.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    pub(crate) fn new(base: &str) -> Result<Self, HarnessError> {
+        // reqwest is built without a TLS provider of its own; an error means one is set.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| HarnessError::Io(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: base.to_owned(),
+        })
+    }
+
+    /// Whether `/-/ready` answers 200.
+    pub(crate) async fn ready(&self) -> bool {
+        let response = self.http.get(format!("{}/-/ready", self.base)).send().await;
+        response.is_ok_and(|r| r.status().is_success())
+    }
+
+    /// `GET path?params`, its `data` when `status` is `success`.
+    async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value, HarnessError> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .query(params)
+            .send()
+            .await
+            .map_err(|e| HarnessError::Api(format!("GET {path}: {e}")))?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| HarnessError::Api(format!("GET {path}: {e}")))?;
+        let json: Value = serde_json::from_str(&body)
+            .map_err(|_| HarnessError::Api(format!("GET {path}: HTTP {status}: {body}")))?;
+        if json["status"] != "success" {
+            return Err(HarnessError::Api(format!(
+                "GET {path} {params:?}: {}: {}",
+                json["errorType"].as_str().unwrap_or("error"),
+                json["error"].as_str().unwrap_or(&body)
+            )));
+        }
+        Ok(json["data"].clone())
+    }
+
+    /// An instant query's `result`.
+    pub(crate) async fn query(
+        &self,
+        query: &str,
+        time_ms: Option<i64>,
+    ) -> Result<Vec<Value>, HarnessError> {
+        let mut params = vec![("query", query.to_owned())];
+        if let Some(t) = time_ms {
+            params.push(("time", seconds(t)));
+        }
+        let data = self.get("/api/v1/query", &params).await?;
+        Ok(data["result"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// A range query's `result`: one entry per series with its `values`.
+    pub(crate) async fn query_range(
+        &self,
+        query: &str,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<Vec<Value>, HarnessError> {
+        let params = [
+            ("query", query.to_owned()),
+            ("start", seconds(start_ms)),
+            ("end", seconds(end_ms)),
+            ("step", seconds(step_ms)),
+        ];
+        let data = self.get("/api/v1/query_range", &params).await?;
+        Ok(data["result"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// `/api/v1/rules`: the groups.
+    pub(crate) async fn rule_groups(&self) -> Result<Vec<Value>, HarnessError> {
+        let data = self.get("/api/v1/rules", &[]).await?;
+        Ok(data["groups"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// `/api/v1/alerts`: the active (pending and firing) alerts.
+    pub(crate) async fn alerts(&self) -> Result<Vec<Value>, HarnessError> {
+        let data = self.get("/api/v1/alerts", &[]).await?;
+        Ok(data["alerts"].as_array().cloned().unwrap_or_default())
+    }
+}
+
+/// Milliseconds as the API's seconds.
+fn seconds(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    format!("{sign}{}.{:03}", ms / 1000, ms % 1000)
+}

@@ -1,0 +1,324 @@
+//! Where Prometheus runs: a local binary, or a Docker container.
+//!
+//! `PROMGEN_PROMETHEUS=auto|binary|docker` picks (default `auto`: the binary when there is
+//! one, else Docker). The binary is `PROMGEN_PROMETHEUS_BIN`, else `prometheus` on `PATH`;
+//! the image is `PROMGEN_PROMETHEUS_IMAGE`, else [`DEFAULT_IMAGE`].
+
+use crate::HarnessError;
+use std::{
+    fmt,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::atomic::{AtomicU32, Ordering},
+};
+
+/// The image the Docker backend runs unless `PROMGEN_PROMETHEUS_IMAGE` says otherwise.
+pub const DEFAULT_IMAGE: &str = "prom/prometheus:v2.53.2";
+
+/// Which backend to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// The binary when there is one, else Docker.
+    Auto,
+    /// A local `prometheus` binary.
+    Binary,
+    /// A container from a Prometheus image.
+    Docker,
+}
+
+impl BackendKind {
+    /// What `PROMGEN_PROMETHEUS` says (`auto` when unset).
+    ///
+    /// # Errors
+    /// A value other than `auto`, `binary` or `docker`.
+    pub fn from_env() -> Result<Self, HarnessError> {
+        match std::env::var("PROMGEN_PROMETHEUS").as_deref() {
+            Err(_) | Ok("" | "auto") => Ok(Self::Auto),
+            Ok("binary") => Ok(Self::Binary),
+            Ok("docker") => Ok(Self::Docker),
+            Ok(other) => Err(HarnessError::Backend(format!(
+                "PROMGEN_PROMETHEUS={other:?}: expected auto, binary or docker"
+            ))),
+        }
+    }
+}
+
+/// A Prometheus version, `major.minor.patch` and what follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// Major.
+    pub major: u32,
+    /// Minor.
+    pub minor: u32,
+    /// Patch.
+    pub patch: u32,
+    /// As printed (`2.42.0+ds`).
+    pub text: String,
+}
+
+impl Version {
+    /// Reads `prometheus, version 2.42.0+ds (branch: …)` or `2.42.0+ds`.
+    ///
+    /// ```
+    /// let v = promgen_test::Version::parse("prometheus, version 2.42.0+ds (branch: debian/sid)").unwrap();
+    /// assert_eq!((v.major, v.minor, v.patch), (2, 42, 0));
+    /// assert!(v.at_least(2, 39) && !v.at_least(3, 0));
+    /// ```
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let word = text
+            .split_whitespace()
+            .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+        let mut parts = word
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::parse::<u32>);
+        Some(Self {
+            major: parts.next()?.ok()?,
+            minor: parts.next()?.ok()?,
+            patch: parts.next().and_then(Result::ok).unwrap_or(0),
+            text: word.to_owned(),
+        })
+    }
+
+    /// Whether it is `major.minor` or newer.
+    #[must_use]
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Prometheus {}", self.text)
+    }
+}
+
+/// A backend that is there to use.
+pub(crate) enum Backend {
+    Binary(PathBuf),
+    Docker(String),
+}
+
+impl Backend {
+    /// The backend for `kind`, checked to be there.
+    pub(crate) fn resolve(kind: BackendKind) -> Result<Self, HarnessError> {
+        let binary = || {
+            let path = std::env::var_os("PROMGEN_PROMETHEUS_BIN")
+                .map_or_else(|| PathBuf::from("prometheus"), PathBuf::from);
+            let works = Command::new(&path)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            works.then_some(path)
+        };
+        let docker = || {
+            let answers = Command::new("docker")
+                .args(["info", "--format", "{{.ServerVersion}}"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            answers.then(|| {
+                std::env::var("PROMGEN_PROMETHEUS_IMAGE").unwrap_or_else(|_| DEFAULT_IMAGE.into())
+            })
+        };
+        const HOW: &str = "install Prometheus (Debian/Ubuntu: `apt-get install prometheus`; or \
+            a release from https://prometheus.io/download/) and put `prometheus` on PATH or set \
+            PROMGEN_PROMETHEUS_BIN, or run a Docker engine (image: PROMGEN_PROMETHEUS_IMAGE, \
+            default prom/prometheus)";
+        match kind {
+            BackendKind::Binary => binary().map(Self::Binary).ok_or_else(|| {
+                HarnessError::Backend(format!("no working `prometheus` binary: {HOW}"))
+            }),
+            BackendKind::Docker => docker().map(Self::Docker).ok_or_else(|| {
+                HarnessError::Backend(format!("no Docker engine answers `docker info`: {HOW}"))
+            }),
+            BackendKind::Auto => binary()
+                .map(Self::Binary)
+                .or_else(|| docker().map(Self::Docker))
+                .ok_or_else(|| {
+                    HarnessError::Backend(format!(
+                        "no Prometheus to test against (no binary, no Docker engine): {HOW}"
+                    ))
+                }),
+        }
+    }
+
+    /// The version it runs.
+    pub(crate) fn version(&self) -> Result<Version, HarnessError> {
+        let out = match self {
+            Self::Binary(path) => Command::new(path).arg("--version").output(),
+            Self::Docker(image) => Command::new("docker")
+                .args(["run", "--rm", image, "--version"])
+                .output(),
+        }
+        .map_err(|e| HarnessError::Backend(format!("asking Prometheus its version: {e}")))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Version::parse(&text)
+            .ok_or_else(|| HarnessError::Backend(format!("unreadable version: {text:?}")))
+    }
+
+    /// Where the harness's own server listens for Prometheus to scrape it.
+    pub(crate) fn scrape_listen_address(&self) -> &'static str {
+        match self {
+            Self::Binary(_) => "127.0.0.1:0",
+            // A container reaches the host through its gateway, not through loopback.
+            Self::Docker(_) => "0.0.0.0:0",
+        }
+    }
+
+    /// The scrape target for the harness's server on `port`, as Prometheus sees it.
+    pub(crate) fn scrape_target(&self, port: u16) -> String {
+        match self {
+            Self::Binary(_) => format!("127.0.0.1:{port}"),
+            Self::Docker(_) => format!("host.docker.internal:{port}"),
+        }
+    }
+
+    /// Starts Prometheus on `dir/prometheus.yml`, with its data in `dir/data`.
+    pub(crate) fn start(&self, dir: &Path) -> Result<Process, HarnessError> {
+        let port = free_port()?;
+        let log = std::fs::File::create(dir.join("prometheus.log"))
+            .map_err(|e| HarnessError::Io(format!("creating the log: {e}")))?;
+        let flags = [
+            "--web.enable-remote-write-receiver",
+            "--web.enable-lifecycle",
+        ];
+        match self {
+            Self::Binary(path) => {
+                let child = Command::new(path)
+                    .arg(format!(
+                        "--config.file={}",
+                        dir.join("prometheus.yml").display()
+                    ))
+                    .arg(format!(
+                        "--storage.tsdb.path={}",
+                        dir.join("data").display()
+                    ))
+                    .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                    .args(flags)
+                    .current_dir(dir)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .spawn()
+                    .map_err(|e| {
+                        HarnessError::Backend(format!("starting {}: {e}", path.display()))
+                    })?;
+                Ok(Process::Child { child, port })
+            }
+            Self::Docker(image) => {
+                static NEXT: AtomicU32 = AtomicU32::new(0);
+                let name = format!(
+                    "promgen-test-{}-{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed)
+                );
+                let user = Command::new("id")
+                    .arg("-u")
+                    .output()
+                    .ok()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                    .unwrap_or_else(|| "0".into());
+                let out = Command::new("docker")
+                    .args(["run", "-d", "--name", &name, "--user", &user])
+                    .args(["-p", &format!("127.0.0.1:{port}:9090")])
+                    .args(["--add-host", "host.docker.internal:host-gateway"])
+                    .args(["-v", &format!("{}:/promgen", dir.display())])
+                    .args(["-w", "/promgen"])
+                    .arg(image)
+                    .args([
+                        "--config.file=/promgen/prometheus.yml",
+                        "--storage.tsdb.path=/promgen/data",
+                        "--web.listen-address=0.0.0.0:9090",
+                    ])
+                    .args(flags)
+                    .output()
+                    .map_err(|e| HarnessError::Backend(format!("docker run: {e}")))?;
+                if !out.status.success() {
+                    return Err(HarnessError::Backend(format!(
+                        "docker run {image}: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    )));
+                }
+                Ok(Process::Container { name, port })
+            }
+        }
+    }
+}
+
+/// A started Prometheus.
+pub(crate) enum Process {
+    Child { child: Child, port: u16 },
+    Container { name: String, port: u16 },
+    Stopped,
+}
+
+impl Process {
+    pub(crate) fn url(&self) -> String {
+        match self {
+            Self::Child { port, .. } | Self::Container { port, .. } => {
+                format!("http://127.0.0.1:{port}")
+            }
+            Self::Stopped => String::new(),
+        }
+    }
+
+    /// Its log so far.
+    pub(crate) fn log(&self, dir: &Path) -> String {
+        match self {
+            Self::Container { name, .. } => Command::new("docker")
+                .args(["logs", name])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                .unwrap_or_default(),
+            _ => std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default(),
+        }
+    }
+
+    /// Its log, when it has exited.
+    pub(crate) fn exited_with_log(&mut self, dir: &Path) -> Option<String> {
+        let exited = match self {
+            Self::Child { child, .. } => child.try_wait().ok().flatten().is_some(),
+            Self::Container { name, .. } => Command::new("docker")
+                .args(["inspect", "-f", "{{.State.Running}}", name])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() != "true"),
+            Self::Stopped => true,
+        };
+        exited.then(|| self.log(dir))
+    }
+
+    /// Stops it (kill, or remove the container) and waits.
+    pub(crate) fn stop(&mut self) {
+        match std::mem::replace(self, Self::Stopped) {
+            Self::Child { mut child, .. } => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Self::Container { name, .. } => {
+                let _ = Command::new("docker")
+                    .args(["rm", "-f", &name])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            Self::Stopped => {}
+        }
+    }
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> Result<u16, HarnessError> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| HarnessError::Io(format!("finding a free port: {e}")))
+}

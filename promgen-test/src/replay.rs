@@ -1,0 +1,314 @@
+//! Replay mode: write a feed's whole history into Prometheus, evaluate every rule through its
+//! PromQL engine at every evaluation step, and run the alert state machine: hours of alert
+//! behaviour in well under a second.
+//!
+//! Rules come back from `/api/v1/rules`, so they are read exactly as Prometheus reads them.
+//! Groups and their rules go in order; a recording rule's results are written back (with
+//! stale markers where a series goes away, as the rule manager writes them) before the rules
+//! after it are evaluated, so alerts on recorded series see what they would see live.
+//! Every group is evaluated at the replay's start plus whole multiples of its interval.
+//!
+//! Not replayed: the `ALERTS` and `ALERTS_FOR_STATE` series (rules that query them), and
+//! templates in rule labels (refused with an error).
+
+use crate::{
+    Feed, HarnessError, Prometheus, Timeline,
+    state::{self, AlertingRule, LabelMap},
+};
+use promgen::{
+    Labels, MetricType, Scraper, Stop,
+    registry::{Registry, SeriesDef, Source},
+    remote_write::{RemoteWriter, WriteOptions},
+    shape::{Value, values},
+    time::{now_ms, parse_duration},
+};
+use serde_json::Value as Json;
+
+/// The most points Prometheus returns per series from one range query.
+const MAX_POINTS: i64 = 11_000;
+
+/// A rule group, as `/api/v1/rules` gives it.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(crate) name: String,
+    pub(crate) interval_ms: i64,
+    pub(crate) rules: Vec<Rule>,
+}
+
+/// A rule of a group.
+#[derive(Debug, Clone)]
+pub(crate) enum Rule {
+    Recording {
+        name: String,
+        query: String,
+        labels: LabelMap,
+    },
+    Alerting(AlertingRule),
+}
+
+impl Prometheus {
+    /// Replays `feed` over `length` (`"1h"`) and returns every alert's timeline. The replay's
+    /// `0s` is `length` plus a few minutes before now.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), promgen_test::HarnessError> {
+    /// use promgen_test::{Feed, Prometheus};
+    /// let prometheus = Prometheus::builder()
+    ///     .rules_yaml("groups: [{name: g, rules: [{alert: Errors, expr: 'errors > 5', for: 5m}]}]")
+    ///     .start()
+    ///     .await?;
+    /// let feed = Feed::new().interval("1m")?.notation("errors", "0x10 10x30 0x20")?;
+    /// let timeline = prometheus.replay(&feed, "1h").await?;
+    /// timeline.expect("Errors").pending_at("10m").firing_at("15m").inactive_at("40m");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A bad length, a write Prometheus refuses, a query it refuses, or a templated rule label.
+    pub async fn replay(&self, feed: &Feed, length: &str) -> Result<Timeline, HarnessError> {
+        let length_ms = match parse_duration(length) {
+            Ok(ms) if ms > 0 => ms,
+            _ => {
+                return Err(HarnessError::Feed(format!(
+                    "replay length {length:?}: expected a positive duration such as 1h"
+                )));
+            }
+        };
+        // Whole seconds, so that times print and compare simply.
+        let origin = (now_ms() - length_ms - 5 * 60_000) / 1000 * 1000;
+        self.write_feed(feed, origin, length_ms).await?;
+        let groups = self.groups().await?;
+        let mut episodes = Vec::new();
+        for group in &groups {
+            let end = origin + length_ms / group.interval_ms * group.interval_ms;
+            for rule in &group.rules {
+                match rule {
+                    Rule::Recording {
+                        name,
+                        query,
+                        labels,
+                    } => {
+                        let results = self.evaluate(query, origin, end, group.interval_ms).await?;
+                        self.write_back(name, labels, &results, origin, end, group.interval_ms)
+                            .await?;
+                    }
+                    Rule::Alerting(rule) => {
+                        let results = self
+                            .evaluate(&rule.query, origin, end, group.interval_ms)
+                            .await?;
+                        episodes.extend(state::run(
+                            rule,
+                            steps(&results, origin, end, group.interval_ms),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Timeline::new(origin, length_ms, episodes))
+    }
+
+    /// Writes the feed from `origin` over `length_ms`, time by time.
+    async fn write_feed(
+        &self,
+        feed: &Feed,
+        origin: i64,
+        length_ms: i64,
+    ) -> Result<(), HarnessError> {
+        let mut registry = feed.registry()?;
+        let scraper = Scraper::new(origin, feed.interval_ms(), Stop::Until(origin + length_ms))
+            .map_err(|e| HarnessError::Feed(e.to_string()))?;
+        self.write(&mut registry, &scraper).await
+    }
+
+    pub(crate) async fn write(
+        &self,
+        registry: &mut Registry,
+        scraper: &Scraper,
+    ) -> Result<(), HarnessError> {
+        let mut opts = WriteOptions::new(self.remote_write_url());
+        opts.concurrency = 2;
+        let writer = RemoteWriter::new(&opts).map_err(|e| HarnessError::Write(e.to_string()))?;
+        writer
+            .run(registry, scraper, std::future::pending())
+            .await
+            .map_err(|e| HarnessError::Write(e.to_string()))?;
+        Ok(())
+    }
+
+    /// The rule groups Prometheus loaded.
+    pub(crate) async fn groups(&self) -> Result<Vec<Group>, HarnessError> {
+        let raw = self.api.rule_groups().await?;
+        raw.iter().map(parse_group).collect()
+    }
+
+    /// `query` at every step from `from` to `to`: per series, its labels and its points.
+    async fn evaluate(
+        &self,
+        query: &str,
+        from: i64,
+        to: i64,
+        step: i64,
+    ) -> Result<Vec<(LabelMap, Vec<(i64, f64)>)>, HarnessError> {
+        let mut series: std::collections::BTreeMap<LabelMap, Vec<(i64, f64)>> = Default::default();
+        let mut start = from;
+        while start <= to {
+            let end = to.min(start + (MAX_POINTS - 1) * step);
+            for s in self.api.query_range(query, start, end, step).await? {
+                let labels = label_map(&s["metric"]);
+                let points = s["values"].as_array().cloned().unwrap_or_default();
+                let entry = series.entry(labels).or_default();
+                for p in points {
+                    entry.push((seconds_to_ms(&p[0]), number(&p[1])));
+                }
+            }
+            start = end + step;
+        }
+        Ok(series.into_iter().collect())
+    }
+
+    /// A recording rule's results, written back as its output series over the same steps,
+    /// with a stale marker where a series goes away.
+    async fn write_back(
+        &self,
+        name: &str,
+        rule_labels: &LabelMap,
+        results: &[(LabelMap, Vec<(i64, f64)>)],
+        from: i64,
+        to: i64,
+        step: i64,
+    ) -> Result<(), HarnessError> {
+        let mut registry = Registry::default();
+        let ticks = ((to - from) / step + 1) as usize;
+        for (labels, points) in results {
+            let mut l = labels.clone();
+            l.remove("__name__");
+            l.extend(rule_labels.clone());
+            let labels = Labels::new(name, l)
+                .map_err(|e| HarnessError::Rules(format!("recording rule {name}: {e}")))?;
+            let mut shape = vec![Value::Missing; ticks];
+            for &(t, v) in points {
+                shape[((t - from) / step) as usize] = Value::Num(v);
+            }
+            for i in 1..ticks {
+                if matches!(shape[i], Value::Missing) && matches!(shape[i - 1], Value::Num(_)) {
+                    shape[i] = Value::Stale;
+                }
+            }
+            registry
+                .add(SeriesDef {
+                    labels,
+                    metric_type: MetricType::Untyped,
+                    help: None,
+                    source: Source::Series(Box::new(values(shape))),
+                    description: String::new(),
+                })
+                .map_err(|e| HarnessError::Rules(format!("recording rule {name}: {e}")))?;
+        }
+        let scraper = Scraper::new(from, step, Stop::Until(to))
+            .map_err(|e| HarnessError::Feed(e.to_string()))?;
+        self.write(&mut registry, &scraper).await
+    }
+}
+
+/// Per step from `from` to `to`, the series present then and their values.
+fn steps(
+    results: &[(LabelMap, Vec<(i64, f64)>)],
+    from: i64,
+    to: i64,
+    step: i64,
+) -> Vec<(i64, Vec<(LabelMap, f64)>)> {
+    let mut out: Vec<(i64, Vec<(LabelMap, f64)>)> = (0..=(to - from) / step)
+        .map(|i| (from + i * step, Vec::new()))
+        .collect();
+    for (labels, points) in results {
+        for &(t, v) in points {
+            if let Some(slot) = out.get_mut(((t - from) / step) as usize) {
+                slot.1.push((labels.clone(), v));
+            }
+        }
+    }
+    out
+}
+
+fn parse_group(g: &Json) -> Result<Group, HarnessError> {
+    let name = g["name"].as_str().unwrap_or_default().to_owned();
+    let interval_ms = (g["interval"].as_f64().unwrap_or(60.0) * 1000.0).round() as i64;
+    let mut rules = Vec::new();
+    for r in g["rules"].as_array().into_iter().flatten() {
+        let rule_name = r["name"].as_str().unwrap_or_default().to_owned();
+        let labels = label_map(&r["labels"]);
+        if let Some((k, _)) = labels.iter().find(|(_, v)| v.contains("{{")) {
+            return Err(HarnessError::Rules(format!(
+                "rule {rule_name} in group {name}: label {k} is a template, which replays do not expand"
+            )));
+        }
+        let query = r["query"].as_str().unwrap_or_default().to_owned();
+        let rule = match r["type"].as_str() {
+            Some("alerting") => Rule::Alerting(AlertingRule {
+                name: rule_name,
+                query,
+                for_ms: (r["duration"].as_f64().unwrap_or(0.0) * 1000.0).round() as i64,
+                keep_firing_for_ms: (r["keepFiringFor"].as_f64().unwrap_or(0.0) * 1000.0).round()
+                    as i64,
+                labels,
+                annotations: label_map(&r["annotations"]),
+            }),
+            _ => Rule::Recording {
+                name: rule_name,
+                query,
+                labels,
+            },
+        };
+        rules.push(rule);
+    }
+    Ok(Group {
+        name,
+        interval_ms: interval_ms.max(1),
+        rules,
+    })
+}
+
+/// A JSON object of strings as a map.
+pub(crate) fn label_map(v: &Json) -> LabelMap {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The API's float seconds as milliseconds.
+pub(crate) fn seconds_to_ms(v: &Json) -> i64 {
+    (v.as_f64().unwrap_or(0.0) * 1000.0).round() as i64
+}
+
+/// The API's value strings: numbers, `NaN`, `+Inf`, `-Inf`.
+pub(crate) fn number(v: &Json) -> f64 {
+    match v.as_str().unwrap_or("NaN") {
+        "+Inf" => f64::INFINITY,
+        "-Inf" => f64::NEG_INFINITY,
+        s => s.parse().unwrap_or(f64::NAN),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_put_each_point_in_its_evaluation() {
+        let l: LabelMap = [("a".to_owned(), "1".to_owned())].into();
+        let s = steps(&[(l.clone(), vec![(10, 1.0), (30, 3.0)])], 10, 40, 10);
+        assert_eq!(
+            s,
+            vec![
+                (10, vec![(l.clone(), 1.0)]),
+                (20, vec![]),
+                (30, vec![(l, 3.0)]),
+                (40, vec![])
+            ]
+        );
+    }
+}

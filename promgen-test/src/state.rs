@@ -1,0 +1,203 @@
+//! Prometheus's alert state machine (`rules/alerting.go`), step by step over an alerting
+//! rule's query results: pending when a label set appears, firing once it has been there for
+//! `for`, kept firing for `keep_firing_for` after it goes, inactive (resolved) after that.
+
+use std::collections::BTreeMap;
+
+/// Label names and values.
+pub type LabelMap = BTreeMap<String, String>;
+
+/// How long Prometheus keeps a resolved alert around (to tell Alertmanager).
+const RESOLVED_RETENTION_MS: i64 = 15 * 60 * 1000;
+
+/// An alerting rule, as `/api/v1/rules` describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertingRule {
+    /// `alert:`, the `alertname` label of its alerts.
+    pub name: String,
+    /// Its PromQL expression.
+    pub query: String,
+    /// `for`, in milliseconds.
+    pub for_ms: i64,
+    /// `keep_firing_for`, in milliseconds.
+    pub keep_firing_for_ms: i64,
+    /// `labels:` added to every alert (over the query's own).
+    pub labels: LabelMap,
+    /// `annotations:`, as written (templates unexpanded).
+    pub annotations: LabelMap,
+}
+
+/// One alert's life from pending to inactive: one row of a [`Timeline`](crate::Timeline).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Episode {
+    /// Its labels: the query result's (without `__name__`), the rule's, and `alertname`.
+    pub labels: LabelMap,
+    /// The evaluation at which it became pending (Prometheus's `activeAt`).
+    pub pending_at: i64,
+    /// The evaluation at which it started firing, if it did.
+    pub firing_at: Option<i64>,
+    /// The evaluation at which it became inactive (resolved, or a pending alert that went
+    /// away), if it did before the end.
+    pub inactive_at: Option<i64>,
+    /// The query's value at the last evaluation it was present.
+    pub value: f64,
+}
+
+/// An alert in progress.
+struct Active {
+    episode: usize,
+    firing: bool,
+    inactive: bool,
+    active_at: i64,
+    resolved_at: Option<i64>,
+    keep_firing_since: Option<i64>,
+}
+
+/// Runs `rule`'s state machine over its query results, evaluation by evaluation: each step
+/// is `(timestamp in ms, [(result labels, value)])`, in time order.
+///
+/// ```
+/// use promgen_test::state::{AlertingRule, run};
+/// let rule = AlertingRule { name: "A".into(), query: String::new(), for_ms: 2, keep_firing_for_ms: 0,
+///     labels: Default::default(), annotations: Default::default() };
+/// let present = || vec![(Default::default(), 1.0)];
+/// let steps = vec![(0, present()), (1, present()), (2, present()), (3, vec![])];
+/// let episodes = run(&rule, steps);
+/// assert_eq!((episodes[0].pending_at, episodes[0].firing_at, episodes[0].inactive_at), (0, Some(2), Some(3)));
+/// ```
+pub fn run(
+    rule: &AlertingRule,
+    steps: impl IntoIterator<Item = (i64, Vec<(LabelMap, f64)>)>,
+) -> Vec<Episode> {
+    let mut episodes: Vec<Episode> = Vec::new();
+    let mut active: BTreeMap<LabelMap, Active> = BTreeMap::new();
+    for (ts, results) in steps {
+        let mut present: BTreeMap<LabelMap, f64> = BTreeMap::new();
+        for (mut labels, value) in results {
+            labels.remove("__name__");
+            for (k, v) in &rule.labels {
+                labels.insert(k.clone(), v.clone());
+            }
+            labels.insert("alertname".into(), rule.name.clone());
+            present.insert(labels, value);
+        }
+        for (labels, &value) in &present {
+            match active.get(labels) {
+                Some(a) if !a.inactive => episodes[a.episode].value = value,
+                // New, or back after being resolved: a new episode.
+                _ => {
+                    episodes.push(Episode {
+                        labels: labels.clone(),
+                        pending_at: ts,
+                        firing_at: None,
+                        inactive_at: None,
+                        value,
+                    });
+                    active.insert(
+                        labels.clone(),
+                        Active {
+                            episode: episodes.len() - 1,
+                            firing: false,
+                            inactive: false,
+                            active_at: ts,
+                            resolved_at: None,
+                            keep_firing_since: None,
+                        },
+                    );
+                }
+            }
+        }
+        let mut gone = Vec::new();
+        for (labels, a) in &mut active {
+            if present.contains_key(labels) {
+                a.keep_firing_since = None;
+            } else {
+                let mut keep_firing = false;
+                if a.firing && !a.inactive && rule.keep_firing_for_ms > 0 {
+                    let since = *a.keep_firing_since.get_or_insert(ts);
+                    keep_firing = ts - since < rule.keep_firing_for_ms;
+                }
+                let pending = !a.firing && !a.inactive;
+                if pending
+                    || a.resolved_at
+                        .is_some_and(|r| ts - r > RESOLVED_RETENTION_MS)
+                {
+                    gone.push(labels.clone());
+                }
+                if !a.inactive && !keep_firing {
+                    a.inactive = true;
+                    a.resolved_at = Some(ts);
+                    episodes[a.episode].inactive_at = Some(ts);
+                }
+                if !keep_firing {
+                    continue;
+                }
+            }
+            if !a.firing && !a.inactive && ts - a.active_at >= rule.for_ms {
+                a.firing = true;
+                episodes[a.episode].firing_at = Some(ts);
+            }
+        }
+        for labels in gone {
+            active.remove(&labels);
+        }
+    }
+    episodes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(for_ms: i64, keep_ms: i64) -> AlertingRule {
+        AlertingRule {
+            name: "A".into(),
+            query: String::new(),
+            for_ms,
+            keep_firing_for_ms: keep_ms,
+            labels: [("severity".to_owned(), "page".to_owned())].into(),
+            annotations: LabelMap::new(),
+        }
+    }
+
+    /// Steps 0..n, the series present where `pattern` has `x`.
+    fn steps(pattern: &str) -> Vec<(i64, Vec<(LabelMap, f64)>)> {
+        pattern
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                let l: LabelMap = [("job".to_owned(), "api".to_owned())].into();
+                (i as i64, if c == 'x' { vec![(l, 1.0)] } else { vec![] })
+            })
+            .collect()
+    }
+
+    fn spans(e: &[Episode]) -> Vec<(i64, Option<i64>, Option<i64>)> {
+        e.iter()
+            .map(|e| (e.pending_at, e.firing_at, e.inactive_at))
+            .collect()
+    }
+
+    #[test]
+    fn for_zero_fires_at_once_and_resolves_when_gone() {
+        let e = run(&rule(0, 0), steps("..xx.x"));
+        assert_eq!(spans(&e), [(2, Some(2), Some(4)), (5, Some(5), None)]);
+        assert_eq!(e[0].labels["alertname"], "A");
+        assert_eq!(e[0].labels["severity"], "page");
+    }
+
+    #[test]
+    fn for_holds_pending_and_a_gap_resets_it() {
+        // Pending at 0, gone at 2 before `for` (3) passed; back at 3, fires at 6.
+        let e = run(&rule(3, 0), steps("xx.xxxxx."));
+        assert_eq!(spans(&e), [(0, None, Some(2)), (3, Some(6), Some(8))]);
+    }
+
+    #[test]
+    fn keep_firing_for_bridges_short_gaps() {
+        // Fires at 1; gone at 3 and 4, kept firing (keep 2: 3-3=0, 4-3=1 < 2); back at 5,
+        // so it never resolved; gone from 6: kept at 6 and 7, resolved at 8.
+        let e = run(&rule(1, 2), steps("xxx..x..."));
+        assert_eq!(spans(&e), [(0, Some(1), Some(8))]);
+    }
+}

@@ -1,0 +1,394 @@
+//! A replay's result: every alert's episodes (pending, firing, inactive), with times counted
+//! from the start of the replay, assertions that read like the question, and a compact
+//! table for snapshots and failure messages.
+
+use crate::{HarnessError, state::Episode};
+use promgen::{Labels, time::Duration as PromDuration, time::parse_duration};
+use std::fmt;
+
+/// An alert's state at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AlertState {
+    /// Not active (never was, resolved, or a pending alert that went away).
+    Inactive,
+    /// Active, waiting for `for` to pass.
+    Pending,
+    /// Firing.
+    Firing,
+}
+
+impl fmt::Display for AlertState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Inactive => "inactive",
+            Self::Pending => "pending",
+            Self::Firing => "firing",
+        })
+    }
+}
+
+/// Which alerts an assertion is about: `HighErrorRate`, or `HighErrorRate{service="api"}`
+/// (the alerts with that name whose labels include these).
+#[derive(Debug, Clone)]
+struct Selector {
+    alertname: String,
+    labels: Vec<(String, String)>,
+    text: String,
+}
+
+impl Selector {
+    fn parse(text: &str) -> Result<Self, HarnessError> {
+        let labels: Labels = text
+            .parse()
+            .map_err(|e: promgen::LabelError| HarnessError::Assertion(e.to_string()))?;
+        Ok(Self {
+            alertname: labels.name().to_owned(),
+            labels: labels
+                .without_name()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            text: text.to_owned(),
+        })
+    }
+
+    fn matches(&self, e: &Episode) -> bool {
+        e.labels.get("alertname") == Some(&self.alertname)
+            && self.labels.iter().all(|(k, v)| e.labels.get(k) == Some(v))
+    }
+}
+
+/// Every alert of a replay, episode by episode; times are milliseconds from the replay's
+/// start (its `0s`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub(crate) origin_ms: i64,
+    pub(crate) length_ms: i64,
+    pub(crate) episodes: Vec<Episode>,
+}
+
+/// A time in a replay: `"12m"`, or milliseconds.
+pub trait At {
+    /// Milliseconds from the replay's start.
+    fn ms(&self) -> Result<i64, HarnessError>;
+}
+
+impl At for &str {
+    fn ms(&self) -> Result<i64, HarnessError> {
+        parse_duration(self).map_err(|e| HarnessError::Assertion(format!("time {self:?}: {e}")))
+    }
+}
+
+impl At for i64 {
+    fn ms(&self) -> Result<i64, HarnessError> {
+        Ok(*self)
+    }
+}
+
+impl At for std::time::Duration {
+    fn ms(&self) -> Result<i64, HarnessError> {
+        i64::try_from(self.as_millis())
+            .map_err(|_| HarnessError::Assertion(format!("time {self:?} is too large")))
+    }
+}
+
+impl Timeline {
+    /// A timeline from episodes with absolute times, made relative to `origin_ms`.
+    #[must_use]
+    pub fn new(origin_ms: i64, length_ms: i64, mut episodes: Vec<Episode>) -> Self {
+        for e in &mut episodes {
+            e.pending_at -= origin_ms;
+            e.firing_at = e.firing_at.map(|t| t - origin_ms);
+            e.inactive_at = e.inactive_at.map(|t| t - origin_ms);
+        }
+        episodes.sort_by(|a, b| (&a.labels, a.pending_at).cmp(&(&b.labels, b.pending_at)));
+        Self {
+            origin_ms,
+            length_ms,
+            episodes,
+        }
+    }
+
+    /// The episodes, by alert labels then time; times from the start.
+    #[must_use]
+    pub fn episodes(&self) -> &[Episode] {
+        &self.episodes
+    }
+
+    /// The absolute time (ms since the epoch) of the replay's `0s`.
+    #[must_use]
+    pub fn origin_ms(&self) -> i64 {
+        self.origin_ms
+    }
+
+    /// How long the replay covers.
+    #[must_use]
+    pub fn length_ms(&self) -> i64 {
+        self.length_ms
+    }
+
+    /// The most active state among the alerts `selector` matches at `at`.
+    ///
+    /// # Errors
+    /// A bad selector or time.
+    pub fn state_at(&self, selector: &str, at: impl At) -> Result<AlertState, HarnessError> {
+        let (s, t) = (Selector::parse(selector)?, at.ms()?);
+        Ok(self.state(&s, t))
+    }
+
+    fn state(&self, s: &Selector, t: i64) -> AlertState {
+        self.episodes
+            .iter()
+            .filter(|e| s.matches(e))
+            .map(|e| episode_state(e, t))
+            .max()
+            .unwrap_or(AlertState::Inactive)
+    }
+
+    /// The labels of every alert firing at `at`, sorted: what `promtool test rules` lists
+    /// for an `eval_time`.
+    ///
+    /// # Errors
+    /// A bad time.
+    pub fn firing_at(&self, at: impl At) -> Result<Vec<&crate::state::LabelMap>, HarnessError> {
+        let t = at.ms()?;
+        let mut firing: Vec<_> = self
+            .episodes
+            .iter()
+            .filter(|e| episode_state(e, t) == AlertState::Firing)
+            .map(|e| &e.labels)
+            .collect();
+        firing.sort();
+        Ok(firing)
+    }
+
+    /// Assertions about the alerts `selector` matches; each panics, showing the timeline,
+    /// when it does not hold.
+    ///
+    /// ```
+    /// # use promgen_test::{Timeline, state::Episode};
+    /// # let labels = [("alertname".to_owned(), "HighErrorRate".to_owned()), ("service".to_owned(), "api".to_owned())].into();
+    /// # let timeline = Timeline::new(0, 3_600_000, vec![Episode { labels, pending_at: 120_000, firing_at: Some(720_000), inactive_at: Some(1_860_000), value: 1.0 }]);
+    /// timeline
+    ///     .expect(r#"HighErrorRate{service="api"}"#)
+    ///     .inactive_at("1m")
+    ///     .pending_at("2m")
+    ///     .never_fires_before("12m")
+    ///     .firing_at("20m")
+    ///     .inactive_at("31m");
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn expect(&self, selector: &str) -> Expect<'_> {
+        match Selector::parse(selector) {
+            Ok(selector) => Expect {
+                timeline: self,
+                selector,
+            },
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+fn episode_state(e: &Episode, t: i64) -> AlertState {
+    let ended = e.inactive_at.is_some_and(|end| t >= end);
+    if t < e.pending_at || ended {
+        AlertState::Inactive
+    } else if e.firing_at.is_some_and(|f| t >= f) {
+        AlertState::Firing
+    } else {
+        AlertState::Pending
+    }
+}
+
+/// Assertions about some alerts of a [`Timeline`]; from [`Timeline::expect`].
+pub struct Expect<'t> {
+    timeline: &'t Timeline,
+    selector: Selector,
+}
+
+impl Expect<'_> {
+    #[track_caller]
+    fn time(at: impl At) -> i64 {
+        at.ms().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[track_caller]
+    fn state_at(self, at: impl At, want: AlertState) -> Self {
+        let t = Self::time(at);
+        let got = self.timeline.state(&self.selector, t);
+        if got != want {
+            self.fail(&format!(
+                "to be {want} at {}, but it is {got}",
+                PromDuration(t)
+            ));
+        }
+        self
+    }
+
+    #[track_caller]
+    fn fail(&self, what: &str) -> ! {
+        panic!(
+            "expected {} {what}\n\n{}",
+            self.selector.text, self.timeline
+        )
+    }
+
+    /// It is inactive at `at` (it may fire before or after).
+    #[track_caller]
+    #[must_use]
+    pub fn inactive_at(self, at: impl At) -> Self {
+        self.state_at(at, AlertState::Inactive)
+    }
+
+    /// It is pending at `at`.
+    #[track_caller]
+    #[must_use]
+    pub fn pending_at(self, at: impl At) -> Self {
+        self.state_at(at, AlertState::Pending)
+    }
+
+    /// It is firing at `at`.
+    #[track_caller]
+    #[must_use]
+    pub fn firing_at(self, at: impl At) -> Self {
+        self.state_at(at, AlertState::Firing)
+    }
+
+    /// It does not fire before `at` (from the start up to, not including, `at`).
+    #[track_caller]
+    #[must_use]
+    pub fn never_fires_before(self, at: impl At) -> Self {
+        let t = Self::time(at);
+        if let Some(f) = self.first_firing().filter(|f| *f < t) {
+            self.fail(&format!(
+                "never to fire before {}, but it fires at {}",
+                PromDuration(t),
+                PromDuration(f)
+            ));
+        }
+        self
+    }
+
+    /// It never fires.
+    #[track_caller]
+    pub fn never_fires(self) {
+        if let Some(f) = self.first_firing() {
+            self.fail(&format!(
+                "never to fire, but it fires at {}",
+                PromDuration(f)
+            ));
+        }
+    }
+
+    /// It first fires at or after `from` and at or before `to`.
+    #[track_caller]
+    #[must_use]
+    pub fn starts_firing_between(self, from: impl At, to: impl At) -> Self {
+        let (a, b) = (Self::time(from), Self::time(to));
+        match self.first_firing() {
+            Some(f) if (a..=b).contains(&f) => self,
+            Some(f) => self.fail(&format!(
+                "to start firing between {} and {}, but it starts at {}",
+                PromDuration(a),
+                PromDuration(b),
+                PromDuration(f)
+            )),
+            None => self.fail(&format!(
+                "to start firing between {} and {}, but it never fires",
+                PromDuration(a),
+                PromDuration(b)
+            )),
+        }
+    }
+
+    /// A firing episode of it resolves at or after `from` and at or before `to` (say, "within
+    /// 5m after the errors stop at 30m": `resolves_between("30m", "35m")`).
+    #[track_caller]
+    #[must_use]
+    pub fn resolves_between(self, from: impl At, to: impl At) -> Self {
+        let (a, b) = (Self::time(from), Self::time(to));
+        let resolved = self
+            .matching()
+            .any(|e| e.firing_at.is_some() && e.inactive_at.is_some_and(|r| (a..=b).contains(&r)));
+        if !resolved {
+            self.fail(&format!(
+                "to resolve between {} and {}",
+                PromDuration(a),
+                PromDuration(b)
+            ));
+        }
+        self
+    }
+
+    fn matching(&self) -> impl Iterator<Item = &Episode> {
+        self.timeline
+            .episodes
+            .iter()
+            .filter(|e| self.selector.matches(e))
+    }
+
+    fn first_firing(&self) -> Option<i64> {
+        self.matching().filter_map(|e| e.firing_at).min()
+    }
+}
+
+/// The table: one row per episode, times from the start, `-` for never.
+///
+/// ```text
+/// alert                             pending  firing  inactive
+/// HighErrorRate{service="api"}      2m       12m     31m
+/// ```
+impl fmt::Display for Timeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |e: &Episode| {
+            let alertname = e.labels.get("alertname").cloned().unwrap_or_default();
+            let rest: Vec<String> = e
+                .labels
+                .iter()
+                .filter(|(k, _)| *k != "alertname")
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect();
+            if rest.is_empty() {
+                alertname
+            } else {
+                format!("{alertname}{{{}}}", rest.join(","))
+            }
+        };
+        let time =
+            |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| PromDuration(t).to_string());
+        let rows: Vec<[String; 4]> = self
+            .episodes
+            .iter()
+            .map(|e| {
+                [
+                    name(e),
+                    time(Some(e.pending_at)),
+                    time(e.firing_at),
+                    time(e.inactive_at),
+                ]
+            })
+            .collect();
+        let header = ["alert", "pending", "firing", "inactive"].map(str::to_owned);
+        let mut widths = [0; 4];
+        for row in std::iter::once(&header).chain(&rows) {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        writeln!(
+            f,
+            "timeline over {} ({} episodes)",
+            PromDuration(self.length_ms),
+            self.episodes.len()
+        )?;
+        for row in std::iter::once(&header).chain(&rows) {
+            let line: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c:w$}"))
+                .collect();
+            writeln!(f, "{}", line.join("  ").trim_end())?;
+        }
+        Ok(())
+    }
+}
