@@ -175,12 +175,14 @@ impl PrometheusBuilder {
             }
         };
         let url = process.url();
+        let rule_files = rule_files.iter().map(|f| dir.path().join(f)).collect();
         Ok(Prometheus {
             api,
             url,
             version,
             process,
             server,
+            rule_files,
             dir,
         })
     }
@@ -245,6 +247,7 @@ pub struct Prometheus {
     version: Version,
     process: Process,
     server: Option<RunningServer>,
+    rule_files: Vec<PathBuf>,
     dir: TempDir,
 }
 
@@ -287,6 +290,12 @@ impl Prometheus {
     #[must_use]
     pub fn scraped(&self) -> Option<&RunningServer> {
         self.server.as_ref()
+    }
+
+    /// The rule files it loaded: copies of those given, in order, in [`Prometheus::dir`].
+    #[must_use]
+    pub fn rule_files(&self) -> &[PathBuf] {
+        &self.rule_files
     }
 
     /// Its data directory and config.
