@@ -88,14 +88,18 @@ impl Prometheus {
                         query,
                         labels,
                     } => {
-                        let results = self.evaluate(query, origin, end, group.interval_ms).await?;
+                        let results = self
+                            .evaluate(query, origin, end, group.interval_ms)
+                            .await
+                            .map_err(|e| in_rule(&group.name, name, e))?;
                         self.write_back(name, labels, &results, origin, end, group.interval_ms)
                             .await?;
                     }
                     Rule::Alerting(rule) => {
                         let results = self
                             .evaluate(&rule.query, origin, end, group.interval_ms)
-                            .await?;
+                            .await
+                            .map_err(|e| in_rule(&group.name, &rule.name, e))?;
                         episodes.extend(state::run(
                             rule,
                             steps(&results, origin, end, group.interval_ms),
@@ -208,6 +212,11 @@ impl Prometheus {
             .map_err(|e| HarnessError::Feed(e.to_string()))?;
         self.write(&mut registry, &scraper).await
     }
+}
+
+/// An error while evaluating a rule, naming it.
+fn in_rule(group: &str, rule: &str, e: HarnessError) -> HarnessError {
+    HarnessError::Rules(format!("group {group}, rule {rule}: {e}"))
 }
 
 /// Per step from `from` to `to`, the series present then and their values.
