@@ -52,7 +52,7 @@ mod timeline;
 pub use backend::{BackendKind, DEFAULT_IMAGE, Version};
 pub use feed::Feed;
 pub use fixture::{Prometheus, PrometheusBuilder};
-pub use live::LiveAlert;
+pub use live::{LiveAlert, LiveWrite};
 pub use timeline::{AlertState, At, Expect, Timeline};
 
 /// Why the harness could not do what a test asked.

@@ -80,3 +80,67 @@ impl Prometheus {
         }
     }
 }
+
+/// A feed written into Prometheus by remote write as time passes, from
+/// [`Prometheus::write_live`]. Stopping it marks its series stale; dropping it stops the
+/// writing without that.
+pub struct LiveWrite {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), HarnessError>>,
+}
+
+impl Prometheus {
+    /// Writes `feed` by remote write as time passes, a tick every feed interval starting
+    /// now, until stopped: the other way to feed live mode, without waiting for scrape
+    /// discovery.
+    ///
+    /// # Errors
+    /// A feed that does not build.
+    pub fn write_live(&self, feed: &crate::Feed) -> Result<LiveWrite, HarnessError> {
+        use promgen::{
+            Scraper, Stop,
+            remote_write::{RemoteWriter, WriteOptions},
+        };
+        let mut registry = feed.registry()?;
+        let scraper = Scraper::new(promgen::time::now_ms(), feed.interval_ms(), Stop::Count(0))
+            .map_err(|e| HarnessError::Feed(e.to_string()))?;
+        let writer = RemoteWriter::new(&WriteOptions::new(self.remote_write_url()))
+            .map_err(|e| HarnessError::Write(e.to_string()))?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            writer
+                .run(&mut registry, &scraper, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .map(|_| ())
+                .map_err(|e| HarnessError::Write(e.to_string()))
+        });
+        Ok(LiveWrite {
+            stop: Some(stop),
+            task,
+        })
+    }
+}
+
+impl LiveWrite {
+    /// Stops writing: every series gets a stale marker, and what is pending is sent.
+    ///
+    /// # Errors
+    /// A write the receiver refused while it ran.
+    pub async fn stop(mut self) -> Result<(), HarnessError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(e) => Err(HarnessError::Write(format!("the writer task failed: {e}"))),
+        }
+    }
+}
+
+impl Drop for LiveWrite {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

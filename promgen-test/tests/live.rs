@@ -127,3 +127,34 @@ async fn waiting_for_a_state_that_never_comes_says_what_was_seen() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_written_live_by_remote_write_fires_and_resolves_when_stopped() {
+    let prometheus = Prometheus::builder()
+        .rules_yaml(RULES)
+        .evaluation_interval("1s")
+        .start()
+        .await
+        .unwrap();
+    let writing = prometheus
+        .write_live(
+            &Feed::new()
+                .interval("500ms")
+                .unwrap()
+                .notation(r#"queue_depth{queue="live"}"#, "10x1000")
+                .unwrap(),
+        )
+        .unwrap();
+    let selector = r#"QueueBacklog{queue="live"}"#;
+    let firing = prometheus
+        .wait_for(selector, AlertState::Firing, Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(firing[0].labels["severity"], "warn");
+    // Stopping marks the series stale: the alert resolves at the next evaluation.
+    writing.stop().await.unwrap();
+    prometheus
+        .wait_for(selector, AlertState::Inactive, Duration::from_secs(5))
+        .await
+        .unwrap();
+}
