@@ -1,0 +1,72 @@
+//! A replay of 1 h of 10 series against 3 rules, Prometheus start-up included (target:
+//! under 1 s wall), measured in the same run as `promtool test rules` on the same test
+//! exported as a promtool file.
+//!
+//! `cargo bench -p promgen-test --bench replay`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use promgen_test::{Feed, Prometheus};
+use std::time::Duration;
+
+const RULES: &str = r#"groups:
+  - name: bench
+    interval: 1m
+    rules:
+      - record: service:errors:ratio_rate5m
+        expr: |
+          sum by (service) (rate(http_requests_total{code="500"}[5m]))
+            / sum by (service) (rate(http_requests_total[5m]))
+      - alert: HighErrorRate
+        expr: service:errors:ratio_rate5m > 0.05
+        for: 5m
+        labels: {severity: page}
+      - alert: NoTraffic
+        expr: sum by (service) (rate(http_requests_total[5m])) == 0
+        for: 10m
+        labels: {severity: ticket}
+"#;
+
+/// 5 services × 2 status codes: steady traffic, errors in bursts at different times.
+fn feed() -> Feed {
+    let mut feed = Feed::new().interval("1m").unwrap();
+    for (i, service) in ["cart", "checkout", "search", "login", "profile"]
+        .iter()
+        .enumerate()
+    {
+        let ok = format!(r#"http_requests_total{{service="{service}",code="200"}}"#);
+        let err = format!(r#"http_requests_total{{service="{service}",code="500"}}"#);
+        let quiet = 5 + i * 8;
+        let errors = format!("0x{quiet} 10+10x9 100x{}", 60 - quiet - 10);
+        feed = feed
+            .notation(&ok, "0+100x60")
+            .unwrap()
+            .notation(&err, &errors)
+            .unwrap();
+    }
+    feed
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut group = c.benchmark_group("replay_1h_10_series_3_rules");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(15));
+    let feed = feed();
+    group.bench_function("promgen_test_replay_with_startup", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let prometheus = Prometheus::builder()
+                    .rules_yaml(RULES)
+                    .start()
+                    .await
+                    .unwrap();
+                let timeline = prometheus.replay(&feed, "1h").await.unwrap();
+                assert!(!timeline.episodes().is_empty());
+            });
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
