@@ -53,6 +53,7 @@ pub use backend::{BackendKind, DEFAULT_IMAGE, Version};
 pub use feed::Feed;
 pub use fixture::{Prometheus, PrometheusBuilder};
 pub use live::{LiveAlert, LiveWrite};
+pub use promgen_macros::promgen_test;
 pub use timeline::{AlertState, At, Expect, Timeline};
 
 /// Why the harness could not do what a test asked.

@@ -19,6 +19,10 @@ pub struct TestOptions {
 }
 
 /// A test function's result: `()` passes; `Err` fails with its message.
+#[diagnostic::on_unimplemented(
+    message = "a #[promgen_test] function returns `()` or `Result<(), E>` with `E: Debug`, not `{Self}`",
+    label = "this return type"
+)]
 pub trait TestResult {
     /// Panics when it is a failure.
     fn check(self, name: &str);

@@ -11,11 +11,26 @@ async fn the_api_rules_over_an_hour_of_mixed_trouble() -> Result<(), HarnessErro
         .await?;
     let feed = Feed::new()
         .interval("1m")?
-        .notation(r#"http_requests_total{service="cart",code="200"}"#, "0+100x60")?
-        .notation(r#"http_requests_total{service="cart",code="500"}"#, "0x20 10+10x14 150x25")?
-        .notation(r#"http_requests_total{service="search",code="200"}"#, "0+50x60")?
-        .notation(r#"http_requests_total{service="search",code="500"}"#, "0+4x60")?
-        .notation(r#"batch_heartbeat_timestamp_seconds{job="nightly"}"#, "0+60x30")?;
+        .notation(
+            r#"http_requests_total{service="cart",code="200"}"#,
+            "0+100x60",
+        )?
+        .notation(
+            r#"http_requests_total{service="cart",code="500"}"#,
+            "0x20 10+10x14 150x25",
+        )?
+        .notation(
+            r#"http_requests_total{service="search",code="200"}"#,
+            "0+50x60",
+        )?
+        .notation(
+            r#"http_requests_total{service="search",code="500"}"#,
+            "0+4x60",
+        )?
+        .notation(
+            r#"batch_heartbeat_timestamp_seconds{job="nightly"}"#,
+            "0+60x30",
+        )?;
     let timeline = prometheus.replay(&feed, "1h").await?;
     insta::assert_snapshot!(timeline.to_string());
     Ok(())
