@@ -5,14 +5,12 @@
 //! marks a scrape target that goes away), so `absent()` sees it gone at once, not after the
 //! 5-minute lookback; a few missed scrapes, on the other hand, are bridged by the lookback.
 
-use promgen_test::{Feed, HarnessError, Prometheus};
+use promgen_test::{Feed, HarnessError, Prometheus, promgen_test};
 
-#[tokio::test]
-async fn heartbeat_missing_fires_two_minutes_after_the_job_stops() -> Result<(), HarnessError> {
-    let prometheus = Prometheus::builder()
-        .rule_file("tests/rules/api.yml")
-        .start()
-        .await?;
+#[promgen_test(rules = "tests/rules/api.yml")]
+async fn heartbeat_missing_fires_two_minutes_after_the_job_stops(
+    prometheus: Prometheus,
+) -> Result<(), HarnessError> {
     // 20 heartbeats (0m to 19m), three missed scrapes in between, then the series ends.
     let heartbeat = Feed::new().interval("1m")?.notation(
         r#"batch_heartbeat_timestamp_seconds{job="nightly"}"#,

@@ -5,15 +5,12 @@
 //! to 30m — and checks when the alert goes pending, fires and resolves, replayed through the
 //! real Prometheus in a fraction of a second.
 
-use promgen_test::{Feed, HarnessError, Prometheus};
+use promgen_test::{Feed, HarnessError, Prometheus, promgen_test};
 
-#[tokio::test]
-async fn high_error_rate_pages_after_ten_minutes_of_errors_and_resolves_when_they_stop()
--> Result<(), HarnessError> {
-    let prometheus = Prometheus::builder()
-        .rule_file("tests/rules/api.yml")
-        .start()
-        .await?;
+#[promgen_test(rules = "tests/rules/api.yml")]
+async fn high_error_rate_pages_after_ten_minutes_of_errors_and_resolves_when_they_stop(
+    prometheus: Prometheus,
+) -> Result<(), HarnessError> {
     let traffic = Feed::new()
         .interval("1m")?
         // Counters, one sample a minute: 100 successes a minute throughout.

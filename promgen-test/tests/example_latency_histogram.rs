@@ -5,7 +5,7 @@
 //! driven by 100 observations a minute: around 200ms, except for 15 minutes (20m to 35m)
 //! where a slow dependency adds 1.3s to every request.
 
-use promgen_test::{Feed, HarnessError, Prometheus};
+use promgen_test::{Feed, HarnessError, Prometheus, promgen_test};
 
 const LATENCY: &str = r#"
 metrics:
@@ -19,12 +19,10 @@ metrics:
         perScrape: 100
 "#;
 
-#[tokio::test]
-async fn slow_requests_fires_while_the_p99_is_above_a_second() -> Result<(), HarnessError> {
-    let prometheus = Prometheus::builder()
-        .rule_file("tests/rules/api.yml")
-        .start()
-        .await?;
+#[promgen_test(rules = "tests/rules/api.yml")]
+async fn slow_requests_fires_while_the_p99_is_above_a_second(
+    prometheus: Prometheus,
+) -> Result<(), HarnessError> {
     let latency = Feed::new().interval("1m")?.config(LATENCY)?;
     let timeline = prometheus.replay(&latency, "1h").await?;
     println!("{timeline}");
