@@ -177,7 +177,6 @@ impl Timeline {
     ///     .inactive_at("31m");
     /// ```
     #[track_caller]
-    #[must_use]
     pub fn expect(&self, selector: &str) -> Expect<'_> {
         match Selector::parse(selector) {
             Ok(selector) => Expect {
@@ -235,28 +234,24 @@ impl Expect<'_> {
 
     /// It is inactive at `at` (it may fire before or after).
     #[track_caller]
-    #[must_use]
     pub fn inactive_at(self, at: impl At) -> Self {
         self.state_at(at, AlertState::Inactive)
     }
 
     /// It is pending at `at`.
     #[track_caller]
-    #[must_use]
     pub fn pending_at(self, at: impl At) -> Self {
         self.state_at(at, AlertState::Pending)
     }
 
     /// It is firing at `at`.
     #[track_caller]
-    #[must_use]
     pub fn firing_at(self, at: impl At) -> Self {
         self.state_at(at, AlertState::Firing)
     }
 
     /// It does not fire before `at` (from the start up to, not including, `at`).
     #[track_caller]
-    #[must_use]
     pub fn never_fires_before(self, at: impl At) -> Self {
         let t = Self::time(at);
         if let Some(f) = self.first_firing().filter(|f| *f < t) {
@@ -282,7 +277,6 @@ impl Expect<'_> {
 
     /// It first fires at or after `from` and at or before `to`.
     #[track_caller]
-    #[must_use]
     pub fn starts_firing_between(self, from: impl At, to: impl At) -> Self {
         let (a, b) = (Self::time(from), Self::time(to));
         match self.first_firing() {
@@ -304,7 +298,6 @@ impl Expect<'_> {
     /// A firing episode of it resolves at or after `from` and at or before `to` (say, "within
     /// 5m after the errors stop at 30m": `resolves_between("30m", "35m")`).
     #[track_caller]
-    #[must_use]
     pub fn resolves_between(self, from: impl At, to: impl At) -> Self {
         let (a, b) = (Self::time(from), Self::time(to));
         let resolved = self
