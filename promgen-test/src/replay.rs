@@ -13,14 +13,14 @@
 
 use crate::{
     Feed, HarnessError, Prometheus, Timeline,
-    state::{self, AlertingRule, LabelMap},
+    state::{self, AlertingRule, Episode, LabelMap},
 };
 use promgen::{
     Labels, MetricType, Scraper, Stop,
     registry::{Registry, SeriesDef, Source},
     remote_write::{RemoteWriter, WriteOptions},
     shape::{Value, values},
-    time::{now_ms, parse_duration},
+    time::{Duration as PromDuration, now_ms, parse_duration},
 };
 use serde_json::Value as Json;
 
@@ -32,6 +32,8 @@ const MAX_POINTS: i64 = 11_000;
 pub(crate) struct Group {
     pub(crate) name: String,
     pub(crate) interval_ms: i64,
+    /// `limit:`, the most alerts or series a rule may give (0: no limit).
+    pub(crate) limit: usize,
     pub(crate) rules: Vec<Rule>,
 }
 
@@ -64,7 +66,10 @@ impl Prometheus {
     /// ```
     ///
     /// # Errors
-    /// A bad length, a write Prometheus refuses, a query it refuses, or a templated rule label.
+    /// A bad length, a write Prometheus refuses, a query it refuses, a templated rule label,
+    /// or an evaluation at which Prometheus's rule manager (and promtool) would fail the
+    /// rule: two results that make the same alert or recorded series, or more alerts or
+    /// series than the group's `limit`.
     pub async fn replay(&self, feed: &Feed, length: &str) -> Result<Timeline, HarnessError> {
         let length_ms = match parse_duration(length) {
             Ok(ms) if ms > 0 => ms,
@@ -89,6 +94,17 @@ impl Prometheus {
                         labels,
                     } => {
                         let results = self.evaluate(query, origin, end, group.interval_ms).await?;
+                        let counts = steps(&results, origin, end, group.interval_ms)
+                            .into_iter()
+                            .map(|(t, r)| (t, r.len()));
+                        if let Some((ts, n)) = over_limit(group.limit, counts) {
+                            return Err(HarnessError::Rules(format!(
+                                "group {}, rule {name}: at {}, {n} series, over the group's limit of {}: Prometheus fails that evaluation",
+                                group.name,
+                                PromDuration(ts - origin),
+                                group.limit
+                            )));
+                        }
                         self.write_back(name, labels, &results, origin, end, group.interval_ms)
                             .await?;
                     }
@@ -96,10 +112,29 @@ impl Prometheus {
                         let results = self
                             .evaluate(&rule.query, origin, end, group.interval_ms)
                             .await?;
-                        episodes.extend(state::run(
-                            rule,
-                            steps(&results, origin, end, group.interval_ms),
-                        ));
+                        let steps = steps(&results, origin, end, group.interval_ms);
+                        if let Some((ts, labels)) = state::first_duplicate(rule, &steps) {
+                            return Err(HarnessError::Rules(format!(
+                                "group {}, rule {}: at {}, two results make the alert {labels:?}: Prometheus fails that evaluation (vector contains metrics with the same labelset after applying alert labels)",
+                                group.name,
+                                rule.name,
+                                PromDuration(ts - origin)
+                            )));
+                        }
+                        let times: Vec<i64> = steps.iter().map(|(t, _)| *t).collect();
+                        let found = state::run(rule, steps);
+                        if let Some((ts, n)) =
+                            over_limit(group.limit, active_counts(&found, &times))
+                        {
+                            return Err(HarnessError::Rules(format!(
+                                "group {}, rule {}: at {}, {n} alerts pending or firing, over the group's limit of {}: Prometheus fails that evaluation and drops them all",
+                                group.name,
+                                rule.name,
+                                PromDuration(ts - origin),
+                                group.limit
+                            )));
+                        }
+                        episodes.extend(found);
                     }
                 }
             }
@@ -142,7 +177,7 @@ impl Prometheus {
     }
 
     /// `query` at every step from `from` to `to`: per series, its labels and its points.
-    async fn evaluate(
+    pub(crate) async fn evaluate(
         &self,
         query: &str,
         from: i64,
@@ -179,16 +214,30 @@ impl Prometheus {
     ) -> Result<(), HarnessError> {
         let mut registry = Registry::default();
         let ticks = ((to - from) / step + 1) as usize;
+        // Results that the rule's labels make the same series share it, unless they are
+        // present at the same time, which Prometheus refuses.
+        let mut outputs: std::collections::BTreeMap<LabelMap, Vec<Value>> = Default::default();
         for (labels, points) in results {
             let mut l = labels.clone();
             l.remove("__name__");
-            l.extend(rule_labels.clone());
+            state::set_labels(&mut l, rule_labels);
+            let shape = outputs
+                .entry(l)
+                .or_insert_with(|| vec![Value::Missing; ticks]);
+            for &(t, v) in points {
+                let slot = &mut shape[((t - from) / step) as usize];
+                if matches!(slot, Value::Num(_)) {
+                    return Err(HarnessError::Rules(format!(
+                        "recording rule {name}: at {}, two results make the same series: Prometheus fails that evaluation (vector contains metrics with the same labelset after applying rule labels)",
+                        PromDuration(t - from)
+                    )));
+                }
+                *slot = Value::Num(v);
+            }
+        }
+        for (l, mut shape) in outputs {
             let labels = Labels::new(name, l)
                 .map_err(|e| HarnessError::Rules(format!("recording rule {name}: {e}")))?;
-            let mut shape = vec![Value::Missing; ticks];
-            for &(t, v) in points {
-                shape[((t - from) / step) as usize] = Value::Num(v);
-            }
             for i in 1..ticks {
                 if matches!(shape[i], Value::Missing) && matches!(shape[i - 1], Value::Num(_)) {
                     shape[i] = Value::Stale;
@@ -208,6 +257,28 @@ impl Prometheus {
             .map_err(|e| HarnessError::Feed(e.to_string()))?;
         self.write(&mut registry, &scraper).await
     }
+}
+
+/// The first evaluation whose count is over `limit` (0: no limit), and that count.
+fn over_limit(
+    limit: usize,
+    counts: impl IntoIterator<Item = (i64, usize)>,
+) -> Option<(i64, usize)> {
+    counts.into_iter().find(|&(_, n)| limit > 0 && n > limit)
+}
+
+/// At each of `times`, how many of `episodes` are pending or firing.
+fn active_counts(episodes: &[Episode], times: &[i64]) -> Vec<(i64, usize)> {
+    times
+        .iter()
+        .map(|&t| {
+            let n = episodes
+                .iter()
+                .filter(|e| e.pending_at <= t && e.inactive_at.is_none_or(|i| t < i))
+                .count();
+            (t, n)
+        })
+        .collect()
 }
 
 /// Per step from `from` to `to`, the series present then and their values.
@@ -264,6 +335,7 @@ fn parse_group(g: &Json) -> Result<Group, HarnessError> {
     Ok(Group {
         name,
         interval_ms: interval_ms.max(1),
+        limit: usize::try_from(g["limit"].as_u64().unwrap_or(0)).unwrap_or(usize::MAX),
         rules,
     })
 }
@@ -296,6 +368,27 @@ pub(crate) fn number(v: &Json) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_limit_counts_pending_and_firing_alerts() {
+        let episode = |pending_at, inactive_at| Episode {
+            labels: LabelMap::new(),
+            pending_at,
+            firing_at: None,
+            inactive_at,
+            value: 1.0,
+        };
+        let episodes = [
+            episode(0, Some(20)),
+            episode(10, None),
+            episode(20, Some(30)),
+        ];
+        let counts = active_counts(&episodes, &[0, 10, 20, 30]);
+        assert_eq!(counts, [(0, 1), (10, 2), (20, 2), (30, 1)]);
+        assert_eq!(over_limit(0, counts.clone()), None);
+        assert_eq!(over_limit(2, counts.clone()), None);
+        assert_eq!(over_limit(1, counts), Some((10, 2)));
+    }
 
     #[test]
     fn steps_put_each_point_in_its_evaluation() {
