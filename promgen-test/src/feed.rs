@@ -6,7 +6,7 @@ use promgen::{
     Labels, MetricType,
     config::Config,
     registry::{Registry, SeriesDef, Source},
-    shape::{DynShape, SeedSeq, Shape},
+    shape::{DynShape, EndStrategy, SeedSeq, Shape, ShapeExt, Value},
     time::parse_duration,
 };
 use std::sync::Arc;
@@ -102,7 +102,9 @@ impl Feed {
     }
 
     /// A series in promtool's notation, as in a `promtool test rules` file:
-    /// `labels` is `name{label="value"}`, `values` is `0+10x30 _x5 stale`.
+    /// `labels` is `name{label="value"}`, `values` is `0+10x30 _x5 stale`. As in promtool,
+    /// the series has no more samples after its last value (which stays visible for the
+    /// 5m lookback) rather than being marked stale as a shape that ends is.
     ///
     /// # Errors
     /// Bad labels or notation.
@@ -110,7 +112,13 @@ impl Feed {
         let notation = promgen::notation::Notation::parse(values)
             .map_err(|e| HarnessError::Feed(format!("{labels}: {e}")))?;
         let description = values.to_owned();
-        self.with(labels, description, move || Box::new(notation.clone()))
+        self.with(labels, description, move || {
+            Box::new(
+                notation
+                    .clone()
+                    .end_with(EndStrategy::SendCustomValue(Value::Missing)),
+            )
+        })
     }
 
     /// A series in the series DSL: `linear(0..=100, 11) >> loop`.
@@ -201,5 +209,30 @@ impl Feed {
             }
         }
         Ok(registry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notation_stops_without_a_stale_marker_as_in_promtool() {
+        let mut registry = Feed::new()
+            .notation("x", "1 2 _ 3")
+            .unwrap()
+            .registry()
+            .unwrap();
+        let got: Vec<Option<f64>> = (0..7)
+            .map(|t| {
+                let mut got = None;
+                registry.collect(t, |_, v| got = Some(v));
+                got
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [Some(1.0), Some(2.0), None, Some(3.0), None, None, None]
+        );
     }
 }

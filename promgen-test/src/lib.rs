@@ -37,6 +37,7 @@
 
 mod api;
 mod backend;
+mod export;
 mod feed;
 mod fixture;
 mod live;
@@ -50,6 +51,7 @@ pub mod state;
 mod timeline;
 
 pub use backend::{BackendKind, DEFAULT_IMAGE, Version};
+pub use export::PROMTOOL_TEST_FILE;
 pub use feed::Feed;
 pub use fixture::{Prometheus, PrometheusBuilder};
 pub use live::{LiveAlert, LiveWrite};

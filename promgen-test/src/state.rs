@@ -53,6 +53,45 @@ struct Active {
     keep_firing_since: Option<i64>,
 }
 
+/// The labels of the alert that a query result with `labels` makes: without `__name__`,
+/// with the rule's labels over its own, and `alertname`.
+pub(crate) fn alert_labels(rule: &AlertingRule, mut labels: LabelMap) -> LabelMap {
+    labels.remove("__name__");
+    set_labels(&mut labels, &rule.labels);
+    labels.insert("alertname".into(), rule.name.clone());
+    labels
+}
+
+/// Sets a rule's `labels:` over a result's, as Prometheus's label builder does: a label
+/// set to the empty string is removed.
+pub(crate) fn set_labels(labels: &mut LabelMap, rule_labels: &LabelMap) {
+    for (k, v) in rule_labels {
+        if v.is_empty() {
+            labels.remove(k);
+        } else {
+            labels.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// The first step at which two of the query's results make alerts with the same labels
+/// (a rule label over the one label that told them apart), and those labels: Prometheus
+/// fails that evaluation ("vector contains metrics with the same labelset after applying
+/// alert labels").
+pub(crate) fn first_duplicate(
+    rule: &AlertingRule,
+    steps: &[(i64, Vec<(LabelMap, f64)>)],
+) -> Option<(i64, LabelMap)> {
+    steps.iter().find_map(|(ts, results)| {
+        let mut seen = std::collections::BTreeSet::new();
+        results
+            .iter()
+            .map(|(labels, _)| alert_labels(rule, labels.clone()))
+            .find(|l| !seen.insert(l.clone()))
+            .map(|l| (*ts, l))
+    })
+}
+
 /// Runs `rule`'s state machine over its query results, evaluation by evaluation: each step
 /// is `(timestamp in ms, [(result labels, value)])`, in time order.
 ///
@@ -73,13 +112,8 @@ pub fn run(
     let mut active: BTreeMap<LabelMap, Active> = BTreeMap::new();
     for (ts, results) in steps {
         let mut present: BTreeMap<LabelMap, f64> = BTreeMap::new();
-        for (mut labels, value) in results {
-            labels.remove("__name__");
-            for (k, v) in &rule.labels {
-                labels.insert(k.clone(), v.clone());
-            }
-            labels.insert("alertname".into(), rule.name.clone());
-            present.insert(labels, value);
+        for (labels, value) in results {
+            present.insert(alert_labels(rule, labels), value);
         }
         for (labels, &value) in &present {
             match active.get(labels) {
@@ -191,6 +225,30 @@ mod tests {
         // Pending at 0, gone at 2 before `for` (3) passed; back at 3, fires at 6.
         let e = run(&rule(3, 0), steps("xx.xxxxx."));
         assert_eq!(spans(&e), [(0, None, Some(2)), (3, Some(6), Some(8))]);
+    }
+
+    #[test]
+    fn a_rule_label_set_to_empty_removes_the_label() {
+        let mut r = rule(0, 0);
+        r.labels.insert("job".into(), String::new());
+        r.labels.insert("team".into(), String::new());
+        let e = run(&r, steps("x"));
+        let names: Vec<&str> = e[0].labels.keys().map(String::as_str).collect();
+        assert_eq!(names, ["alertname", "severity"]);
+    }
+
+    #[test]
+    fn results_that_make_the_same_alert_are_found() {
+        let mut r = rule(0, 0);
+        let result = |job: &str| -> LabelMap { [("job".to_owned(), job.to_owned())].into() };
+        let steps = vec![
+            (0, vec![(result("a"), 1.0)]),
+            (1, vec![(result("a"), 1.0), (result("b"), 1.0)]),
+        ];
+        assert_eq!(first_duplicate(&r, &steps), None);
+        r.labels.insert("job".into(), "all".into());
+        let (ts, labels) = first_duplicate(&r, &steps).unwrap();
+        assert_eq!((ts, labels["job"].as_str()), (1, "all"));
     }
 
     #[test]

@@ -29,7 +29,7 @@ async fn the_api_rules_over_an_hour_of_mixed_trouble() -> Result<(), HarnessErro
         )?
         .notation(
             r#"batch_heartbeat_timestamp_seconds{job="nightly"}"#,
-            "0+60x30",
+            "0+60x30 stale",
         )?;
     let timeline = prometheus.replay(&feed, "1h").await?;
     insta::assert_snapshot!(timeline.to_string());
