@@ -65,7 +65,39 @@ fn bench(c: &mut Criterion) {
             });
         });
     });
+
+    // The same test as a promtool file: exported once, then `promtool test rules` timed on
+    // it, in the same run.
+    let dir = std::env::temp_dir().join(format!("promgen-bench-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = runtime.block_on(async {
+        let prometheus = Prometheus::builder()
+            .rules_yaml(RULES)
+            .start()
+            .await
+            .unwrap();
+        let timeline = prometheus.replay(&feed, "1h").await.unwrap();
+        prometheus
+            .export_promtool(&feed, &timeline, &dir)
+            .await
+            .unwrap()
+    });
+    group.bench_function("promtool_test_rules_on_the_export", |b| {
+        b.iter(|| {
+            let out = std::process::Command::new("promtool")
+                .args(["test", "rules"])
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        });
+    });
     group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, bench);
