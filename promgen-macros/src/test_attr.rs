@@ -265,8 +265,11 @@ fn parse_fn(item: TokenStream, errors: &mut Vec<syn::Error>) -> Option<TestFn> {
                 "#[promgen_test] already makes the function a #[test] and runs its future: \
                  remove this attribute",
             ));
+        } else {
+            // A second test attribute is left out of what is emitted: its own errors would
+            // only hide this one.
+            attrs.push(quote!(#hash #g));
         }
-        attrs.push(quote!(#hash #g));
         i += 2;
     }
     let mut vis = TokenStream::new();

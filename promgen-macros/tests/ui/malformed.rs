@@ -6,7 +6,7 @@ async fn malformed(prometheus: Prometheus) {
 }
 
 #[promgen_test]
-#[tokio::test]
+#[test]
 async fn second_test_attribute(prometheus: Prometheus) {
     drop(prometheus);
 }
