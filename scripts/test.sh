@@ -27,3 +27,34 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "cargo test"
 cargo test --workspace --locked
+
+# The Docker backend against a real engine, when one answers. No registry is needed: the
+# images are built here from the Debian prometheus and cargo's promgen-cli
+# (scripts/docker-images.sh, a local recipe; what users run names the official images).
+docker_reason=""
+if ! command -v docker >/dev/null 2>&1; then
+  docker_reason="no docker command"
+elif ! docker_error=$(timeout 30 docker info --format '{{.ServerVersion}}' 2>&1 >/dev/null); then
+  docker_reason="no Docker engine answers \`docker info\`: ${docker_error:-timed out}"
+fi
+if [ -n "$docker_reason" ]; then
+  step "skipping the Docker tests: $docker_reason"
+else
+  step "Docker images (scripts/docker-images.sh)"
+  scripts/docker-images.sh
+
+  step "Docker tests: the Docker backend, and the alert examples with PROMGEN_PROMETHEUS=docker"
+  PROMGEN_DOCKER_TESTS=1 PROMGEN_PROMETHEUS=docker \
+    PROMGEN_PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-promgen-local/prometheus:2.42}" \
+    cargo test -p promgen-test --locked --test docker \
+      --test example_error_ratio --test example_absent --test example_latency_histogram
+
+  # More Docker steps (Compose) go here, before the check that nothing is left.
+
+  step "no promgen-test container left"
+  if [ -n "$(docker ps -a --filter name=promgen-test- -q)" ]; then
+    docker ps -a --filter name=promgen-test-
+    echo "the Docker tests left containers behind" >&2
+    exit 1
+  fi
+fi
