@@ -14,6 +14,14 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# examples/dashboard-review/review.sh, run by cli/tests/dashboard_review.rs, needs curl and jq.
+if ! command -v jq >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+  step "installing curl and jq (examples/dashboard-review/review.sh)"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends curl jq >/dev/null
+fi
 step "$(promtool --version 2>&1 | head -n 1)"
 
 step "cargo fmt --check"
@@ -27,3 +35,40 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "cargo test"
 cargo test --workspace --locked
+
+# The Docker backend against a real engine, when one answers. No registry is needed: the
+# images are built here from the Debian prometheus and cargo's promgen-cli
+# (scripts/docker-images.sh, a local recipe; what users run names the official images).
+docker_reason=""
+if ! command -v docker >/dev/null 2>&1; then
+  docker_reason="no docker command"
+elif ! docker_error=$(timeout 30 docker info --format '{{.ServerVersion}}' 2>&1 >/dev/null); then
+  docker_reason="no Docker engine answers \`docker info\`: ${docker_error:-timed out}"
+fi
+if [ -n "$docker_reason" ]; then
+  step "skipping the Docker tests: $docker_reason"
+else
+  step "Docker images (scripts/docker-images.sh)"
+  # The debug promgen-cli that `cargo test` built: a release build would add minutes.
+  PROMGEN_PROFILE=debug scripts/docker-images.sh
+
+  step "Docker tests: the Docker backend, and the alert examples with PROMGEN_PROMETHEUS=docker"
+  PROMGEN_DOCKER_TESTS=1 PROMGEN_PROMETHEUS=docker \
+    PROMGEN_PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-promgen-local/prometheus:2.42}" \
+    cargo test -p promgen-test --locked --test docker \
+      --test example_error_ratio --test example_absent --test example_latency_histogram
+
+  if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then
+    step "Docker Compose: the playground's prometheus and promgen, from the local images"
+    PROMGEN_DOCKER_TESTS=1 cargo test -p promgen-cli --locked --test compose
+  else
+    step "skipping the Compose test: neither docker-compose nor docker compose"
+  fi
+
+  step "no promgen-test container left"
+  if [ -n "$(docker ps -a --filter name=promgen-test- -q)" ]; then
+    docker ps -a --filter name=promgen-test-
+    echo "the Docker tests left containers behind" >&2
+    exit 1
+  fi
+fi

@@ -10,7 +10,11 @@ use std::{
     net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::atomic::{AtomicU32, Ordering},
+    sync::{
+        Mutex, OnceLock, PoisonError,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
 /// The image the Docker backend runs unless `PROMGEN_PROMETHEUS_IMAGE` says otherwise.
@@ -147,22 +151,47 @@ impl Backend {
         }
     }
 
-    /// The version it runs.
+    /// The version it runs. For an image, asked once per process (`docker run --rm IMAGE
+    /// --version` costs a container start): later fixtures reuse the answer.
     pub(crate) fn version(&self) -> Result<Version, HarnessError> {
-        let out = match self {
-            Self::Binary(path) => Command::new(path).arg("--version").output(),
-            Self::Docker(image) => Command::new("docker")
-                .args(["run", "--rm", image, "--version"])
-                .output(),
+        match self {
+            Self::Binary(path) => {
+                let out = Command::new(path).arg("--version").output().map_err(|e| {
+                    HarnessError::Backend(format!("asking {} its version: {e}", path.display()))
+                })?;
+                parse_version(&out.stdout, &out.stderr)
+            }
+            Self::Docker(image) => {
+                static VERSIONS: Mutex<Vec<(String, Version)>> = Mutex::new(Vec::new());
+                // Held while asking, so that tests starting together ask once.
+                let mut versions = VERSIONS.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some((_, v)) = versions.iter().find(|(i, _)| i == image) {
+                    return Ok(v.clone());
+                }
+                let out = Command::new("docker")
+                    .args([
+                        "run",
+                        "--rm",
+                        "--name",
+                        &container_name(),
+                        image,
+                        "--version",
+                    ])
+                    .stdin(Stdio::null())
+                    .output()
+                    .map_err(|e| HarnessError::Backend(format!("docker run: {e}")))?;
+                if !out.status.success() {
+                    return Err(HarnessError::Backend(format!(
+                        "docker run {image} --version failed: {}\n(pull the image, or set \
+                         PROMGEN_PROMETHEUS_IMAGE to a Prometheus image the engine has)",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    )));
+                }
+                let version = parse_version(&out.stdout, &out.stderr)?;
+                versions.push((image.clone(), version.clone()));
+                Ok(version)
+            }
         }
-        .map_err(|e| HarnessError::Backend(format!("asking Prometheus its version: {e}")))?;
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Version::parse(&text)
-            .ok_or_else(|| HarnessError::Backend(format!("unreadable version: {text:?}")))
     }
 
     /// Where the harness's own server listens for Prometheus to scrape it.
@@ -182,17 +211,18 @@ impl Backend {
         }
     }
 
-    /// Starts Prometheus on `dir/prometheus.yml`, with its data in `dir/data`.
+    /// Starts Prometheus on `dir/prometheus.yml`, with its data in `dir/data`, on a free
+    /// loopback port.
     pub(crate) fn start(&self, dir: &Path) -> Result<Process, HarnessError> {
-        let port = free_port()?;
-        let log = std::fs::File::create(dir.join("prometheus.log"))
-            .map_err(|e| HarnessError::Io(format!("creating the log: {e}")))?;
         let flags = [
             "--web.enable-remote-write-receiver",
             "--web.enable-lifecycle",
         ];
         match self {
             Self::Binary(path) => {
+                let port = free_port()?;
+                let log = std::fs::File::create(dir.join("prometheus.log"))
+                    .map_err(|e| HarnessError::Io(format!("creating the log: {e}")))?;
                 let child = Command::new(path)
                     .arg(format!(
                         "--config.file={}",
@@ -212,106 +242,197 @@ impl Backend {
                     .map_err(|e| {
                         HarnessError::Backend(format!("starting {}: {e}", path.display()))
                     })?;
-                Ok(Process::Child { child, port })
+                Ok(Process::new(Running::Child { child, port }))
             }
             Self::Docker(image) => {
-                static NEXT: AtomicU32 = AtomicU32::new(0);
-                let name = format!(
-                    "promgen-test-{}-{}",
-                    std::process::id(),
-                    NEXT.fetch_add(1, Ordering::Relaxed)
-                );
-                let user = Command::new("id")
-                    .arg("-u")
-                    .output()
-                    .ok()
-                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-                    .unwrap_or_else(|| "0".into());
-                let out = Command::new("docker")
-                    .args(["run", "-d", "--name", &name, "--user", &user])
-                    .args(["-p", &format!("127.0.0.1:{port}:9090")])
-                    .args(["--add-host", "host.docker.internal:host-gateway"])
-                    .args(["-v", &format!("{}:/promgen", dir.display())])
-                    .args(["-w", "/promgen"])
-                    .arg(image)
-                    .args([
-                        "--config.file=/promgen/prometheus.yml",
-                        "--storage.tsdb.path=/promgen/data",
-                        "--web.listen-address=0.0.0.0:9090",
-                    ])
-                    .args(flags)
-                    .output()
-                    .map_err(|e| HarnessError::Backend(format!("docker run: {e}")))?;
-                if !out.status.success() {
-                    return Err(HarnessError::Backend(format!(
-                        "docker run {image}: {}",
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    )));
+                // The engine binds the host port: one taken since it was picked free is
+                // refused by `docker run`; pick another.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let port = free_port()?;
+                    let name = container_name();
+                    let out = Command::new("docker")
+                        .args(["run", "-d", "--name", &name])
+                        // Files it writes in the mounted directory belong to the test's user,
+                        // who removes them.
+                        .args(["--user", docker_user()])
+                        .args(["-p", &format!("127.0.0.1:{port}:9090")])
+                        // The harness's own server, for live scraping, is on the host.
+                        .args(["--add-host", "host.docker.internal:host-gateway"])
+                        .args(["-v", &format!("{}:/promgen", dir.display())])
+                        .args(["-w", "/promgen"])
+                        .arg(image)
+                        .args([
+                            "--config.file=/promgen/prometheus.yml",
+                            "--storage.tsdb.path=/promgen/data",
+                            "--web.listen-address=0.0.0.0:9090",
+                        ])
+                        .args(flags)
+                        .stdin(Stdio::null())
+                        .output()
+                        .map_err(|e| HarnessError::Backend(format!("docker run: {e}")))?;
+                    if out.status.success() {
+                        return Ok(Process::new(Running::Container {
+                            name,
+                            port,
+                            checked: None,
+                        }));
+                    }
+                    // A `docker run` that fails to start the container has created it.
+                    remove_container(&name);
+                    let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                    let port_taken = err.contains("address already in use")
+                        || err.contains("port is already allocated");
+                    if !(port_taken && attempt < 3) {
+                        return Err(HarnessError::Backend(format!("docker run {image}: {err}")));
+                    }
                 }
-                Ok(Process::Container { name, port })
             }
         }
     }
 }
 
-/// A started Prometheus.
-pub(crate) enum Process {
-    Child { child: Child, port: u16 },
-    Container { name: String, port: u16 },
+/// `prometheus, version 2.42.0+ds …` from `--version`, on stdout or stderr.
+fn parse_version(stdout: &[u8], stderr: &[u8]) -> Result<Version, HarnessError> {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(stdout),
+        String::from_utf8_lossy(stderr)
+    );
+    Version::parse(&text)
+        .ok_or_else(|| HarnessError::Backend(format!("unreadable version: {text:?}")))
+}
+
+/// A new container name, `promgen-test-PID-N`: the prefix finds this process's containers.
+fn container_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "promgen-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `UID:GID` of this process, for `docker run --user`.
+fn docker_user() -> &'static str {
+    static USER: OnceLock<String> = OnceLock::new();
+    USER.get_or_init(|| {
+        let id = |flag: &str| {
+            Command::new("id")
+                .arg(flag)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        };
+        match (id("-u"), id("-g")) {
+            (Some(u), Some(g)) => format!("{u}:{g}"),
+            _ => "0:0".into(),
+        }
+    })
+}
+
+/// `docker rm -f NAME`, waiting until it is gone.
+fn remove_container(name: &str) {
+    let _ = Command::new("docker")
+        .args(["rm", "-f", name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// A started Prometheus: stopped (the process killed, the container removed) when dropped,
+/// also when a start fails half-way or a test panics.
+pub(crate) struct Process(Running);
+
+/// What runs.
+enum Running {
+    Child {
+        child: Child,
+        port: u16,
+    },
+    Container {
+        name: String,
+        port: u16,
+        /// When `docker inspect` last said it runs.
+        checked: Option<Instant>,
+    },
     Stopped,
 }
 
 impl Process {
+    fn new(running: Running) -> Self {
+        Self(running)
+    }
+
     pub(crate) fn url(&self) -> String {
-        match self {
-            Self::Child { port, .. } | Self::Container { port, .. } => {
+        match &self.0 {
+            Running::Child { port, .. } | Running::Container { port, .. } => {
                 format!("http://127.0.0.1:{port}")
             }
-            Self::Stopped => String::new(),
+            Running::Stopped => String::new(),
         }
     }
 
     /// Its log so far.
     pub(crate) fn log(&self, dir: &Path) -> String {
-        match self {
-            Self::Container { name, .. } => Command::new("docker")
+        match &self.0 {
+            // Prometheus logs on stderr; `docker logs` gives each stream on its own.
+            Running::Container { name, .. } => Command::new("docker")
                 .args(["logs", name])
+                .stdin(Stdio::null())
                 .output()
-                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-                .unwrap_or_default(),
+                .map(|o| {
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&o.stdout),
+                        String::from_utf8_lossy(&o.stderr)
+                    )
+                })
+                .unwrap_or_else(|e| format!("(docker logs {name}: {e})")),
             _ => std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default(),
         }
     }
 
-    /// Its log, when it has exited.
+    /// Its log, when it has exited. A container is inspected at most every 200 ms (each
+    /// look is a `docker` command).
     pub(crate) fn exited_with_log(&mut self, dir: &Path) -> Option<String> {
-        let exited = match self {
-            Self::Child { child, .. } => child.try_wait().ok().flatten().is_some(),
-            Self::Container { name, .. } => Command::new("docker")
-                .args(["inspect", "-f", "{{.State.Running}}", name])
-                .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() != "true"),
-            Self::Stopped => true,
+        let exited = match &mut self.0 {
+            Running::Child { child, .. } => child.try_wait().ok().flatten().is_some(),
+            Running::Container { name, checked, .. } => {
+                if checked.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+                    return None;
+                }
+                *checked = Some(Instant::now());
+                Command::new("docker")
+                    .args(["inspect", "-f", "{{.State.Running}}", name])
+                    .stdin(Stdio::null())
+                    .output()
+                    .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() != "true")
+            }
+            Running::Stopped => true,
         };
         exited.then(|| self.log(dir))
     }
 
     /// Stops it (kill, or remove the container) and waits.
     pub(crate) fn stop(&mut self) {
-        match std::mem::replace(self, Self::Stopped) {
-            Self::Child { mut child, .. } => {
+        match std::mem::replace(&mut self.0, Running::Stopped) {
+            Running::Child { mut child, .. } => {
                 let _ = child.kill();
                 let _ = child.wait();
             }
-            Self::Container { name, .. } => {
-                let _ = Command::new("docker")
-                    .args(["rm", "-f", &name])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
-            }
-            Self::Stopped => {}
+            Running::Container { name, .. } => remove_container(&name),
+            Running::Stopped => {}
         }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
