@@ -866,6 +866,8 @@ struct FallbackLog {
     v2_requests: usize,
     /// 1.0 requests received.
     v1_requests: usize,
+    /// 1.0 requests carrying family metadata.
+    metadata_requests: usize,
 }
 
 /// Checks and stores a 1.0 request, as it must be sent to a 1.0 receiver (S4, S5).
@@ -901,6 +903,9 @@ fn take_v1(headers: &HeaderMap, body: &[u8], log: &mut FallbackLog) -> Result<us
         return Err(v.join("; "));
     }
     log.v1_requests += 1;
+    if req.metadata > 0 {
+        log.metadata_requests += 1;
+    }
     let mut n = 0;
     let series = req
         .timeseries
@@ -989,6 +994,11 @@ fn check_fallback(summary: &WriteSummary, log: &FallbackLog, want: &Samples, wha
     );
     assert_eq!(summary.protocol, Protocol::V1, "{what}: summary.protocol");
     assert_eq!(summary.retries, 0, "{what}: a fallback is not a retry");
+    // 2.0 carried type and help on every series; 1.0 sends them apart, once.
+    assert_eq!(
+        log.metadata_requests, 1,
+        "{what}: the families' metadata is sent once in 1.0 after the fallback"
+    );
     assert_samples_eq(&log.store.samples, want, what);
     assert_eq!(
         summary.samples as usize,

@@ -150,19 +150,10 @@ impl RemoteWriter {
         let shards = opts.concurrency.clamp(1, wire.len().max(1));
         let max = opts.max_samples_per_send.max(1);
 
-        if self.client.protocol() == Protocol::V1 && !table.is_empty() {
+        let sends_metadata = self.client.protocol() == Protocol::V1;
+        if sends_metadata {
             // Families' types and help first, as Prometheus sends them apart from samples.
-            let body = Encoder::default()
-                .encode_message(&table.v1_metadata_request())
-                .to_vec();
-            let delivery = self.client.send_message(body).await?;
-            self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            self.stats
-                .retries
-                .fetch_add(u64::from(delivery.retries), Ordering::Relaxed);
-            self.stats
-                .bytes
-                .fetch_add(delivery.bytes as u64, Ordering::Relaxed);
+            self.send_metadata(&table).await?;
         }
 
         let cancel = Arc::new(AtomicBool::new(false));
@@ -202,6 +193,11 @@ impl RemoteWriter {
         }
         // A closed queue means a worker failed, and it said why above.
         let stopped = produced.map_err(|()| WriteError::Stopped)?;
+        if !sends_metadata && self.client.fell_back() {
+            // 2.0 carried the metadata on every series; after falling back to 1.0 it goes
+            // apart, as it would have from the start.
+            self.send_metadata(&table).await?;
+        }
         Ok(WriteSummary {
             series: wire.len(),
             ticks: self.stats.ticks(),
@@ -213,6 +209,25 @@ impl RemoteWriter {
             protocol: self.client.protocol(),
             stopped,
         })
+    }
+
+    /// The 1.0 metadata request: every family's type and help.
+    async fn send_metadata(&self, table: &SeriesTable) -> Result<(), WriteError> {
+        if table.is_empty() {
+            return Ok(());
+        }
+        let body = Encoder::default()
+            .encode_message(&table.v1_metadata_request())
+            .to_vec();
+        let delivery = self.client.send_message(body).await?;
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .retries
+            .fetch_add(u64::from(delivery.retries), Ordering::Relaxed);
+        self.stats
+            .bytes
+            .fetch_add(delivery.bytes as u64, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Generates ticks into the shards' queues; true when `stop` ended it. An error means a
