@@ -15,6 +15,8 @@
 //! has no container and no temporary directory left: `docker ps -a` filtered on the
 //! `promgen-test-PID-` names the backend gives its containers.
 
+mod common;
+
 use promgen_test::{AlertState, BackendKind, Feed, HarnessError, Prometheus, PrometheusBuilder};
 use std::{io::Write, path::PathBuf, process::Command, time::Duration};
 use tokio::sync::Mutex;
@@ -94,16 +96,6 @@ fn the_running_container(url: &str) -> String {
     names[0].clone()
 }
 
-const QUEUE_RULES: &str = "groups:
-  - name: live
-    rules:
-      - alert: QueueBacklog
-        expr: queue_depth > 5
-        for: 2s
-        labels: {severity: warn}
-        annotations: {summary: 'queue {{ $labels.queue }} holds {{ $value }} jobs'}
-";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_writes_into_the_container_and_gives_the_exact_timeline() -> Result<(), HarnessError>
 {
@@ -119,28 +111,7 @@ async fn replay_writes_into_the_container_and_gives_the_exact_timeline() -> Resu
     );
     the_running_container(prometheus.url());
     // The scenario of tests/timeline_snapshot.rs: the same table as the local binary gives.
-    let feed = Feed::new()
-        .interval("1m")?
-        .notation(
-            r#"http_requests_total{service="cart",code="200"}"#,
-            "0+100x60",
-        )?
-        .notation(
-            r#"http_requests_total{service="cart",code="500"}"#,
-            "0x20 10+10x14 150x25",
-        )?
-        .notation(
-            r#"http_requests_total{service="search",code="200"}"#,
-            "0+50x60",
-        )?
-        .notation(
-            r#"http_requests_total{service="search",code="500"}"#,
-            "0+4x60",
-        )?
-        .notation(
-            r#"batch_heartbeat_timestamp_seconds{job="nightly"}"#,
-            "0+60x30 stale",
-        )?;
+    let feed = common::mixed_trouble()?;
     let timeline = prometheus.replay(&feed, "1h").await?;
     assert_eq!(
         timeline.to_string(),
@@ -173,7 +144,7 @@ async fn live_mode_scrapes_the_host_through_the_gateway_and_fires_with_annotatio
     }
     let _turn = SERIAL.lock().await;
     let prometheus = docker()
-        .rules_yaml(QUEUE_RULES)
+        .rules_yaml(common::QUEUE_RULES)
         .evaluation_interval("1s")
         .scrape_interval("1s")
         .scrape(
@@ -218,7 +189,7 @@ async fn write_live_remote_writes_into_the_container() -> Result<(), HarnessErro
     }
     let _turn = SERIAL.lock().await;
     let prometheus = docker()
-        .rules_yaml(QUEUE_RULES)
+        .rules_yaml(common::QUEUE_RULES)
         .evaluation_interval("1s")
         .start()
         .await?;

@@ -3,18 +3,10 @@
 //! gives the same sequence of states, at the same evaluation steps give or take the phase
 //! between scrapes and evaluations.
 
+mod common;
+
 use promgen_test::{AlertState, Feed, Prometheus};
 use std::time::{Duration, Instant};
-
-const RULES: &str = "groups:
-  - name: live
-    rules:
-      - alert: QueueBacklog
-        expr: queue_depth > 5
-        for: 2s
-        labels: {severity: warn}
-        annotations: {summary: 'queue {{ $labels.queue }} holds {{ $value }} jobs'}
-";
 
 /// Depth 0 for 2 scrapes, 10 for 6, then 0: pending from the 3rd scrape, firing 2 s later,
 /// inactive once the depth drops.
@@ -29,7 +21,7 @@ fn feed() -> Feed {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_alerts_go_pending_firing_and_inactive_and_match_the_replay() {
     let prometheus = Prometheus::builder()
-        .rules_yaml(RULES)
+        .rules_yaml(common::QUEUE_RULES)
         .evaluation_interval("1s")
         .scrape_interval("1s")
         .scrape(feed())
@@ -106,7 +98,7 @@ async fn live_alerts_go_pending_firing_and_inactive_and_match_the_replay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_for_a_state_that_never_comes_says_what_was_seen() {
     let prometheus = Prometheus::builder()
-        .rules_yaml(RULES)
+        .rules_yaml(common::QUEUE_RULES)
         .evaluation_interval("1s")
         .scrape_interval("1s")
         .scrape(feed())
@@ -131,7 +123,7 @@ async fn waiting_for_a_state_that_never_comes_says_what_was_seen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_feed_written_live_by_remote_write_fires_and_resolves_when_stopped() {
     let prometheus = Prometheus::builder()
-        .rules_yaml(RULES)
+        .rules_yaml(common::QUEUE_RULES)
         .evaluation_interval("1s")
         .start()
         .await

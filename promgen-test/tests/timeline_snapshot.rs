@@ -1,7 +1,9 @@
 //! A timeline renders as a compact table, so a whole scenario can be pinned with an `insta`
 //! snapshot: any change in when any alert goes pending, fires or resolves shows as a diff.
 
-use promgen_test::{Feed, HarnessError, Prometheus};
+mod common;
+
+use promgen_test::{HarnessError, Prometheus};
 
 #[tokio::test]
 async fn the_api_rules_over_an_hour_of_mixed_trouble() -> Result<(), HarnessError> {
@@ -9,28 +11,7 @@ async fn the_api_rules_over_an_hour_of_mixed_trouble() -> Result<(), HarnessErro
         .rule_file("tests/rules/api.yml")
         .start()
         .await?;
-    let feed = Feed::new()
-        .interval("1m")?
-        .notation(
-            r#"http_requests_total{service="cart",code="200"}"#,
-            "0+100x60",
-        )?
-        .notation(
-            r#"http_requests_total{service="cart",code="500"}"#,
-            "0x20 10+10x14 150x25",
-        )?
-        .notation(
-            r#"http_requests_total{service="search",code="200"}"#,
-            "0+50x60",
-        )?
-        .notation(
-            r#"http_requests_total{service="search",code="500"}"#,
-            "0+4x60",
-        )?
-        .notation(
-            r#"batch_heartbeat_timestamp_seconds{job="nightly"}"#,
-            "0+60x30 stale",
-        )?;
+    let feed = common::mixed_trouble()?;
     let timeline = prometheus.replay(&feed, "1h").await?;
     insta::assert_snapshot!(timeline.to_string());
     Ok(())
