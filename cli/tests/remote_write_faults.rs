@@ -22,16 +22,14 @@ use promgen::{
 };
 use prost::Message;
 use rw_common::{
-    Points, Server, Shared, Store, assert_samples_eq, count, expected, header_str, registry, reply,
-    scraper, series_key, shared,
+    Points, Server, Shared, Store, V2_CONTENT_TYPE, assert_samples_eq, count, expected, header_str,
+    registry, reply, scraper, series_key, shared, written,
 };
 use std::{
     collections::HashMap,
     sync::Arc,
     time::{Duration, Instant},
 };
-
-const V2_CONTENT_TYPE: &str = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
 
 /// A counter, a gauge that ends (a stale marker), one with a gap, and a histogram.
 const CONFIG: &str = r#"
@@ -110,18 +108,7 @@ fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Points)>, Str
 /// 204, with the written counts when the request was 2.0.
 fn accepted(headers: &HeaderMap, samples: usize) -> Response {
     if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
-        reply(
-            StatusCode::NO_CONTENT,
-            &[
-                (
-                    "X-Prometheus-Remote-Write-Samples-Written",
-                    samples.to_string(),
-                ),
-                ("X-Prometheus-Remote-Write-Histograms-Written", "0".into()),
-                ("X-Prometheus-Remote-Write-Exemplars-Written", "0".into()),
-            ],
-            "",
-        )
+        written(samples)
     } else {
         reply(StatusCode::NO_CONTENT, &[], "")
     }

@@ -15,15 +15,14 @@ mod rw_common;
 use axum::{
     body::Bytes,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use promgen::{
     MetricType, STALE_NAN_BITS, Scraper,
     remote_write::{Protocol, RemoteWriter, WriteOptions, WriteSummary},
 };
 use rw_common::{
-    Points, START_MS, Samples, Server, Shared, Store, assert_samples_eq, count, expected,
-    header_str, registry, reply, scraper, series_key, shared,
+    Points, START_MS, Samples, Server, Shared, Store, V2_CONTENT_TYPE, assert_samples_eq, count,
+    expected, header_str, registry, reply, scraper, series_key, shared, written,
 };
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -31,7 +30,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-const V2_CONTENT_TYPE: &str = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
 const V1_CONTENT_TYPE: &str = "application/x-protobuf";
 
 /// The spec's stale marker: the NaN with these bits and no other.
@@ -612,22 +610,6 @@ fn check_v2(
     }
     log.max_samples = log.max_samples.max(samples_in_request);
     if v.is_empty() { Ok(out) } else { Err(v) }
-}
-
-/// The 2.0 receiver's answer to an accepted request: 204 with the three written counts.
-fn written(samples: usize) -> Response {
-    reply(
-        StatusCode::NO_CONTENT,
-        &[
-            (
-                "X-Prometheus-Remote-Write-Samples-Written",
-                samples.to_string(),
-            ),
-            ("X-Prometheus-Remote-Write-Histograms-Written", "0".into()),
-            ("X-Prometheus-Remote-Write-Exemplars-Written", "0".into()),
-        ],
-        "",
-    )
 }
 
 /// A 2.0 receiver checking every request; a request breaking a rule gets a 400 naming it

@@ -185,6 +185,25 @@ pub fn reply(status: StatusCode, headers: &[(&str, String)], body: &str) -> Resp
     response
 }
 
+/// The Content-Type of a Remote Write 2.0 request (spec 2.0, S4).
+pub const V2_CONTENT_TYPE: &str = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
+
+/// A 2.0 receiver's answer to an accepted request: 204 with the three written counts.
+pub fn written(samples: usize) -> Response {
+    reply(
+        StatusCode::NO_CONTENT,
+        &[
+            (
+                "X-Prometheus-Remote-Write-Samples-Written",
+                samples.to_string(),
+            ),
+            ("X-Prometheus-Remote-Write-Histograms-Written", "0".into()),
+            ("X-Prometheus-Remote-Write-Exemplars-Written", "0".into()),
+        ],
+        "",
+    )
+}
+
 /// An in-process receiver: `handler` answers every POST to [`WRITE_PATH`].
 pub struct Server {
     pub addr: SocketAddr,
