@@ -199,8 +199,7 @@ fn input_series(feed: &Feed, timeline: &Timeline) -> Result<Vec<(String, String)
         for v in &mut values {
             v.push(None);
         }
-        registry.collect(tick.timestamp_ms, |i, v| values[i][n] = Some(v));
-        if registry.all_ended() {
+        if !registry.collect(tick.timestamp_ms, |i, v| values[i][n] = Some(v)) {
             break;
         }
     }

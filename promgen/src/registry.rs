@@ -480,20 +480,28 @@ impl Registry {
     /// goes to `sink` as `(index into` [`Registry::wire_series`]`, value)`. Unlike a scrape,
     /// a stale marker is a sample ([`stale_nan`]), and a series whose shape ends yields a
     /// stale marker for each of its wire series at that tick, as Prometheus would record
-    /// when a scraped series disappears. A missing point yields nothing.
-    pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) {
+    /// when a scraped series disappears. A missing point yields nothing. Returns whether
+    /// any series is still running (as [`Registry::all_ended`] would say, without a second
+    /// pass over the series).
+    pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) -> bool {
         let mut base = 0;
+        let mut running = false;
         for family in &mut self.families {
             for m in &mut family.members {
                 let n = m.outputs.len();
-                if m.cursor.advance(timestamp_ms, |k, v| sink(base + k, v)) == Step::EndedNow {
-                    for k in 0..n {
-                        sink(base + k, stale_nan());
+                match m.cursor.advance(timestamp_ms, |k, v| sink(base + k, v)) {
+                    Step::Running => running = true,
+                    Step::EndedNow => {
+                        for k in 0..n {
+                            sink(base + k, stale_nan());
+                        }
                     }
+                    Step::Ended => {}
                 }
                 base += n;
             }
         }
+        running
     }
 
     /// Whether every series' shape has ended (none will yield another sample). True for an
@@ -604,7 +612,7 @@ mod tests {
         let mut ticks = Vec::new();
         for t in 0..6 {
             let mut got = Vec::new();
-            r.collect(t, |i, x| {
+            let running = r.collect(t, |i, x| {
                 got.push((
                     i,
                     if is_stale(x) {
@@ -614,6 +622,7 @@ mod tests {
                     },
                 ))
             });
+            assert_eq!(running, !r.all_ended(), "collect says what all_ended says");
             ticks.push(got);
         }
         let g: Vec<_> = ticks

@@ -81,10 +81,10 @@ pub fn expected(yaml: &str, scraper: &Scraper) -> Samples {
     let mut out: Samples = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
     for tick in scraper.ticks() {
         let ts = tick.timestamp_ms;
-        registry.collect(ts, |i, v| {
+        let running = registry.collect(ts, |i, v| {
             out.get_mut(&keys[i]).unwrap().push((ts, v.to_bits()));
         });
-        if registry.all_ended() {
+        if !running {
             break;
         }
     }

@@ -261,7 +261,7 @@ impl RemoteWriter {
                     () = std::future::ready(()) => {}
                 }
             }
-            registry.collect(ts, |i, v| staging.push(i, Sample::new(ts, v)));
+            let running = registry.collect(ts, |i, v| staging.push(i, Sample::new(ts, v)));
             last_ts = Some(ts);
             self.stats.ticks.fetch_add(1, Ordering::Relaxed);
             let oldest = *staging.oldest.get_or_insert(ts);
@@ -270,7 +270,7 @@ impl RemoteWriter {
             } else {
                 staging.send_full(queues, max).await?;
             }
-            if registry.all_ended() {
+            if !running {
                 break;
             }
         }
