@@ -33,24 +33,37 @@ impl Api {
 
     /// `GET path?params`, its `data` when `status` is `success`.
     async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value, HarnessError> {
-        let url = format!("{}{path}", self.base);
-        let response = self
-            .http
-            .get(&url)
-            .query(params)
+        let request = self.http.get(format!("{}{path}", self.base)).query(params);
+        Self::data("GET", path, params, request).await
+    }
+
+    /// `POST path` with `params` as a form (a query of any length), its `data`.
+    async fn post(&self, path: &str, params: &[(&str, String)]) -> Result<Value, HarnessError> {
+        let request = self.http.post(format!("{}{path}", self.base)).form(params);
+        Self::data("POST", path, params, request).await
+    }
+
+    /// Sends `request`; its `data` when `status` is `success`.
+    async fn data(
+        method: &str,
+        path: &str,
+        params: &[(&str, String)],
+        request: reqwest::RequestBuilder,
+    ) -> Result<Value, HarnessError> {
+        let response = request
             .send()
             .await
-            .map_err(|e| HarnessError::Api(format!("GET {path}: {e}")))?;
+            .map_err(|e| HarnessError::Api(format!("{method} {path}: {e}")))?;
         let status = response.status();
         let body = response
             .text()
             .await
-            .map_err(|e| HarnessError::Api(format!("GET {path}: {e}")))?;
+            .map_err(|e| HarnessError::Api(format!("{method} {path}: {e}")))?;
         let json: Value = serde_json::from_str(&body)
-            .map_err(|_| HarnessError::Api(format!("GET {path}: HTTP {status}: {body}")))?;
+            .map_err(|_| HarnessError::Api(format!("{method} {path}: HTTP {status}: {body}")))?;
         if json["status"] != "success" {
             return Err(HarnessError::Api(format!(
-                "GET {path} {params:?}: {}: {}",
+                "{method} {path} {params:?}: {}: {}",
                 json["errorType"].as_str().unwrap_or("error"),
                 json["error"].as_str().unwrap_or(&body)
             )));
@@ -68,7 +81,7 @@ impl Api {
         if let Some(t) = time_ms {
             params.push(("time", seconds(t)));
         }
-        let data = self.get("/api/v1/query", &params).await?;
+        let data = self.post("/api/v1/query", &params).await?;
         Ok(data["result"].as_array().cloned().unwrap_or_default())
     }
 
@@ -86,7 +99,7 @@ impl Api {
             ("end", seconds(end_ms)),
             ("step", seconds(step_ms)),
         ];
-        let data = self.get("/api/v1/query_range", &params).await?;
+        let data = self.post("/api/v1/query_range", &params).await?;
         Ok(data["result"].as_array().cloned().unwrap_or_default())
     }
 

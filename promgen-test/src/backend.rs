@@ -20,6 +20,10 @@ use std::{
 /// The image the Docker backend runs unless `PROMGEN_PROMETHEUS_IMAGE` says otherwise.
 pub const DEFAULT_IMAGE: &str = "prom/prometheus:v2.53.2";
 
+/// Keeps twice the longest replay (`crate::replay::MAX_REPLAY`): the default 15 days would
+/// drop the start of a longer one while it is evaluated.
+const HISTORY_RETENTION: &str = "--storage.tsdb.retention.time=800d";
+
 /// Which backend to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendKind {
@@ -217,6 +221,8 @@ impl Backend {
         let flags = [
             "--web.enable-remote-write-receiver",
             "--web.enable-lifecycle",
+            // A replay writes up to `MAX_REPLAY` of history: none of it may age out.
+            HISTORY_RETENTION,
         ];
         match self {
             Self::Binary(path) => {

@@ -62,7 +62,7 @@ impl Prometheus {
         timeline: &Timeline,
         dir: &Path,
     ) -> Result<PathBuf, HarnessError> {
-        let groups = evaluation_order(self.groups().await?)?;
+        let groups = evaluation_order(self.groups().await?);
         let interval_ms = common_interval(&groups)?;
         let mut names: Vec<&str> = Vec::new();
         for g in &groups {

@@ -10,7 +10,7 @@ use crate::{
 use promgen::server::{RunningServer, Server};
 use std::{
     path::{Path, PathBuf},
-    sync::atomic::{AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, AtomicU32, Ordering},
     time::{Duration, Instant},
 };
 
@@ -184,6 +184,7 @@ impl PrometheusBuilder {
             server,
             rule_files,
             dir,
+            replayed: AtomicBool::new(false),
         })
     }
 }
@@ -224,8 +225,9 @@ fn prometheus_yml(b: &PrometheusBuilder, rule_files: &[String], target: Option<&
     for f in rule_files {
         yml.push_str(&format!("  - {f}\n"));
     }
-    // Replays write history, then recording rules' results, older than what is there.
-    yml.push_str("storage:\n  tsdb:\n    out_of_order_time_window: 30d\n");
+    // Replays write history, then rule results, older than what is there: as far back as
+    // the longest replay, with room to spare (`crate::replay::MAX_REPLAY`).
+    yml.push_str("storage:\n  tsdb:\n    out_of_order_time_window: 800d\n");
     if let Some(target) = target {
         yml.push_str(&format!(
             "scrape_configs:\n  - job_name: promgen\n    static_configs:\n      - targets: [{}]\n",
@@ -249,6 +251,8 @@ pub struct Prometheus {
     server: Option<RunningServer>,
     rule_files: Vec<PathBuf>,
     dir: TempDir,
+    /// Whether it holds a replay already.
+    pub(crate) replayed: AtomicBool,
 }
 
 impl std::fmt::Debug for Prometheus {

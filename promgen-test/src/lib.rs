@@ -47,6 +47,7 @@ pub mod __private {
 }
 mod private;
 mod replay;
+mod selector;
 pub mod state;
 mod timeline;
 
@@ -56,6 +57,7 @@ pub use feed::Feed;
 pub use fixture::{Prometheus, PrometheusBuilder};
 pub use live::{LiveAlert, LiveWrite};
 pub use promgen_macros::promgen_test;
+pub use replay::MAX_REPLAY;
 pub use timeline::{AlertState, At, Expect, Timeline};
 
 /// Why the harness could not do what a test asked.

@@ -74,22 +74,19 @@ pub(crate) fn set_labels(labels: &mut LabelMap, rule_labels: &LabelMap) {
     }
 }
 
-/// The first step at which two of the query's results make alerts with the same labels
-/// (a rule label over the one label that told them apart), and those labels: Prometheus
-/// fails that evaluation ("vector contains metrics with the same labelset after applying
-/// alert labels").
-pub(crate) fn first_duplicate(
+/// Two of one evaluation's query results that make alerts with the same labels (a rule
+/// label over the one label that told them apart), and those labels: Prometheus fails that
+/// evaluation ("vector contains metrics with the same labelset after applying alert
+/// labels").
+pub(crate) fn duplicate_alert(
     rule: &AlertingRule,
-    steps: &[(i64, Vec<(LabelMap, f64)>)],
-) -> Option<(i64, LabelMap)> {
-    steps.iter().find_map(|(ts, results)| {
-        let mut seen = std::collections::BTreeSet::new();
-        results
-            .iter()
-            .map(|(labels, _)| alert_labels(rule, labels.clone()))
-            .find(|l| !seen.insert(l.clone()))
-            .map(|l| (*ts, l))
-    })
+    results: &[(LabelMap, f64)],
+) -> Option<LabelMap> {
+    let mut seen = std::collections::BTreeSet::new();
+    results
+        .iter()
+        .map(|(labels, _)| alert_labels(rule, labels.clone()))
+        .find(|l| !seen.insert(l.clone()))
 }
 
 /// Runs `rule`'s state machine over its query results, evaluation by evaluation: each step
@@ -108,15 +105,49 @@ pub fn run(
     rule: &AlertingRule,
     steps: impl IntoIterator<Item = (i64, Vec<(LabelMap, f64)>)>,
 ) -> Vec<Episode> {
-    let mut episodes: Vec<Episode> = Vec::new();
-    let mut active: BTreeMap<LabelMap, Active> = BTreeMap::new();
+    let mut machine = Machine::new(rule);
     for (ts, results) in steps {
+        machine.step(ts, results);
+    }
+    machine.into_episodes()
+}
+
+/// An alert that is pending or firing after an evaluation: what the rule manager writes as
+/// `ALERTS` and `ALERTS_FOR_STATE`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ActiveAlert<'m> {
+    pub(crate) labels: &'m LabelMap,
+    pub(crate) firing: bool,
+    /// When it became pending (`activeAt`), in ms.
+    pub(crate) active_at: i64,
+}
+
+/// The state machine of one alerting rule, fed one evaluation at a time.
+pub(crate) struct Machine<'r> {
+    rule: &'r AlertingRule,
+    episodes: Vec<Episode>,
+    active: BTreeMap<LabelMap, Active>,
+}
+
+impl<'r> Machine<'r> {
+    pub(crate) fn new(rule: &'r AlertingRule) -> Self {
+        Self {
+            rule,
+            episodes: Vec::new(),
+            active: BTreeMap::new(),
+        }
+    }
+
+    /// One evaluation at `ts` whose query gave `results`.
+    pub(crate) fn step(&mut self, ts: i64, results: Vec<(LabelMap, f64)>) {
+        let rule = self.rule;
+        let episodes = &mut self.episodes;
         let mut present: BTreeMap<LabelMap, f64> = BTreeMap::new();
         for (labels, value) in results {
             present.insert(alert_labels(rule, labels), value);
         }
         for (labels, &value) in &present {
-            match active.get(labels) {
+            match self.active.get(labels) {
                 Some(a) if !a.inactive => episodes[a.episode].value = value,
                 // New, or back after being resolved: a new episode.
                 _ => {
@@ -127,7 +158,7 @@ pub fn run(
                         inactive_at: None,
                         value,
                     });
-                    active.insert(
+                    self.active.insert(
                         labels.clone(),
                         Active {
                             episode: episodes.len() - 1,
@@ -142,7 +173,7 @@ pub fn run(
             }
         }
         let mut gone = Vec::new();
-        for (labels, a) in &mut active {
+        for (labels, a) in &mut self.active {
             if present.contains_key(labels) {
                 a.keep_firing_since = None;
             } else {
@@ -173,10 +204,26 @@ pub fn run(
             }
         }
         for labels in gone {
-            active.remove(&labels);
+            self.active.remove(&labels);
         }
     }
-    episodes
+
+    /// The alerts pending or firing after the last evaluation, by labels.
+    pub(crate) fn active(&self) -> impl Iterator<Item = ActiveAlert<'_>> {
+        self.active
+            .iter()
+            .filter(|(_, a)| !a.inactive)
+            .map(|(labels, a)| ActiveAlert {
+                labels,
+                firing: a.firing,
+                active_at: a.active_at,
+            })
+    }
+
+    /// Every alert's episodes so far.
+    pub(crate) fn into_episodes(self) -> Vec<Episode> {
+        self.episodes
+    }
 }
 
 #[cfg(test)]
@@ -241,14 +288,11 @@ mod tests {
     fn results_that_make_the_same_alert_are_found() {
         let mut r = rule(0, 0);
         let result = |job: &str| -> LabelMap { [("job".to_owned(), job.to_owned())].into() };
-        let steps = vec![
-            (0, vec![(result("a"), 1.0)]),
-            (1, vec![(result("a"), 1.0), (result("b"), 1.0)]),
-        ];
-        assert_eq!(first_duplicate(&r, &steps), None);
+        let step = vec![(result("a"), 1.0), (result("b"), 1.0)];
+        assert_eq!(duplicate_alert(&r, &step), None);
         r.labels.insert("job".into(), "all".into());
-        let (ts, labels) = first_duplicate(&r, &steps).unwrap();
-        assert_eq!((ts, labels["job"].as_str()), (1, "all"));
+        let labels = duplicate_alert(&r, &step).unwrap();
+        assert_eq!(labels["job"], "all");
     }
 
     #[test]

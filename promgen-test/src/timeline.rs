@@ -2,9 +2,13 @@
 //! from the start of the replay, assertions that read like the question, and a compact
 //! table for snapshots and failure messages.
 
-use crate::{HarnessError, state::Episode};
-use promgen::{Labels, time::Duration as PromDuration, time::parse_duration};
-use std::fmt;
+use crate::{
+    HarnessError,
+    selector::{Selector, show},
+    state::{AlertingRule, Episode, LabelMap},
+};
+use promgen::{time::Duration as PromDuration, time::parse_duration};
+use std::{collections::BTreeMap, fmt};
 
 /// An alert's state at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,36 +31,6 @@ impl fmt::Display for AlertState {
     }
 }
 
-/// Which alerts an assertion is about: `HighErrorRate`, or `HighErrorRate{service="api"}`
-/// (the alerts with that name whose labels include these).
-#[derive(Debug, Clone)]
-struct Selector {
-    alertname: String,
-    labels: Vec<(String, String)>,
-    text: String,
-}
-
-impl Selector {
-    fn parse(text: &str) -> Result<Self, HarnessError> {
-        let labels: Labels = text
-            .parse()
-            .map_err(|e: promgen::LabelError| HarnessError::Assertion(e.to_string()))?;
-        Ok(Self {
-            alertname: labels.name().to_owned(),
-            labels: labels
-                .without_name()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            text: text.to_owned(),
-        })
-    }
-
-    fn matches(&self, e: &Episode) -> bool {
-        e.labels.get("alertname") == Some(&self.alertname)
-            && self.labels.iter().all(|(k, v)| e.labels.get(k) == Some(v))
-    }
-}
-
 /// Every alert of a replay, episode by episode; times are milliseconds from the replay's
 /// start (its `0s`).
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +38,9 @@ pub struct Timeline {
     pub(crate) origin_ms: i64,
     pub(crate) length_ms: i64,
     pub(crate) episodes: Vec<Episode>,
+    /// The alerting rules assertions may name: each alert name with the `labels:` of its
+    /// rules (one entry per rule).
+    rules: BTreeMap<String, Vec<LabelMap>>,
 }
 
 /// A time in a replay: `"12m"`, or milliseconds.
@@ -92,7 +69,9 @@ impl At for std::time::Duration {
 }
 
 impl Timeline {
-    /// A timeline from episodes with absolute times, made relative to `origin_ms`.
+    /// A timeline from episodes with absolute times, made relative to `origin_ms`. The
+    /// alerts assertions may name are those of the episodes, unless
+    /// [`Timeline::with_rules`] says which rules there are.
     #[must_use]
     pub fn new(origin_ms: i64, length_ms: i64, mut episodes: Vec<Episode>) -> Self {
         for e in &mut episodes {
@@ -101,11 +80,39 @@ impl Timeline {
             e.inactive_at = e.inactive_at.map(|t| t - origin_ms);
         }
         episodes.sort_by(|a, b| (&a.labels, a.pending_at).cmp(&(&b.labels, b.pending_at)));
+        let mut rules: BTreeMap<String, Vec<LabelMap>> = BTreeMap::new();
+        for e in &episodes {
+            if let Some(name) = e.labels.get("alertname") {
+                rules.entry(name.clone()).or_default();
+            }
+        }
         Self {
             origin_ms,
             length_ms,
             episodes,
+            rules,
         }
+    }
+
+    /// The alerting rules the timeline covers (a replay's are the rules Prometheus loaded):
+    /// an assertion about another alert name is an error, and one whose labels contradict
+    /// every rule's `labels:` too.
+    #[must_use]
+    pub fn with_rules<'r>(mut self, rules: impl IntoIterator<Item = &'r AlertingRule>) -> Self {
+        self.rules.clear();
+        for rule in rules {
+            self.rules
+                .entry(rule.name.clone())
+                .or_default()
+                .push(rule.labels.clone());
+        }
+        self
+    }
+
+    /// The alert names assertions may name, sorted.
+    #[must_use]
+    pub fn alert_names(&self) -> Vec<&str> {
+        self.rules.keys().map(String::as_str).collect()
     }
 
     /// The episodes, by alert labels then time; times from the start.
@@ -129,10 +136,30 @@ impl Timeline {
     /// The most active state among the alerts `selector` matches at `at`.
     ///
     /// # Errors
-    /// A bad selector or time.
+    /// A bad selector or time: an alert name no rule has, labels no alert had (and no rule
+    /// gives), a time outside the replay.
     pub fn state_at(&self, selector: &str, at: impl At) -> Result<AlertState, HarnessError> {
-        let (s, t) = (Selector::parse(selector)?, at.ms()?);
+        let (s, t) = (self.selector(selector)?, self.time(at)?);
         Ok(self.state(&s, t))
+    }
+
+    /// `text` as a selector that can match: see [`Selector::resolve`].
+    fn selector(&self, text: &str) -> Result<Selector, HarnessError> {
+        Selector::resolve(text, &self.rules, &self.episodes)
+    }
+
+    /// `at` in milliseconds from the start, checked to be within the replay.
+    fn time(&self, at: impl At) -> Result<i64, HarnessError> {
+        let t = at.ms()?;
+        if (0..=self.length_ms).contains(&t) {
+            Ok(t)
+        } else {
+            Err(HarnessError::Assertion(format!(
+                "time {} is outside the replay, which covers 0s to {}",
+                PromDuration(t),
+                PromDuration(self.length_ms)
+            )))
+        }
     }
 
     fn state(&self, s: &Selector, t: i64) -> AlertState {
@@ -148,9 +175,9 @@ impl Timeline {
     /// for an `eval_time`.
     ///
     /// # Errors
-    /// A bad time.
-    pub fn firing_at(&self, at: impl At) -> Result<Vec<&crate::state::LabelMap>, HarnessError> {
-        let t = at.ms()?;
+    /// A bad time, or one outside the replay.
+    pub fn firing_at(&self, at: impl At) -> Result<Vec<&LabelMap>, HarnessError> {
+        let t = self.time(at)?;
         let mut firing: Vec<_> = self
             .episodes
             .iter()
@@ -176,9 +203,13 @@ impl Timeline {
     ///     .firing_at("20m")
     ///     .inactive_at("31m");
     /// ```
+    ///
+    /// # Panics
+    /// When the selector cannot match: an alert name no rule has (with a did-you-mean),
+    /// labels that no alert of the replay had and no rule gives.
     #[track_caller]
     pub fn expect(&self, selector: &str) -> Expect<'_> {
-        match Selector::parse(selector) {
+        match self.selector(selector) {
             Ok(selector) => Expect {
                 timeline: self,
                 selector,
@@ -206,14 +237,17 @@ pub struct Expect<'t> {
 }
 
 impl Expect<'_> {
+    /// `at`, checked to be within the replay.
     #[track_caller]
-    fn time(at: impl At) -> i64 {
-        at.ms().unwrap_or_else(|e| panic!("{e}"))
+    fn time(&self, at: impl At) -> i64 {
+        self.timeline
+            .time(at)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.selector.text))
     }
 
     #[track_caller]
     fn state_at(self, at: impl At, want: AlertState) -> Self {
-        let t = Self::time(at);
+        let t = self.time(at);
         let got = self.timeline.state(&self.selector, t);
         if got != want {
             self.fail(&format!(
@@ -253,7 +287,7 @@ impl Expect<'_> {
     /// It does not fire before `at` (from the start up to, not including, `at`).
     #[track_caller]
     pub fn never_fires_before(self, at: impl At) -> Self {
-        let t = Self::time(at);
+        let t = self.time(at);
         if let Some(f) = self.first_firing().filter(|f| *f < t) {
             self.fail(&format!(
                 "never to fire before {}, but it fires at {}",
@@ -278,7 +312,7 @@ impl Expect<'_> {
     /// It first fires at or after `from` and at or before `to`.
     #[track_caller]
     pub fn starts_firing_between(self, from: impl At, to: impl At) -> Self {
-        let (a, b) = (Self::time(from), Self::time(to));
+        let (a, b) = (self.time(from), self.time(to));
         match self.first_firing() {
             Some(f) if (a..=b).contains(&f) => self,
             Some(f) => self.fail(&format!(
@@ -299,7 +333,7 @@ impl Expect<'_> {
     /// 5m after the errors stop at 30m": `resolves_between("30m", "35m")`).
     #[track_caller]
     pub fn resolves_between(self, from: impl At, to: impl At) -> Self {
-        let (a, b) = (Self::time(from), Self::time(to));
+        let (a, b) = (self.time(from), self.time(to));
         let resolved = self
             .matching()
             .any(|e| e.firing_at.is_some() && e.inactive_at.is_some_and(|r| (a..=b).contains(&r)));
@@ -333,20 +367,7 @@ impl Expect<'_> {
 /// ```
 impl fmt::Display for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = |e: &Episode| {
-            let alertname = e.labels.get("alertname").cloned().unwrap_or_default();
-            let rest: Vec<String> = e
-                .labels
-                .iter()
-                .filter(|(k, _)| *k != "alertname")
-                .map(|(k, v)| format!("{k}={v:?}"))
-                .collect();
-            if rest.is_empty() {
-                alertname
-            } else {
-                format!("{alertname}{{{}}}", rest.join(","))
-            }
-        };
+        let name = |e: &Episode| show(&e.labels);
         let time =
             |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| PromDuration(t).to_string());
         let rows: Vec<[String; 4]> = self

@@ -137,6 +137,18 @@ HighErrorRate{service=\"search\",severity=\"page\"}    1m       11m     -
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_of_30_and_90_days_keep_every_sample() -> Result<(), HarnessError> {
+    if !enabled("replays_of_30_and_90_days_keep_every_sample") {
+        return Ok(());
+    }
+    let _turn = SERIAL.lock().await;
+    common::heartbeat_never_goes_missing(docker(), "30d").await?;
+    common::heartbeat_never_goes_missing(docker(), "90d").await?;
+    assert_nothing_left();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_mode_scrapes_the_host_through_the_gateway_and_fires_with_annotations()
 -> Result<(), HarnessError> {
     if !enabled("live_mode_scrapes_the_host_through_the_gateway_and_fires_with_annotations") {

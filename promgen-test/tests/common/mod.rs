@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod differential;
+
 use promgen_test::{Feed, HarnessError};
 
 /// One alert on a queue's depth, with `for: 2s` and a templated annotation: for live tests,
@@ -43,4 +45,38 @@ pub fn mixed_trouble() -> Result<Feed, HarnessError> {
             r#"batch_heartbeat_timestamp_seconds{job="nightly"}"#,
             "0+60x30 stale",
         )
+}
+
+/// An alert on a heartbeat `hb` that has been silent for 15 minutes.
+pub const HEARTBEAT_RULES: &str = "groups:
+  - name: heartbeat
+    rules:
+      - alert: HeartbeatMissing
+        expr: absent_over_time(hb[15m])
+";
+
+/// A heartbeat every 15 s replayed for `length` on the Prometheus `builder` starts, with an
+/// alert on a 15-minute silence: it must never fire, and Prometheus must hold every sample,
+/// counted by PromQL over the whole replay.
+pub async fn heartbeat_never_goes_missing(
+    builder: promgen_test::PrometheusBuilder,
+    length: &str,
+) -> Result<(), HarnessError> {
+    let prometheus = builder.rules_yaml(HEARTBEAT_RULES).start().await?;
+    let feed = Feed::new().interval("15s")?.dsl("hb", "1")?;
+    let timeline = prometheus.replay(&feed, length).await?;
+    timeline.expect("HeartbeatMissing").never_fires();
+    let length = timeline.length_ms();
+    let end = timeline.origin_ms() + length;
+    // Prometheus 2's ranges are closed at both ends: this one starts at the replay's 0s.
+    let query = format!("count_over_time(hb[{length}ms])");
+    let result = prometheus.query(&query, Some(end)).await?;
+    let held: f64 = result
+        .first()
+        .and_then(|r| r["value"][1].as_str())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let written = length / 15_000 + 1;
+    assert_eq!(held, written as f64, "samples of hb held over {length} ms");
+    Ok(())
 }

@@ -1,0 +1,289 @@
+//! Replay mode: write a feed's whole history into Prometheus, evaluate every rule through its
+//! PromQL engine at every evaluation step, and run the alert state machine: hours of alert
+//! behaviour in well under a second.
+//!
+//! Rules come back from `/api/v1/rules`, so they are read exactly as Prometheus reads them.
+//! What a rule writes is written back as the rule manager appends it, before the rules after
+//! it are evaluated: a recording rule's series, and an alerting rule's `ALERTS` and
+//! `ALERTS_FOR_STATE`, with stale markers where a series goes away. Every group is evaluated
+//! at the replay's start plus whole multiples of its interval. The order of groups and rules,
+//! and when a group must be replayed evaluation by evaluation rather than rule by rule, is
+//! [`plan`]'s.
+//!
+//! Before evaluating, and again at the end, the replay counts the samples Prometheus holds
+//! against those it wrote: a limit that drops data (retention, an out-of-order window) is an
+//! error, never a quietly different answer.
+//!
+//! Not replayed: templates in rule labels (refused with an error).
+
+mod evaluate;
+mod plan;
+pub(crate) mod rules;
+mod verify;
+mod write_back;
+
+pub(crate) use plan::{Unit, plan};
+pub(crate) use rules::{Group, Rule, label_map};
+
+use crate::{
+    Feed, HarnessError, Prometheus, Timeline,
+    state::{AlertingRule, LabelMap},
+};
+use evaluate::{RuleRun, steps};
+use promgen::{
+    Scraper, Stop,
+    registry::Registry,
+    remote_write::{RemoteWriter, WriteOptions},
+    time::{now_ms, parse_duration},
+};
+use rules::{number, parse_group, seconds_to_ms};
+use std::sync::atomic::Ordering;
+use write_back::{Outputs, SampleWriter};
+
+/// The most points Prometheus returns per series from one range query.
+const MAX_POINTS: i64 = 11_000;
+
+/// The longest replay: the fixture's Prometheus keeps this much history and takes samples
+/// this far out of order (`crate::fixture`).
+pub const MAX_REPLAY: &str = "400d";
+pub(crate) const MAX_REPLAY_MS: i64 = 400 * 24 * 3_600_000;
+
+/// The series per step a query gave: labels, then `(time, value)` points.
+type Results = Vec<(LabelMap, Vec<(i64, f64)>)>;
+
+impl Prometheus {
+    /// Replays `feed` over `length` (`"1h"`, at most [`MAX_REPLAY`]) and returns every
+    /// alert's timeline. The replay's `0s` is `length` plus a few minutes before now. One
+    /// Prometheus holds one replay: start another for the next.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), promgen_test::HarnessError> {
+    /// use promgen_test::{Feed, Prometheus};
+    /// let prometheus = Prometheus::builder()
+    ///     .rules_yaml("groups: [{name: g, rules: [{alert: Errors, expr: 'errors > 5', for: 5m}]}]")
+    ///     .start()
+    ///     .await?;
+    /// // 0 for 10 minutes (11 samples, 0s to 10m), 10 for 31 minutes (11m to 41m), then 0.
+    /// let feed = Feed::new().interval("1m")?.notation("errors", "0x10 10x30 0x20")?;
+    /// let timeline = prometheus.replay(&feed, "1h").await?;
+    /// timeline
+    ///     .expect("Errors")
+    ///     .inactive_at("10m")
+    ///     .pending_at("11m")
+    ///     .firing_at("16m")
+    ///     .firing_at("41m")
+    ///     .inactive_at("42m");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A bad length, a second replay on this Prometheus, a write Prometheus refuses, a query
+    /// it refuses, a templated rule label, fewer (or more) samples held than written, or an
+    /// evaluation at which Prometheus's rule manager (and promtool) would fail the rule: two
+    /// results that make the same alert or recorded series, or more alerts or series than
+    /// the group's `limit`.
+    pub async fn replay(&self, feed: &Feed, length: &str) -> Result<Timeline, HarnessError> {
+        let length_ms = match parse_duration(length) {
+            Ok(ms) if ms > 0 && ms <= MAX_REPLAY_MS => ms,
+            Ok(ms) if ms > MAX_REPLAY_MS => {
+                return Err(HarnessError::Feed(format!(
+                    "replay length {length:?}: at most {MAX_REPLAY} (the history the test's Prometheus keeps)"
+                )));
+            }
+            _ => {
+                return Err(HarnessError::Feed(format!(
+                    "replay length {length:?}: expected a positive duration such as 1h"
+                )));
+            }
+        };
+        if self.replayed.swap(true, Ordering::SeqCst) {
+            return Err(HarnessError::Feed(
+                "this Prometheus already holds a replay, whose series and rule results would mix with the next one's: start a Prometheus for each replay".into(),
+            ));
+        }
+        // Whole seconds, so that times print and compare simply.
+        let origin = (now_ms() - length_ms - 5 * 60_000) / 1000 * 1000;
+        let held = verify::Held::count(feed, origin, length_ms)?;
+        self.write_feed(feed, origin, length_ms).await?;
+        held.check(self, None).await?;
+
+        let groups = self.groups().await?;
+        let alerting: Vec<AlertingRule> = groups
+            .iter()
+            .flat_map(|g| &g.rules)
+            .filter_map(|r| match r {
+                Rule::Alerting(a) => Some(a.clone()),
+                Rule::Recording { .. } => None,
+            })
+            .collect();
+        let mut writer = SampleWriter::new(
+            self.remote_write_url(),
+            groups.iter().flat_map(|g| g.rules.iter().map(Rule::name)),
+        )?;
+        let mut episodes = Vec::new();
+        for unit in plan(groups) {
+            let found = match &unit {
+                Unit::Bulk(group) => {
+                    self.replay_bulk(group, origin, length_ms, &mut writer)
+                        .await?
+                }
+                Unit::Lockstep(groups) => {
+                    self.replay_lockstep(groups, origin, length_ms, &mut writer)
+                        .await?
+                }
+            };
+            episodes.extend(found);
+        }
+        held.check(self, Some(&writer)).await?;
+        Ok(Timeline::new(origin, length_ms, episodes).with_rules(&alerting))
+    }
+
+    /// A group whose rules read only what rules before them write: each rule over every
+    /// evaluation at once, its results written back before the next rule.
+    async fn replay_bulk(
+        &self,
+        group: &Group,
+        origin: i64,
+        length_ms: i64,
+        writer: &mut SampleWriter,
+    ) -> Result<Vec<crate::state::Episode>, HarnessError> {
+        let end = origin + length_ms / group.interval_ms * group.interval_ms;
+        let mut episodes = Vec::new();
+        for rule in &group.rules {
+            let results = self
+                .evaluate(rule.query(), origin, end, group.interval_ms)
+                .await
+                .map_err(|e| in_rule(&group.name, rule.name(), e))?;
+            let mut run = RuleRun::new(group, rule, origin);
+            let mut out = Outputs::default();
+            for (ts, step) in steps(results, origin, end, group.interval_ms) {
+                run.evaluation(ts, step, &mut out)?;
+            }
+            writer.write(&mut out).await?;
+            episodes.extend(run.into_episodes());
+        }
+        Ok(episodes)
+    }
+
+    /// Groups that read back what they write (their own alerts, a later rule's series, each
+    /// other's): evaluation time by evaluation time, every group due then in order, every
+    /// rule in order, each rule's results written before the next is evaluated.
+    async fn replay_lockstep(
+        &self,
+        groups: &[Group],
+        origin: i64,
+        length_ms: i64,
+        writer: &mut SampleWriter,
+    ) -> Result<Vec<crate::state::Episode>, HarnessError> {
+        let mut runs: Vec<Vec<RuleRun<'_>>> = groups
+            .iter()
+            .map(|g| g.rules.iter().map(|r| RuleRun::new(g, r, origin)).collect())
+            .collect();
+        let mut times: Vec<i64> = groups
+            .iter()
+            .flat_map(|g| (0..=length_ms / g.interval_ms).map(|k| origin + k * g.interval_ms))
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let mut out = Outputs::default();
+        for ts in times {
+            for (group, runs) in groups.iter().zip(&mut runs) {
+                if (ts - origin) % group.interval_ms != 0 {
+                    continue;
+                }
+                for (rule, run) in group.rules.iter().zip(runs.iter_mut()) {
+                    let results = self
+                        .evaluate(rule.query(), ts, ts, group.interval_ms)
+                        .await
+                        .map_err(|e| in_rule(&group.name, rule.name(), e))?;
+                    let step = steps(results, ts, ts, group.interval_ms)
+                        .pop()
+                        .map(|(_, s)| s)
+                        .unwrap_or_default();
+                    run.evaluation(ts, step, &mut out)?;
+                    if !out.is_empty() {
+                        writer.write(&mut out).await?;
+                    }
+                }
+            }
+        }
+        Ok(runs
+            .into_iter()
+            .flatten()
+            .flat_map(RuleRun::into_episodes)
+            .collect())
+    }
+
+    /// Writes the feed from `origin` over `length_ms`, time by time.
+    async fn write_feed(
+        &self,
+        feed: &Feed,
+        origin: i64,
+        length_ms: i64,
+    ) -> Result<(), HarnessError> {
+        let mut registry = feed.registry()?;
+        let scraper = Scraper::new(origin, feed.interval_ms(), Stop::Until(origin + length_ms))
+            .map_err(|e| HarnessError::Feed(e.to_string()))?;
+        self.write(&mut registry, &scraper).await
+    }
+
+    pub(crate) async fn write(
+        &self,
+        registry: &mut Registry,
+        scraper: &Scraper,
+    ) -> Result<(), HarnessError> {
+        let mut opts = WriteOptions::new(self.remote_write_url());
+        opts.concurrency = 2;
+        let writer = RemoteWriter::new(&opts).map_err(|e| HarnessError::Write(e.to_string()))?;
+        writer
+            .run(registry, scraper, std::future::pending())
+            .await
+            .map_err(|e| HarnessError::Write(e.to_string()))?;
+        Ok(())
+    }
+
+    /// The rule groups Prometheus loaded.
+    pub(crate) async fn groups(&self) -> Result<Vec<Group>, HarnessError> {
+        let raw = self.api.rule_groups().await?;
+        raw.iter().map(parse_group).collect()
+    }
+
+    /// `query` at every step from `from` to `to`: per series, its labels and its points.
+    pub(crate) async fn evaluate(
+        &self,
+        query: &str,
+        from: i64,
+        to: i64,
+        step: i64,
+    ) -> Result<Results, HarnessError> {
+        let mut series: std::collections::BTreeMap<LabelMap, Vec<(i64, f64)>> = Default::default();
+        let mut start = from;
+        while start <= to {
+            let end = to.min(start + (MAX_POINTS - 1) * step);
+            for s in self.api.query_range(query, start, end, step).await? {
+                let labels = label_map(&s["metric"]);
+                let points = s["values"].as_array().cloned().unwrap_or_default();
+                let entry = series.entry(labels).or_default();
+                for p in points {
+                    entry.push((seconds_to_ms(&p[0]), number(&p[1])));
+                }
+            }
+            start = end + step;
+        }
+        Ok(series.into_iter().collect())
+    }
+}
+
+/// An error while evaluating a rule, naming it.
+fn in_rule(group: &str, rule: &str, e: HarnessError) -> HarnessError {
+    HarnessError::Rules(format!("group {group}, rule {rule}: {e}"))
+}
+
+/// The groups in the order a replay evaluates them (what `group_eval_order` tells promtool).
+pub(crate) fn evaluation_order(groups: Vec<Group>) -> Vec<Group> {
+    plan(groups)
+        .into_iter()
+        .flat_map(Unit::into_groups)
+        .collect()
+}
