@@ -6,6 +6,7 @@ use crate::{
     api::Api,
     backend::{Backend, BackendKind, Process, Version},
     feed::Feed,
+    startup_log::{RuleCopy, exit_error},
 };
 use promgen::server::{RunningServer, Server};
 use std::{
@@ -116,8 +117,9 @@ impl PrometheusBuilder {
     /// Starts Prometheus and waits until it is ready.
     ///
     /// # Errors
-    /// No backend, a Prometheus too old, a rule file it refuses (its message is in the
-    /// error), or one that does not become ready in time.
+    /// No backend, a Prometheus too old, a rule file it refuses
+    /// ([`HarnessError::RefusedRules`], with the file as given here, its line and column),
+    /// or one that does not become ready in time.
     pub async fn start(self) -> Result<Prometheus, HarnessError> {
         let kind = match self.backend {
             Some(kind) => kind,
@@ -133,15 +135,28 @@ impl PrometheusBuilder {
         }
         let dir = TempDir::new()?;
         let mut rule_files = Vec::new();
+        let mut copies = Vec::new();
+        let mut inline = 0;
         for (i, source) in self.rules.iter().enumerate() {
-            let text = match source {
-                RuleSource::Path(path) => std::fs::read_to_string(path)
-                    .map_err(|e| HarnessError::Io(format!("rule file {}: {e}", path.display())))?,
-                RuleSource::Inline(text) => text.clone(),
+            let (text, shown) = match source {
+                RuleSource::Path(path) => (
+                    std::fs::read_to_string(path).map_err(|e| {
+                        HarnessError::Io(format!("rule file {}: {e}", path.display()))
+                    })?,
+                    path.display().to_string(),
+                ),
+                RuleSource::Inline(text) => {
+                    inline += 1;
+                    (text.clone(), format!("rules_yaml #{inline}"))
+                }
             };
             let name = format!("rules-{i}.yml");
             std::fs::write(dir.path().join(&name), text)
                 .map_err(|e| HarnessError::Io(format!("writing {name}: {e}")))?;
+            copies.push(RuleCopy {
+                copy: name.clone(),
+                shown,
+            });
             rule_files.push(name);
         }
         let server = match &self.scrape {
@@ -171,6 +186,7 @@ impl PrometheusBuilder {
                 Ok(()) => break (process, api),
                 Err(HarnessError::Exited(log))
                     if attempt < 3 && log.contains("address already in use") => {}
+                Err(HarnessError::Exited(log)) => return Err(exit_error(&log, &copies)),
                 Err(e) => return Err(e),
             }
         };

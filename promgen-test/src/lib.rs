@@ -48,6 +48,7 @@ pub mod __private {
 mod private;
 mod replay;
 mod selector;
+mod startup_log;
 pub mod state;
 mod timeline;
 
@@ -74,7 +75,11 @@ pub enum HarnessError {
         /// What is needed.
         needs: &'static str,
     },
-    /// Prometheus exited while starting (a rule file it refuses, say); its log.
+    /// Prometheus refused a rule file: its message, naming the file as the test did
+    /// (its path, or `rules_yaml #N`) with the line and column.
+    #[error("Prometheus refused the rules: {0}")]
+    RefusedRules(String),
+    /// Prometheus exited while starting for another reason: the error lines of its log.
     #[error("Prometheus exited while starting:\n{0}")]
     Exited(String),
     /// Prometheus did not become ready in time; its log.

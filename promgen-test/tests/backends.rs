@@ -67,7 +67,8 @@ async fn the_binary_backend_is_found_checked_and_explained() {
         .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.starts_with("Prometheus exited while starting:") && text.contains("parse error"),
+        text.starts_with("Prometheus refused the rules: rules_yaml #1: ")
+            && text.contains("parse error"),
         "{text}"
     );
 

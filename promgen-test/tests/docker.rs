@@ -241,11 +241,10 @@ async fn a_rule_file_prometheus_refuses_is_an_error_with_its_message_and_leaves_
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, HarnessError::Exited(_)), "{text}");
-    // Prometheus's own words, from the container's log.
+    assert!(matches!(err, HarnessError::RefusedRules(_)), "{text}");
+    // Prometheus's own words, from the container's log, about the rules as given.
     assert!(
-        text.starts_with("Prometheus exited while starting:")
-            && text.contains("rules-0.yml")
+        text.starts_with("Prometheus refused the rules: rules_yaml #1: 1:")
             && text.contains("parse error"),
         "{text}"
     );
