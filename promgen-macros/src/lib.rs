@@ -24,18 +24,25 @@ pub fn series(input: TokenStream) -> TokenStream {
 /// given rules.
 ///
 /// ```ignore
-/// use promgen_test::{promgen_test, Feed, Prometheus};
+/// use promgen_test::{Feed, HarnessError, Prometheus, promgen_test};
 ///
-/// #[promgen_test(rules = "tests/rules/errors.yml", evaluation_interval = "1m")]
-/// async fn high_error_rate(prometheus: Prometheus) -> Result<(), promgen_test::HarnessError> {
-///     let feed = Feed::new().interval("1m")?.notation(r#"errors{job="api"}"#, "0x9 10x30 0x20")?;
+/// #[promgen_test(rules = "tests/rules/attribute.yml", evaluation_interval = "1m")]
+/// async fn errors_page_after_five_minutes(prometheus: Prometheus) -> Result<(), HarnessError> {
+///     let feed = Feed::new()
+///         .interval("1m")?
+///         .notation(r#"errors{job="api"}"#, "0x9 10x30 0x20")?;
 ///     let timeline = prometheus.replay(&feed, "1h").await?;
-///     timeline.expect("Errors").pending_at("10m").firing_at("15m").inactive_at("41m");
+///     timeline
+///         .expect("Errors")
+///         .pending_at("10m")
+///         .firing_at("15m")
+///         .inactive_at("41m");
 ///     Ok(())
 /// }
 /// ```
 ///
-/// (This example is compiled and run in `promgen-test/tests/attribute.rs`.)
+/// (A test in `promgen-test/tests/attribute.rs`, word for word, where it runs against a real
+/// Prometheus: a test there checks that this text is still that test's.)
 ///
 /// Arguments, all optional:
 ///

@@ -35,8 +35,9 @@ impl Prometheus {
     /// path. `feed` and `timeline` must be the ones given to and returned by
     /// [`Prometheus::replay`] on this Prometheus.
     ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), promgen_test::HarnessError> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), promgen_test::HarnessError> {
     /// use promgen_test::{Feed, Prometheus};
     /// let prometheus = Prometheus::builder()
     ///     .rules_yaml("groups: [{name: g, rules: [{alert: Errors, expr: 'errors > 5', for: 5m}]}]")
@@ -44,11 +45,17 @@ impl Prometheus {
     ///     .await?;
     /// let feed = Feed::new().interval("1m")?.notation("errors", "0x10 10x30 0x20")?;
     /// let timeline = prometheus.replay(&feed, "1h").await?;
-    /// let file = prometheus
-    ///     .export_promtool(&feed, &timeline, std::path::Path::new("target/errors-test"))
-    ///     .await?;
-    /// // Then: promtool test rules target/errors-test/promtool-test.yml
-    /// # let _ = file; Ok(()) }
+    /// let dir = std::env::temp_dir().join(format!("errors-test-{}", std::process::id()));
+    /// let file = prometheus.export_promtool(&feed, &timeline, &dir).await?;
+    /// // promtool agrees with the replay at every evaluation step.
+    /// let promtool = std::process::Command::new("promtool")
+    ///     .args(["test", "rules"])
+    ///     .arg(&file)
+    ///     .output()
+    ///     .unwrap();
+    /// assert!(promtool.status.success());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok(()) }
     /// ```
     ///
     /// # Errors

@@ -27,15 +27,17 @@ enum RuleSource {
 
 /// Settings for a [`Prometheus`]; [`PrometheusBuilder::start`] starts it.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), promgen_test::HarnessError> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), promgen_test::HarnessError> {
 /// use promgen_test::Prometheus;
 /// let prometheus = Prometheus::builder()
 ///     .rules_yaml("groups: [{name: g, rules: [{alert: Up, expr: 'vector(1)'}]}]")
 ///     .evaluation_interval("1s")
 ///     .start()
 ///     .await?;
-/// println!("{} at {}", prometheus.version(), prometheus.url());
+/// assert!(prometheus.version().at_least(2, 39));
+/// assert!(prometheus.url().starts_with("http://127.0.0.1:"));
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

@@ -10,27 +10,30 @@
 //! - **Live** ([`Prometheus::wait_for`]): Prometheus scrapes the series as time passes and
 //!   its own rule manager evaluates; assertions wait for a state.
 //!
-//! ```no_run
+//! In a test (`#[tokio::test] async fn …`, or [`promgen_test`], which starts the
+//! Prometheus for you):
+//!
+//! ```
 //! use promgen_test::{Feed, Prometheus};
 //!
-//! #[tokio::test]
-//! async fn error_ratio_alert() -> Result<(), promgen_test::HarnessError> {
-//!     let prometheus = Prometheus::builder()
-//!         .rule_file("tests/rules/errors.yml")
-//!         .start()
-//!         .await?;
-//!     let feed = Feed::new()
-//!         .interval("1m")?
-//!         .notation(r#"http_requests_total{code="500"}"#, "0+0x10 0+10x20 0+0x30")?
-//!         .notation(r#"http_requests_total{code="200"}"#, "0+100x60")?;
-//!     let timeline = prometheus.replay(&feed, "1h").await?;
-//!     timeline
-//!         .expect("HighErrorRate")
-//!         .never_fires_before("10m")
-//!         .firing_at("20m")
-//!         .inactive_at("45m");
-//!     Ok(())
-//! }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), promgen_test::HarnessError> {
+//! let prometheus = Prometheus::builder()
+//!     .rule_file("tests/rules/errors.yml") // HighErrorRate: over 5% errors for 5m
+//!     .start()
+//!     .await?;
+//! let feed = Feed::new()
+//!     .interval("1m")?
+//!     // No errors for 10 minutes, then 10 a minute for 20 minutes, then none.
+//!     .notation(r#"http_requests_total{code="500"}"#, "0x10 0+10x20 200x30")?
+//!     .notation(r#"http_requests_total{code="200"}"#, "0+100x60")?;
+//! let timeline = prometheus.replay(&feed, "1h").await?;
+//! timeline
+//!     .expect("HighErrorRate")
+//!     .never_fires_before("15m")
+//!     .firing_at("20m")
+//!     .inactive_at("45m");
+//! # Ok(()) }
 //! ```
 //!
 //! The Prometheus comes from a local binary or Docker: see [`BackendKind`].
