@@ -56,7 +56,7 @@ else
   PROMGEN_DOCKER_TESTS=1 PROMGEN_PROMETHEUS=docker \
     PROMGEN_PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-promgen-local/prometheus:2.42}" \
     cargo test -p promgen-test --locked --test docker \
-      --test example_error_ratio --test example_absent --test example_latency_histogram
+      --test killed --test example_error_ratio --test example_absent --test example_latency_histogram
 
   if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then
     step "Docker Compose: the playground's prometheus and promgen, from the local images"

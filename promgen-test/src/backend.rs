@@ -4,7 +4,10 @@
 //! one, else Docker). The binary is `PROMGEN_PROMETHEUS_BIN`, else `prometheus` on `PATH`;
 //! the image is `PROMGEN_PROMETHEUS_IMAGE`, else [`DEFAULT_IMAGE`].
 
-use crate::HarnessError;
+use crate::{
+    HarnessError,
+    lifetime::{self, OWNER_LABEL},
+};
 use std::{
     fmt,
     net::TcpListener,
@@ -229,7 +232,8 @@ impl Backend {
                 let port = free_port()?;
                 let log = std::fs::File::create(dir.join("prometheus.log"))
                     .map_err(|e| HarnessError::Io(format!("creating the log: {e}")))?;
-                let child = Command::new(path)
+                let mut command = Command::new(path);
+                command
                     .arg(format!(
                         "--config.file={}",
                         dir.join("prometheus.yml").display()
@@ -243,11 +247,11 @@ impl Backend {
                     .current_dir(dir)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
-                    .stderr(log)
-                    .spawn()
-                    .map_err(|e| {
-                        HarnessError::Backend(format!("starting {}: {e}", path.display()))
-                    })?;
+                    .stderr(log);
+                // Killed with this process, even when nothing runs its destructor.
+                let child = lifetime::spawn_tied(command).map_err(|e| {
+                    HarnessError::Backend(format!("starting {}: {e}", path.display()))
+                })?;
                 Ok(Process::new(Running::Child { child, port }))
             }
             Self::Docker(image) => {
@@ -260,6 +264,8 @@ impl Backend {
                     let name = container_name();
                     let out = Command::new("docker")
                         .args(["run", "-d", "--name", &name])
+                        // Whom the reaper removes it for, if this process dies first.
+                        .args(["--label", &format!("{OWNER_LABEL}={}", lifetime::owner())])
                         // Files it writes in the mounted directory belong to the test's user,
                         // who removes them.
                         .args(["--user", docker_user()])

@@ -135,6 +135,8 @@ impl PrometheusBuilder {
                 needs: "2.39 (remote write receiver and out-of-order ingestion)",
             });
         }
+        // Whatever this process leaves when it dies is removed after it.
+        crate::lifetime::start_reaper();
         let dir = TempDir::new()?;
         let mut rule_files = Vec::new();
         let mut copies = Vec::new();

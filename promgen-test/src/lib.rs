@@ -43,6 +43,7 @@ mod backend;
 mod export;
 mod feed;
 mod fixture;
+mod lifetime;
 mod live;
 #[doc(hidden)]
 pub mod __private {
