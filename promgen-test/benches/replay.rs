@@ -1,6 +1,7 @@
 //! A replay of 1 h of 10 series against 3 rules, Prometheus start-up included (target:
 //! under 1 s wall), measured in the same run as `promtool test rules` on the same test
-//! exported as a promtool file.
+//! exported as a promtool file; and the same with a fourth rule that reads `ALERTS`, its
+//! own among them, which makes the group replay in lockstep (evaluation by evaluation).
 //!
 //! `cargo bench -p promgen-test --bench replay`
 
@@ -25,6 +26,13 @@ const RULES: &str = r#"groups:
         for: 10m
         labels: {severity: ticket}
 "#;
+
+/// `RULES` and an alert on any firing alert: it reads its own `ALERTS`.
+fn lockstep_rules() -> String {
+    format!(
+        "{RULES}      - alert: AnyFiring\n        expr: count(ALERTS{{alertstate=\"firing\"}}) >= 1\n"
+    )
+}
 
 /// 5 services × 2 status codes: steady traffic, errors in bursts at different times.
 fn feed() -> Feed {
@@ -98,6 +106,25 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);
+
+    let mut group = c.benchmark_group("replay_1h_10_series_4_rules_lockstep");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    let rules = lockstep_rules();
+    group.bench_function("promgen_test_replay_with_startup", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let prometheus = Prometheus::builder()
+                    .rules_yaml(rules.as_str())
+                    .start()
+                    .await
+                    .unwrap();
+                let timeline = prometheus.replay(&feed, "1h").await.unwrap();
+                timeline.expect("AnyFiring").firing_at("1h");
+            });
+        });
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);
