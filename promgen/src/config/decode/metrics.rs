@@ -1,0 +1,506 @@
+//! `metrics:` entries: names, types, buckets and objectives, their series, labels and end
+//! strategies.
+
+use super::{Decoder, Fields, parse_number};
+use crate::config::{
+    MetricConfig, SeriesConfig,
+    error::{KeyPath, closest},
+    yaml::{Kind, Node, Position},
+};
+use crate::{
+    Labels, MetricType,
+    labels::{is_valid_label_name, is_valid_metric_name},
+    shape::{EndStrategy, Value},
+};
+use std::collections::HashMap;
+
+/// The most observations a histogram or summary series draws per scrape: each scrape draws
+/// them all (and a summary keeps them) while the registry is locked, so more would let one
+/// config or control-API request stall or exhaust the server.
+const MAX_PER_SCRAPE: u64 = 100_000;
+
+impl Decoder<'_> {
+    pub(super) fn metrics(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<MetricConfig>> {
+        let items = self.seq(node, path)?;
+        let mut metrics = Vec::new();
+        let mut ok = true;
+        let mut names: HashMap<String, usize> = HashMap::new();
+        let mut series_seen: HashMap<Labels, usize> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            let path = path.index(i);
+            let Some((metric, lines)) = self.metric(item, &path) else {
+                ok = false;
+                continue;
+            };
+            if let Some(line) = names.insert(metric.name.clone(), item.at.line) {
+                self.error_at(item.at, &path.key("name"), format!("metric `{}` is already declared on line {line}; put all its series under one entry", metric.name));
+                ok = false;
+            }
+            for (j, (series, at)) in metric.series.iter().zip(lines).enumerate() {
+                if let Some(line) = series_seen.insert(series.labels.clone(), at.line) {
+                    self.error_at(
+                        at,
+                        &path.key("timeseries").index(j),
+                        format!(
+                            "duplicate series {}: already defined on line {line}",
+                            series.labels
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            metrics.push(metric);
+        }
+        ok.then_some(metrics)
+    }
+
+    pub(super) fn metric(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+    ) -> Option<(MetricConfig, Vec<Position>)> {
+        let f = self.map(
+            node,
+            path,
+            &[
+                "name",
+                "help",
+                "type",
+                "labels",
+                "timeseries",
+                "buckets",
+                "objectives",
+            ],
+        )?;
+        let name = self.required(&f, path, "name").and_then(|n| {
+            let name = self.string(n, &path.key("name"))?;
+            if is_valid_metric_name(&name) {
+                Some(name)
+            } else {
+                self.error(
+                    n,
+                    &path.key("name"),
+                    format!("invalid metric name {name:?}: must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
+                )
+            }
+        });
+        let help = self.optional(&f, path, "help", Self::string);
+        let metric_type = self.optional(&f, path, "type", |d, n, p| {
+            let text = d.scalar(n, p, "a metric type")?;
+            match text.parse::<MetricType>() {
+                Ok(t) => Some(t),
+                Err(e) => d.error(n, p, e.to_string()),
+            }
+        });
+        let label_names = self.optional(&f, path, "labels", Self::label_names);
+        let buckets = self.optional(&f, path, "buckets", |d, n, p| {
+            d.bounds(n, p, "bucket", |v| v.is_finite())
+        });
+        let objectives = self.optional(&f, path, "objectives", |d, n, p| {
+            d.bounds(n, p, "objective", |v| (0.0..=1.0).contains(&v))
+        });
+        let metric_kind = metric_type.flatten().unwrap_or_default();
+        for (key, given, wanted) in [
+            ("buckets", &buckets, MetricType::Histogram),
+            ("objectives", &objectives, MetricType::Summary),
+        ] {
+            if matches!(given, Some(Some(_))) && metric_kind != wanted {
+                self.error_at(
+                    f.get(key)?.at,
+                    &path.key(key),
+                    format!("`{key}` is for a {wanted}; this metric is a {metric_kind}"),
+                );
+            }
+        }
+        // Go on with the series even when the header has errors, so all errors show at once.
+        let series_name = name.clone().unwrap_or_else(|| "invalid_name".to_owned());
+        let (series_type, series_labels) = (
+            metric_type.unwrap_or_default().unwrap_or_default(),
+            label_names.clone().flatten(),
+        );
+        let series_node = self.required(&f, path, "timeseries")?;
+        let series_path = path.key("timeseries");
+        let items = self.seq(series_node, &series_path)?;
+        if items.is_empty() {
+            return self.error(
+                series_node,
+                &series_path,
+                "a metric needs at least one series",
+            );
+        }
+        let mut series = Vec::new();
+        let mut positions = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match self.series(
+                item,
+                &series_path.index(i),
+                &series_name,
+                series_type,
+                series_labels.as_deref(),
+            ) {
+                Some(s) => {
+                    series.push(s);
+                    positions.push(item.at);
+                }
+                None => ok = false,
+            }
+        }
+        let (name, help, metric_type, label_names) =
+            (name?, help?, metric_type?.unwrap_or_default(), label_names?);
+        let (buckets, objectives) = (buckets?, objectives?);
+        ok.then_some((
+            MetricConfig {
+                name,
+                help,
+                metric_type,
+                label_names,
+                series,
+                buckets,
+                objectives,
+            },
+            positions,
+        ))
+    }
+
+    /// Histogram buckets or summary objectives: a non-empty list of numbers, each passing `ok`.
+    fn bounds(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        what: &str,
+        ok: fn(f64) -> bool,
+    ) -> Option<Vec<f64>> {
+        let items = self.seq(node, path)?;
+        if items.is_empty() {
+            return self.error(node, path, format!("needs at least one {what}"));
+        }
+        let mut values = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let v = self.f64(item, &path.index(i))?;
+            if !ok(v) {
+                let rule = if what == "bucket" {
+                    "a bucket must be a finite number (+Inf is always added)"
+                } else {
+                    "an objective must be between 0 and 1"
+                };
+                return self.error(item, &path.index(i), rule);
+            }
+            values.push(v);
+        }
+        Some(values)
+    }
+
+    fn label_names(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<String>> {
+        let mut names = Vec::new();
+        let mut ok = true;
+        for (i, item) in self.seq(node, path)?.iter().enumerate() {
+            let p = path.index(i);
+            match self.string(item, &p) {
+                Some(n) if !is_valid_label_name(&n) || n.starts_with("__") => {
+                    self.error_at(item.at, &p, format!("invalid label name {n:?}: must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __"));
+                    ok = false;
+                }
+                Some(n) if names.contains(&n) => {
+                    self.error_at(item.at, &p, format!("label {n:?} declared twice"));
+                    ok = false;
+                }
+                Some(n) => names.push(n),
+                None => ok = false,
+            }
+        }
+        ok.then_some(names)
+    }
+
+    fn series(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        name: &str,
+        metric_type: MetricType,
+        declared: Option<&[String]>,
+    ) -> Option<SeriesConfig> {
+        let f = self.map(
+            node,
+            path,
+            &[
+                "labels",
+                "endStrategy",
+                "customValue",
+                "data",
+                "values",
+                "series",
+                "observations",
+                "perScrape",
+            ],
+        )?;
+        let labels = self.series_labels(&f, path, name, declared);
+        if matches!(metric_type, MetricType::Histogram | MetricType::Summary) {
+            return self.observed_series(node, &f, path, metric_type, labels);
+        }
+        if let Some(key) = ["observations", "perScrape"]
+            .into_iter()
+            .find(|k| f.get(k).is_some())
+        {
+            return self.error(
+                f.get(key)?,
+                &path.key(key),
+                format!("`{key}` is for histograms and summaries; this metric is a {metric_type}"),
+            );
+        }
+        let counter = metric_type == MetricType::Counter;
+        let end = self.end_strategy(&f, path, counter);
+        let given: Vec<&str> = ["data", "values", "series"]
+            .into_iter()
+            .filter(|k| f.get(k).is_some())
+            .collect();
+        let shape = match given.as_slice() {
+            ["data"] => self.data(f.get("data")?, &path.key("data"), counter),
+            ["values"] => self.notation(f.get("values")?, &path.key("values"), counter),
+            ["series"] => self.dsl(f.get("series")?, &path.key("series"), counter),
+            [] => self.error(
+                node,
+                path,
+                "missing the series' values: add `data` (a list of segments), `values` (promtool notation) or `series` (the series DSL)",
+            ),
+            keys => self.error(node, path, format!("give one of `data`, `values` or `series`, not {}", keys.join(" and "))),
+        };
+        let description = describe(&f, given.first().copied().unwrap_or("data"));
+        Some(SeriesConfig {
+            description,
+            per_scrape: 1,
+            labels: labels?,
+            end: end?,
+            shape: shape?,
+            line: node.at.line,
+        })
+    }
+
+    /// A histogram's or summary's series: `observations` (a DSL string or segments) drawn
+    /// `perScrape` times each scrape.
+    fn observed_series(
+        &mut self,
+        node: &Node,
+        f: &Fields<'_>,
+        path: &KeyPath,
+        metric_type: MetricType,
+        labels: Option<Labels>,
+    ) -> Option<SeriesConfig> {
+        if let Some(key) = ["data", "values", "series", "endStrategy", "customValue"]
+            .into_iter()
+            .find(|k| f.get(k).is_some())
+        {
+            return self.error(
+                f.get(key)?,
+                &path.key(key),
+                format!(
+                    "a {metric_type}'s series take `observations` and `perScrape`, not `{key}`"
+                ),
+            );
+        }
+        let per_scrape = self.optional(f, path, "perScrape", |d, node, p| {
+            match d.positive(node, p)? {
+                n if n <= MAX_PER_SCRAPE => Some(n),
+                _ => d.error(node, p, format!("must be at most {MAX_PER_SCRAPE}")),
+            }
+        });
+        let observations = match f.get("observations") {
+            Some(n) if matches!(n.kind, Kind::Scalar { .. }) => self.dsl(n, &path.key("observations"), false),
+            Some(n) => self.data(n, &path.key("observations"), false),
+            None => self.error(node, path, format!("a {metric_type}'s series needs `observations`, e.g. observations: \"normal(0.2, 0.05)\"")),
+        };
+        let description = describe(f, "observations");
+        Some(SeriesConfig {
+            description,
+            labels: labels?,
+            end: EndStrategy::Stop,
+            shape: observations?,
+            per_scrape: per_scrape?.unwrap_or(1),
+            line: node.at.line,
+        })
+    }
+
+    fn series_labels(
+        &mut self,
+        f: &Fields<'_>,
+        path: &KeyPath,
+        name: &str,
+        declared: Option<&[String]>,
+    ) -> Option<Labels> {
+        let mut pairs = Vec::new();
+        let mut ok = true;
+        if let Some(node) = f.get("labels") {
+            let lpath = path.key("labels");
+            let Kind::Map(entries) = &node.kind else {
+                return self.error(
+                    node,
+                    &lpath,
+                    format!(
+                        "expected a mapping of label names to values, found {}",
+                        node.describe()
+                    ),
+                );
+            };
+            for (key, value) in entries {
+                let Some(k) = self.string(key, &lpath) else {
+                    ok = false;
+                    continue;
+                };
+                let p = lpath.key(&k);
+                if !is_valid_label_name(&k) || k.starts_with("__") {
+                    self.error_at(key.at, &p, format!("invalid label name {k:?}: must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __"));
+                    ok = false;
+                } else if declared.is_some_and(|d| !d.contains(&k)) {
+                    let d = declared.unwrap_or_default().join(", ");
+                    self.error_at(
+                        key.at,
+                        &p,
+                        format!("label {k:?} is not declared in the metric's `labels` ({d})"),
+                    );
+                    ok = false;
+                }
+                match self.scalar(value, &p, "a label value") {
+                    Some("") => {
+                        self.error_at(
+                            value.at,
+                            &p,
+                            "empty label value (leave the label out instead)",
+                        );
+                        pairs.push((k, String::new()));
+                        ok = false;
+                    }
+                    Some(v) => pairs.push((k, v.to_owned())),
+                    None => ok = false,
+                }
+            }
+        }
+        for missing in declared
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| !pairs.iter().any(|(k, _)| k == *d))
+        {
+            self.error_at(
+                f.node.at,
+                &path.key("labels"),
+                format!("missing label {missing:?}, declared in the metric's `labels`"),
+            );
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        match Labels::new(name, pairs) {
+            Ok(l) => Some(l),
+            Err(e) => self.error(f.node, &path.key("labels"), e.to_string()),
+        }
+    }
+
+    fn end_strategy(
+        &mut self,
+        f: &Fields<'_>,
+        path: &KeyPath,
+        counter: bool,
+    ) -> Option<EndStrategy> {
+        let custom = f.get("customValue");
+        let Some(node) = f.get("endStrategy") else {
+            if let Some(c) = custom {
+                return self.error(
+                    c,
+                    &path.key("customValue"),
+                    "`customValue` goes with `endStrategy: sendCustomValue`",
+                );
+            }
+            return Some(EndStrategy::Stop);
+        };
+        let p = path.key("endStrategy");
+        let text = self.scalar(node, &p, "an end strategy")?;
+        let names = [
+            "loop",
+            "sendLastValue",
+            "sendCustomValue",
+            "removeTimeSeries",
+        ];
+        match text {
+            "loop" => Some(EndStrategy::Loop),
+            "sendLastValue" => Some(EndStrategy::SendLastValue),
+            "removeTimeSeries" => Some(EndStrategy::RemoveTimeSeries),
+            "sendCustomValue" => {
+                let Some(c) = custom else {
+                    return self.error(node, &p, "`sendCustomValue` needs a `customValue` beside it (a number, or null for a missing scrape)");
+                };
+                let cp = path.key("customValue");
+                let value = self.value(c, &cp)?;
+                if counter && matches!(value, Value::Num(v) if v.is_nan() || v < 0.0) {
+                    return self.error(c, &cp, "counter values must not be negative or NaN");
+                }
+                Some(EndStrategy::SendCustomValue(value))
+            }
+            other => {
+                let hint = closest(other, &names)
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                self.error(
+                    node,
+                    &p,
+                    format!(
+                        "unknown end strategy {other:?}{hint}: expected one of {}",
+                        names.join(", ")
+                    ),
+                )
+            }
+        }
+    }
+
+    /// One custom value: a number, null or `_` for a missing scrape, `stale` for a marker.
+    pub(super) fn value(&mut self, node: &Node, path: &KeyPath) -> Option<Value> {
+        if node.is_null() {
+            return Some(Value::Missing);
+        }
+        match self.scalar(node, path, "a number, null or stale")? {
+            "_" => Some(Value::Missing),
+            "stale" => Some(Value::Stale),
+            text => match parse_number(text) {
+                Some(v) => Some(Value::Num(v)),
+                None => self.error(
+                    node,
+                    path,
+                    format!("expected a number, null (missing scrape) or stale, found {text:?}"),
+                ),
+            },
+        }
+    }
+}
+
+/// How a series' shape was written: the DSL or notation text itself, else a note of the
+/// segments' kinds.
+fn describe(f: &Fields<'_>, key: &str) -> String {
+    let Some(node) = f.get(key) else {
+        return String::new();
+    };
+    match &node.kind {
+        Kind::Scalar { text, .. } if key == "values" => format!("{text:?}"),
+        Kind::Scalar { text, .. } => text.clone(),
+        Kind::Seq(items) => {
+            let kinds: Vec<String> = items.iter().map(segment_kind).collect();
+            kinds.join(" >> ")
+        }
+        Kind::Map(_) => segment_kind(node),
+    }
+}
+
+fn segment_kind(node: &Node) -> String {
+    match &node.kind {
+        Kind::Map(entries) => match entries.first() {
+            Some((
+                Node {
+                    kind: Kind::Scalar { text, .. },
+                    ..
+                },
+                _,
+            )) => format!("{text}{{…}}"),
+            _ => "…".to_owned(),
+        },
+        Kind::Scalar { text, .. } => text.clone(),
+        Kind::Seq(_) => "[…]".to_owned(),
+    }
+}
