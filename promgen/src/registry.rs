@@ -426,13 +426,13 @@ impl Registry {
     ///
     /// ```
     /// use promgen::registry::{Registry, SeriesDef, Source};
-    /// use promgen::{Labels, MetricType, observe::Histogram, shape::constant};
+    /// use promgen::{Labels, MetricType, observe::{Buckets, Histogram}, shape::constant};
     /// let mut registry = Registry::default();
     /// registry.add(SeriesDef {
     ///     labels: Labels::new("latency_seconds", [("job", "api")])?,
     ///     metric_type: MetricType::Histogram,
     ///     help: None,
-    ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, vec![0.5])),
+    ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, Buckets::new(vec![0.5])?)),
     ///     description: String::new(),
     /// })?;
     /// let names: Vec<String> = registry.wire_series().iter().map(|s| s.labels.to_string()).collect();
@@ -523,6 +523,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::{Buckets, Objectives};
     use crate::shape::{ShapeExt, Value, values};
 
     fn def(name: &str, labels: &[(&str, &str)], t: MetricType, source: Source) -> SeriesDef {
@@ -591,7 +592,11 @@ mod tests {
             "h",
             &[],
             MetricType::Histogram,
-            Source::Histogram(Histogram::new(Box::new(values(vec![v(0.2)])), 1, vec![0.5])),
+            Source::Histogram(Histogram::new(
+                Box::new(values(vec![v(0.2)])),
+                1,
+                Buckets::new(vec![0.5]).unwrap(),
+            )),
         ))
         .unwrap();
         let wire: Vec<String> = r
@@ -651,14 +656,18 @@ mod tests {
             "latency_seconds",
             &[],
             MetricType::Histogram,
-            Source::Histogram(Histogram::new(obs(), 2, vec![0.5, 1.0])),
+            Source::Histogram(Histogram::new(
+                obs(),
+                2,
+                Buckets::new(vec![0.5, 1.0]).unwrap(),
+            )),
         ))
         .unwrap();
         r.add(def(
             "size_bytes",
             &[("x", "y")],
             MetricType::Summary,
-            Source::Summary(Summary::new(obs(), 2, vec![0.5])),
+            Source::Summary(Summary::new(obs(), 2, Objectives::new(vec![0.5]).unwrap())),
         ))
         .unwrap();
         assert_eq!(

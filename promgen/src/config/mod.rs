@@ -244,9 +244,9 @@ pub struct MetricConfig {
     /// The series.
     pub series: Vec<SeriesConfig>,
     /// A histogram's bucket upper bounds (default [`DEFAULT_BUCKETS`](crate::observe::DEFAULT_BUCKETS)).
-    pub buckets: Option<Vec<f64>>,
+    pub buckets: Option<crate::observe::Buckets>,
     /// A summary's quantiles (default [`DEFAULT_OBJECTIVES`](crate::observe::DEFAULT_OBJECTIVES)).
-    pub objectives: Option<Vec<f64>>,
+    pub objectives: Option<crate::observe::Objectives>,
 }
 
 impl MetricConfig {
@@ -263,16 +263,12 @@ impl MetricConfig {
             MetricType::Histogram => Source::Histogram(observe::Histogram::new(
                 shape,
                 s.per_scrape,
-                self.buckets
-                    .clone()
-                    .unwrap_or_else(|| observe::DEFAULT_BUCKETS.to_vec()),
+                self.buckets.clone().unwrap_or_default(),
             )),
             MetricType::Summary => Source::Summary(observe::Summary::new(
                 shape,
                 s.per_scrape,
-                self.objectives
-                    .clone()
-                    .unwrap_or_else(|| observe::DEFAULT_OBJECTIVES.to_vec()),
+                self.objectives.clone().unwrap_or_default(),
             )),
             _ => Source::Series(shape),
         };

@@ -10,6 +10,7 @@ use crate::config::{
 use crate::{
     Labels, MetricType,
     labels::{is_valid_label_name, is_valid_metric_name},
+    observe::{Buckets, List, Objectives, bound_problems},
     shape::{EndStrategy, Value},
 };
 use std::collections::HashMap;
@@ -19,46 +20,64 @@ use std::collections::HashMap;
 /// config or control-API request stall or exhaust the server.
 const MAX_PER_SCRAPE: u64 = 100_000;
 
+/// The metric names and series declared so far in a document, so that a second declaration
+/// is reported even when either copy has errors of its own.
+#[derive(Default)]
+pub(super) struct Declared {
+    /// Each metric name, with the line of its entry.
+    names: HashMap<String, usize>,
+    /// Each series, with the line it starts on.
+    series: HashMap<Labels, usize>,
+}
+
 impl Decoder<'_> {
     pub(super) fn metrics(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<MetricConfig>> {
         let items = self.seq(node, path)?;
-        let mut metrics = Vec::new();
-        let mut ok = true;
-        let mut names: HashMap<String, usize> = HashMap::new();
-        let mut series_seen: HashMap<Labels, usize> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            let path = path.index(i);
-            let Some((metric, lines)) = self.metric(item, &path) else {
-                ok = false;
-                continue;
-            };
-            if let Some(line) = names.insert(metric.name.clone(), item.at.line) {
-                self.error_at(item.at, &path.key("name"), format!("metric `{}` is already declared on line {line}; put all its series under one entry", metric.name));
-                ok = false;
-            }
-            for (j, (series, at)) in metric.series.iter().zip(lines).enumerate() {
-                if let Some(line) = series_seen.insert(series.labels.clone(), at.line) {
-                    self.error_at(
-                        at,
-                        &path.key("timeseries").index(j),
-                        format!(
-                            "duplicate series {}: already defined on line {line}",
-                            series.labels
-                        ),
-                    );
-                    ok = false;
-                }
-            }
-            metrics.push(metric);
-        }
-        ok.then_some(metrics)
+        let mut declared = Declared::default();
+        let metrics: Vec<Option<MetricConfig>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.metric(item, &path.index(i), &mut declared))
+            .collect();
+        metrics.into_iter().collect()
     }
 
+    /// Records a metric's name; a name seen before is an error here.
+    fn claim_name(&mut self, declared: &mut Declared, name: &str, at: Position, path: &KeyPath) {
+        if let Some(line) = declared.names.insert(name.to_owned(), at.line) {
+            self.error_at(
+                at,
+                &path.key("name"),
+                format!("metric `{name}` is already declared on line {line}; put all its series under one entry"),
+            );
+        }
+    }
+
+    /// Records a series; one seen before (same name and labels) is an error here.
+    fn claim_series(
+        &mut self,
+        declared: &mut Declared,
+        labels: &Labels,
+        at: Position,
+        path: &KeyPath,
+    ) {
+        if let Some(line) = declared.series.insert(labels.clone(), at.line) {
+            self.error_at(
+                at,
+                path,
+                format!("duplicate series {labels}: already defined on line {line}"),
+            );
+        }
+    }
+
+    /// One `metrics[]` entry. Its name and the labels of its series are claimed in
+    /// `declared` as soon as they are read, whatever else is wrong with the entry.
     pub(super) fn metric(
         &mut self,
         node: &Node,
         path: &KeyPath,
-    ) -> Option<(MetricConfig, Vec<Position>)> {
+        declared: &mut Declared,
+    ) -> Option<MetricConfig> {
         let f = self.map(
             node,
             path,
@@ -84,6 +103,9 @@ impl Decoder<'_> {
                 )
             }
         });
+        if let Some(name) = &name {
+            self.claim_name(declared, name, node.at, path);
+        }
         let help = self.optional(&f, path, "help", Self::string);
         let metric_type = self.optional(&f, path, "type", |d, n, p| {
             let text = d.scalar(n, p, "a metric type")?;
@@ -93,18 +115,30 @@ impl Decoder<'_> {
             }
         });
         let label_names = self.optional(&f, path, "labels", Self::label_names);
+        // Checked here, where each bound has its place in the file; a list that passes is
+        // one the library takes.
         let buckets = self.optional(&f, path, "buckets", |d, n, p| {
-            d.bounds(n, p, "bucket", |v| v.is_finite())
+            d.bounds(n, p, List::Buckets)
+                .and_then(|b| Buckets::new(b).ok())
         });
         let objectives = self.optional(&f, path, "objectives", |d, n, p| {
-            d.bounds(n, p, "objective", |v| (0.0..=1.0).contains(&v))
+            d.bounds(n, p, List::Objectives)
+                .and_then(|o| Objectives::new(o).ok())
         });
         let metric_kind = metric_type.flatten().unwrap_or_default();
         for (key, given, wanted) in [
-            ("buckets", &buckets, MetricType::Histogram),
-            ("objectives", &objectives, MetricType::Summary),
+            (
+                "buckets",
+                matches!(buckets, Some(Some(_))),
+                MetricType::Histogram,
+            ),
+            (
+                "objectives",
+                matches!(objectives, Some(Some(_))),
+                MetricType::Summary,
+            ),
         ] {
-            if matches!(given, Some(Some(_))) && metric_kind != wanted {
+            if given && metric_kind != wanted {
                 self.error_at(
                     f.get(key)?.at,
                     &path.key(key),
@@ -128,8 +162,9 @@ impl Decoder<'_> {
                 "a metric needs at least one series",
             );
         }
+        // Under a placeholder name, series would only look like duplicates of each other.
+        let mut claims = name.is_some().then_some(declared);
         let mut series = Vec::new();
-        let mut positions = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             match self.series(
@@ -138,57 +173,51 @@ impl Decoder<'_> {
                 &series_name,
                 series_type,
                 series_labels.as_deref(),
+                claims.as_deref_mut(),
             ) {
-                Some(s) => {
-                    series.push(s);
-                    positions.push(item.at);
-                }
+                Some(s) => series.push(s),
                 None => ok = false,
             }
         }
         let (name, help, metric_type, label_names) =
             (name?, help?, metric_type?.unwrap_or_default(), label_names?);
         let (buckets, objectives) = (buckets?, objectives?);
-        ok.then_some((
-            MetricConfig {
-                name,
-                help,
-                metric_type,
-                label_names,
-                series,
-                buckets,
-                objectives,
-            },
-            positions,
-        ))
+        ok.then_some(MetricConfig {
+            name,
+            help,
+            metric_type,
+            label_names,
+            series,
+            buckets,
+            objectives,
+        })
     }
 
-    /// Histogram buckets or summary objectives: a non-empty list of numbers, each passing `ok`.
-    fn bounds(
-        &mut self,
-        node: &Node,
-        path: &KeyPath,
-        what: &str,
-        ok: fn(f64) -> bool,
-    ) -> Option<Vec<f64>> {
+    /// Histogram buckets or summary objectives: a non-empty list of numbers, each in range
+    /// and above the one before it. Every bad item is reported, not only the first.
+    fn bounds(&mut self, node: &Node, path: &KeyPath, list: List) -> Option<Vec<f64>> {
         let items = self.seq(node, path)?;
         if items.is_empty() {
+            let what = match list {
+                List::Buckets => "bucket",
+                List::Objectives => "objective",
+            };
             return self.error(node, path, format!("needs at least one {what}"));
         }
-        let mut values = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let v = self.f64(item, &path.index(i))?;
-            if !ok(v) {
-                let rule = if what == "bucket" {
-                    "a bucket must be a finite number (+Inf is always added)"
-                } else {
-                    "an objective must be between 0 and 1"
-                };
-                return self.error(item, &path.index(i), rule);
-            }
-            values.push(v);
+        let values: Vec<Option<f64>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.f64(item, &path.index(i)))
+            .collect();
+        let problems = bound_problems(list, values.iter().copied());
+        for e in &problems {
+            self.error_at(items[e.index].at, &path.index(e.index), e.reason());
         }
-        Some(values)
+        if problems.is_empty() {
+            values.into_iter().collect()
+        } else {
+            None
+        }
     }
 
     fn label_names(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<String>> {
@@ -219,6 +248,7 @@ impl Decoder<'_> {
         name: &str,
         metric_type: MetricType,
         declared: Option<&[String]>,
+        claims: Option<&mut Declared>,
     ) -> Option<SeriesConfig> {
         let f = self.map(
             node,
@@ -235,6 +265,9 @@ impl Decoder<'_> {
             ],
         )?;
         let labels = self.series_labels(&f, path, name, declared);
+        if let (Some(labels), Some(claims)) = (&labels, claims) {
+            self.claim_series(claims, labels, node.at, path);
+        }
         if matches!(metric_type, MetricType::Histogram | MetricType::Summary) {
             return self.observed_series(node, &f, path, metric_type, labels);
         }

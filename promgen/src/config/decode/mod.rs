@@ -293,6 +293,7 @@ impl<'f> Decoder<'f> {
                 at: root.at,
             },
             &top,
+            &mut metrics::Declared::default(),
         );
         // The series' fields sit at the top of the request: name them so.
         for e in &mut self.errors[before..] {
@@ -303,7 +304,7 @@ impl<'f> Decoder<'f> {
                 .unwrap_or(path);
             e.path = KeyPath::default().key(flat);
         }
-        decoded.map(|(m, _)| m)
+        decoded
     }
 }
 
