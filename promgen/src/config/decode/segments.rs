@@ -8,6 +8,7 @@ use crate::config::{
     yaml::{Kind, Node, Position},
 };
 use crate::{
+    FormatValue,
     notation::Notation,
     shape::{Value, WaveKind, WaveParams},
     time::parse_duration,
@@ -121,7 +122,7 @@ impl Decoder<'_> {
             } else if r.lo.is_infinite() {
                 "can be negative (it is unbounded)".to_owned()
             } else {
-                format!("can be negative (as low as {})", crate::FormatValue(r.lo))
+                format!("can be negative (as low as {})", FormatValue(r.lo))
             };
             return self.error(node, path, format!("counter values must not be negative or NaN, and this {why}; clamp it or make the metric a gauge"));
         }
@@ -374,7 +375,15 @@ impl Decoder<'_> {
                     max?.unwrap_or(f64::INFINITY),
                 );
                 if min > max {
-                    return self.error(body, &p, format!("min ({min}) is above max ({max})"));
+                    return self.error(
+                        body,
+                        &p,
+                        format!(
+                            "min ({}) is above max ({})",
+                            FormatValue(min),
+                            FormatValue(max)
+                        ),
+                    );
                 }
                 let inner = self
                     .required(&f, &p, "data")
@@ -445,7 +454,15 @@ impl Decoder<'_> {
         let max = self.field(f, p, "max", Self::finite);
         let (min, max) = (min?, max?);
         if min > max {
-            return self.error(f.node, p, format!("min ({min}) is above max ({max})"));
+            return self.error(
+                f.node,
+                p,
+                format!(
+                    "min ({}) is above max ({})",
+                    FormatValue(min),
+                    FormatValue(max)
+                ),
+            );
         }
         Some((min, max))
     }
