@@ -6,7 +6,7 @@ use crate::{
     exposition::{Format, RenderedLabels, Writer},
     observe::{Histogram, Summary},
     sample::{is_stale, stale_nan},
-    shape::{DynShape, Point},
+    shape::{DynShape, Point, SeedSeq, Shape},
 };
 
 /// What produces a member's samples.
@@ -106,6 +106,37 @@ pub struct SeriesDef {
     pub source: Source,
     /// How the shape was written, for listings.
     pub description: String,
+}
+
+impl SeriesDef {
+    /// A plain series (a counter, gauge or untyped one, not a histogram or summary) with no
+    /// help, its random shapes seeded from its labels as [`Series::new`](crate::Series::new)
+    /// seeds them, so it gives the same numbers as the same series in a config.
+    ///
+    /// ```
+    /// use promgen::{Labels, MetricType, registry::{Registry, SeriesDef}, shape::uniform};
+    /// let labels = Labels::new("noise", [("host", "a")])?;
+    /// let mut registry = Registry::default();
+    /// registry.add(SeriesDef::new(labels, MetricType::Gauge, Box::new(uniform(0.0, 1.0)), "uniform(0..1)"))?;
+    /// assert_eq!(registry.list()[0].description, "uniform(0..1)");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn new(
+        labels: Labels,
+        metric_type: MetricType,
+        mut shape: DynShape,
+        description: impl Into<String>,
+    ) -> Self {
+        shape.seed_from(&mut SeedSeq::new(labels.stable_hash()));
+        Self {
+            labels,
+            metric_type,
+            help: None,
+            source: Source::Series(shape),
+            description: description.into(),
+        }
+    }
 }
 
 /// Why the registry refused a change.
@@ -476,24 +507,47 @@ impl Registry {
         out
     }
 
-    /// One tick at `timestamp_ms` for remote write: every series advances, and each sample
-    /// goes to `sink` as `(index into` [`Registry::wire_series`]`, value)`. Unlike a scrape,
-    /// a stale marker is a sample ([`stale_nan`]), and a series whose shape ends yields a
-    /// stale marker for each of its wire series at that tick, as Prometheus would record
-    /// when a scraped series disappears. A missing point yields nothing. Returns whether
-    /// any series is still running (as [`Registry::all_ended`] would say, without a second
-    /// pass over the series).
-    pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) -> bool {
+    /// One tick at `timestamp_ms`: every series advances one step, and each of its wire
+    /// series that has a point goes to `sink` as `(index into` [`Registry::wire_series`]`,
+    /// point)`: [`Point::Value`] (NaN included), [`Point::Stale`] for a stale marker in the
+    /// shape, and [`Point::End`] once, at the tick its series' shape ends. A missing point
+    /// yields nothing. Returns whether any series is still running (as
+    /// [`Registry::all_ended`] would say, without a second pass over the series).
+    ///
+    /// This is how the samples of a registry at a tick are read: remote write
+    /// ([`Registry::collect`]) and the CLI's preview go through it, and scrapes and backfill
+    /// files through the same step of each series, so that a histogram draws its
+    /// `perScrape` observations the same way for each of them.
+    ///
+    /// ```
+    /// use promgen::{config::Config, shape::Point};
+    /// let yaml = "metrics:\n  - name: h\n    type: histogram\n    buckets: [1]\n    timeseries:\n      - observations: '[0.5, 2, 3]'\n        perScrape: 3\n";
+    /// let mut registry = Config::parse(yaml, "h.yaml")?.build_registry()?;
+    /// let mut points = Vec::new();
+    /// registry.step(0, |i, p| points.push((i, p)));
+    /// // h_bucket{le="1"}, h_bucket{le="+Inf"}, h_sum, h_count after one scrape of 3 observations.
+    /// assert_eq!(points, [(0, Point::Value(1.0)), (1, Point::Value(3.0)), (2, Point::Value(5.5)), (3, Point::Value(3.0))]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn step(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, Point)) -> bool {
         let mut base = 0;
         let mut running = false;
         for family in &mut self.families {
             for m in &mut family.members {
                 let n = m.outputs.len();
-                match m.cursor.advance(timestamp_ms, |k, v| sink(base + k, v)) {
+                let step = m.cursor.advance(timestamp_ms, |k, v| {
+                    let point = if is_stale(v) {
+                        Point::Stale
+                    } else {
+                        Point::Value(v)
+                    };
+                    sink(base + k, point);
+                });
+                match step {
                     Step::Running => running = true,
                     Step::EndedNow => {
                         for k in 0..n {
-                            sink(base + k, stale_nan());
+                            sink(base + k, Point::End);
                         }
                     }
                     Step::Ended => {}
@@ -502,6 +556,20 @@ impl Registry {
             }
         }
         running
+    }
+
+    /// One tick at `timestamp_ms` for remote write, read through [`Registry::step`]: each
+    /// sample goes to `sink` as `(index into` [`Registry::wire_series`]`, value)`. Unlike a
+    /// scrape, a stale marker is a sample ([`stale_nan`]), and a series whose shape ends
+    /// yields a stale marker for each of its wire series at that tick, as Prometheus would
+    /// record when a scraped series disappears. A missing point yields nothing. Returns
+    /// whether any series is still running.
+    pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) -> bool {
+        self.step(timestamp_ms, |i, point| match point {
+            Point::Value(v) => sink(i, v),
+            Point::Stale | Point::End => sink(i, stale_nan()),
+            Point::Missing => {}
+        })
     }
 
     /// Whether every series' shape has ended (none will yield another sample). True for an

@@ -6,6 +6,7 @@
 
 pub mod expect;
 pub mod prometheus;
+pub mod serve;
 
 use serde_json::Value;
 use std::time::Duration;

@@ -40,7 +40,7 @@ pub use spec::{ArithOp, Period, Range, ShapeSpec};
 pub use yaml::Position;
 
 use crate::{
-    Labels, MetricType, Scraper, ScraperError, Series, Stop,
+    Labels, MetricType, Scraper, ScraperError, Stop,
     shape::{DynShape, EndStrategy, Shape, ShapeExt},
     time::parse_time,
 };
@@ -442,23 +442,6 @@ impl Config {
             }
         }
         Ok(registry)
-    }
-
-    /// Every series, ready to run, in config order.
-    #[must_use]
-    pub fn build_series(&self) -> Vec<Series> {
-        self.metrics
-            .iter()
-            .flat_map(|m| {
-                m.series.iter().map(move |s| {
-                    let series = Series::new(s.labels.clone(), m.metric_type, s.build_shape());
-                    match &m.help {
-                        Some(help) => series.with_help(help.clone()),
-                        None => series,
-                    }
-                })
-            })
-            .collect()
     }
 }
 

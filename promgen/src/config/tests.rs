@@ -1,7 +1,7 @@
 //! Config decoding: the origin's format, promgen's additions, and every error path.
 
 use super::*;
-use crate::shape::{Value, WaveKind};
+use crate::shape::{Point, Value, WaveKind};
 
 const NOW: i64 = 1_700_000_000_000;
 
@@ -31,13 +31,19 @@ fn with_data(metric_type: &str, data: &str) -> String {
     )
 }
 
+/// The first series' samples over `n` ticks a second apart, as every output reads them.
 fn values(config: &Config, n: usize) -> Vec<String> {
-    let mut series = config.build_series();
+    let mut registry = config.build_registry().unwrap();
     let scraper = Scraper::new(0, 1000, Stop::Count(n as u64)).unwrap();
-    series[0]
-        .samples(&scraper)
-        .map(|s| crate::FormatValue(s.value).to_string())
-        .collect()
+    let mut out = Vec::new();
+    for tick in scraper.ticks() {
+        registry.step(tick.timestamp_ms, |i, point| {
+            if i == 0 && matches!(point, Point::Value(_) | Point::Stale) {
+                out.push(point.to_string());
+            }
+        });
+    }
+    out
 }
 
 #[test]
