@@ -258,6 +258,7 @@ impl Prometheus {
                     help: None,
                     source: Source::Series(Box::new(values(shape))),
                     description: String::new(),
+                    definition: None,
                 })
                 .map_err(|e| HarnessError::Rules(format!("recording rule {name}: {e}")))?;
         }

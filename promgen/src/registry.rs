@@ -106,6 +106,9 @@ pub struct SeriesDef {
     pub source: Source,
     /// How the shape was written, for listings.
     pub description: String,
+    /// The control-API body (JSON) that recreates the series, when it came from a config
+    /// or the control API; listed so that it can be posted back.
+    pub definition: Option<String>,
 }
 
 impl SeriesDef {
@@ -135,6 +138,7 @@ impl SeriesDef {
             help: None,
             source: Source::Series(shape),
             description: description.into(),
+            definition: None,
         }
     }
 }
@@ -176,6 +180,8 @@ pub struct SeriesInfo {
     pub help: Option<String>,
     /// How its shape was written.
     pub description: String,
+    /// The control-API body (JSON) that recreates it, when known.
+    pub definition: Option<String>,
     /// How many scrapes it has served.
     pub position: u64,
     /// Whether its shape has ended.
@@ -231,6 +237,7 @@ pub(crate) struct Member {
     pub(crate) outputs: Vec<Output>,
     pub(crate) cursor: Cursor,
     description: String,
+    definition: Option<String>,
 }
 
 pub(crate) struct Family {
@@ -271,6 +278,7 @@ pub struct WireSeries {
 ///     help: Some("Jobs waiting.".into()),
 ///     source: Source::Series(Box::new(linear(0.0, 10.0, 3))),
 ///     description: "linear(0..=10, 3)".into(),
+///     definition: None,
 /// })?;
 /// let mut out = Vec::new();
 /// registry.scrape_into(&mut out, Format::Text, 0);
@@ -336,6 +344,7 @@ impl Registry {
                     metric_type: f.metric_type,
                     help: f.help.clone(),
                     description: m.description.clone(),
+                    definition: m.definition.clone(),
                     position: m.cursor.ticks,
                     ended: m.cursor.ended,
                 })
@@ -408,6 +417,7 @@ impl Registry {
                 ended: false,
             },
             description: def.description,
+            definition: def.definition,
         };
         let name = member.labels.name();
         match self.families.iter_mut().find(|f| f.name == name) {
@@ -465,6 +475,7 @@ impl Registry {
     ///     help: None,
     ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, Buckets::new(vec![0.5])?)),
     ///     description: String::new(),
+    ///     definition: None,
     /// })?;
     /// let names: Vec<String> = registry.wire_series().iter().map(|s| s.labels.to_string()).collect();
     /// assert_eq!(names, [
@@ -601,6 +612,7 @@ mod tests {
             help: None,
             source,
             description: String::new(),
+            definition: None,
         }
     }
 

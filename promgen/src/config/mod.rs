@@ -32,6 +32,7 @@
 
 mod decode;
 mod error;
+mod json;
 mod spec;
 mod yaml;
 
@@ -278,6 +279,7 @@ impl MetricConfig {
             help: self.help.clone(),
             source,
             description: s.description.clone(),
+            definition: Some(s.definition.clone()),
         }
     }
 }
@@ -293,8 +295,11 @@ pub struct SeriesConfig {
     pub shape: ShapeSpec,
     /// Observations drawn per scrape (histograms and summaries).
     pub per_scrape: u64,
-    /// How the shape was written (the DSL or notation text; a summary of segments).
+    /// How the shape was written: the DSL or notation text, or the segments as JSON.
     pub description: String,
+    /// The control-API body (JSON) that recreates this series: its metric's name, help,
+    /// type, buckets and objectives and its own keys, each as written.
+    pub definition: String,
     /// The line it starts on, for messages.
     pub line: usize,
 }

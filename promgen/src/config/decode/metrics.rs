@@ -5,6 +5,7 @@ use super::{Decoder, Fields, parse_number};
 use crate::config::{
     MetricConfig, SeriesConfig,
     error::{KeyPath, closest},
+    json,
     yaml::{Kind, Node, Position},
 };
 use crate::{
@@ -171,6 +172,7 @@ impl Decoder<'_> {
                 item,
                 &series_path.index(i),
                 &series_name,
+                &f,
                 series_type,
                 series_labels.as_deref(),
                 claims.as_deref_mut(),
@@ -246,6 +248,7 @@ impl Decoder<'_> {
         node: &Node,
         path: &KeyPath,
         name: &str,
+        header: &Fields<'_>,
         metric_type: MetricType,
         declared: Option<&[String]>,
         claims: Option<&mut Declared>,
@@ -264,12 +267,13 @@ impl Decoder<'_> {
                 "perScrape",
             ],
         )?;
+        let definition = definition(header, &f);
         let labels = self.series_labels(&f, path, name, declared);
         if let (Some(labels), Some(claims)) = (&labels, claims) {
             self.claim_series(claims, labels, node.at, path);
         }
         if matches!(metric_type, MetricType::Histogram | MetricType::Summary) {
-            return self.observed_series(node, &f, path, metric_type, labels);
+            return self.observed_series(node, &f, path, metric_type, labels, definition);
         }
         if let Some(key) = ["observations", "perScrape"]
             .into_iter()
@@ -301,6 +305,7 @@ impl Decoder<'_> {
         let description = describe(&f, given.first().copied().unwrap_or("data"));
         Some(SeriesConfig {
             description,
+            definition,
             per_scrape: 1,
             labels: labels?,
             end: end?,
@@ -318,6 +323,7 @@ impl Decoder<'_> {
         path: &KeyPath,
         metric_type: MetricType,
         labels: Option<Labels>,
+        definition: String,
     ) -> Option<SeriesConfig> {
         if let Some(key) = ["data", "values", "series", "endStrategy", "customValue"]
             .into_iter()
@@ -345,6 +351,7 @@ impl Decoder<'_> {
         let description = describe(f, "observations");
         Some(SeriesConfig {
             description,
+            definition,
             labels: labels?,
             end: EndStrategy::Stop,
             shape: observations?,
@@ -504,36 +511,23 @@ impl Decoder<'_> {
     }
 }
 
-/// How a series' shape was written: the DSL or notation text itself, else a note of the
-/// segments' kinds.
+/// How a series' shape was written: the DSL or notation text itself, or the segments as
+/// JSON (what the control API takes under the same key).
 fn describe(f: &Fields<'_>, key: &str) -> String {
-    let Some(node) = f.get(key) else {
-        return String::new();
-    };
-    match &node.kind {
-        Kind::Scalar { text, .. } if key == "values" => format!("{text:?}"),
-        Kind::Scalar { text, .. } => text.clone(),
-        Kind::Seq(items) => {
-            let kinds: Vec<String> = items.iter().map(segment_kind).collect();
-            kinds.join(" >> ")
-        }
-        Kind::Map(_) => segment_kind(node),
+    match f.get(key) {
+        Some(Node {
+            kind: Kind::Scalar { text, .. },
+            ..
+        }) => text.clone(),
+        Some(node) => json::to_json(node),
+        None => String::new(),
     }
 }
 
-fn segment_kind(node: &Node) -> String {
-    match &node.kind {
-        Kind::Map(entries) => match entries.first() {
-            Some((
-                Node {
-                    kind: Kind::Scalar { text, .. },
-                    ..
-                },
-                _,
-            )) => format!("{text}{{…}}"),
-            _ => "…".to_owned(),
-        },
-        Kind::Scalar { text, .. } => text.clone(),
-        Kind::Seq(_) => "[…]".to_owned(),
-    }
+/// The control-API body that recreates a series: its metric's `name`, `help`, `type`,
+/// `buckets` and `objectives`, and the series' own keys, each as written.
+fn definition(metric: &Fields<'_>, series: &Fields<'_>) -> String {
+    const METRIC: [&str; 5] = ["name", "help", "type", "buckets", "objectives"];
+    let header = metric.entries.iter().filter(|(k, _)| METRIC.contains(k));
+    json::object(header.chain(&series.entries).map(|(k, v)| (*k, *v)))
 }
