@@ -7,7 +7,7 @@ mod support;
 
 use promgen::{config::Config, server::Server};
 use serde_json::{Value, json};
-use support::{agent, call};
+use support::{agent, call, runtime, scrape};
 
 /// Series from a YAML file, in block style: segments, notation with an end strategy, a
 /// histogram whose observations are segments.
@@ -37,14 +37,6 @@ metrics:
         perScrape: 4
 "#;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// The listed series, in registry order.
 fn list(agent: &ureq::Agent, url: &str) -> Vec<Value> {
     let r = call(agent, "GET", &format!("{url}/api/v1/series"), None, None);
@@ -61,17 +53,6 @@ fn post(agent: &ureq::Agent, url: &str, body: &str) {
         None,
     );
     assert_eq!(r.status, 201, "{body}: {}", r.body);
-}
-
-fn scrape(agent: &ureq::Agent, url: &str, accept: &str) -> String {
-    agent
-        .get(format!("{url}/metrics"))
-        .header("Accept", accept)
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap()
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::{
     path::Path,
     process::{Command, Output, Stdio},
 };
-use support::{agent, expect::expected_all, prometheus::TempDir, serve::serve};
+use support::{agent, expect::expected_all, prometheus::TempDir, scrape, serve::serve};
 
 /// Five scrapes from 2024-01-01T00:00:00Z, 15 s apart.
 const CONFIG: &str = "\
@@ -283,14 +283,7 @@ fn preview_backfill_serve_and_remote_write_agree_on_histograms_and_summaries() {
         } else {
             ("application/openmetrics-text;version=1.0.0", "openmetrics")
         };
-        let body = agent
-            .get(format!("{url}/metrics"))
-            .header("Accept", accept)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap();
+        let body = scrape(&agent, &url, accept);
         let scrape = parse_scrape(&body, format);
         let want: BTreeMap<_, _> = preview
             .iter()

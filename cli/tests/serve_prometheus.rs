@@ -12,7 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 use support::prometheus::{Prometheus, TempDir, require, samples, single_value};
-use support::{agent, call, serve::serve};
+use support::{agent, call, scrape, serve::serve};
 
 /// A real Prometheus scraping `target` (host:port) every second.
 fn scraping(dir: &TempDir, target: &str) -> Prometheus {
@@ -209,14 +209,7 @@ fn promtool_finds_nothing_to_lint_in_the_demo_set() {
     let (_serve, url) = serve(&[]);
     let agent = agent();
     for accept in ["text/plain", "text/plain;version=0.0.4"] {
-        let r = agent
-            .get(format!("{url}/metrics"))
-            .header("Accept", accept)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap();
+        let r = scrape(&agent, &url, accept);
         assert!(
             r.contains("# TYPE http_request_duration_seconds histogram"),
             "{r}"

@@ -16,6 +16,22 @@ use crate::{
 };
 use std::collections::HashMap;
 
+/// The keys of a `metrics[]` entry that the control API takes too (it has no `labels` list
+/// and no `timeseries`: its body is one series, flattened).
+pub(super) const METRIC_KEYS: [&str; 5] = ["name", "help", "type", "buckets", "objectives"];
+
+/// The keys of a `timeseries[]` entry.
+pub(super) const SERIES_KEYS: [&str; 8] = [
+    "labels",
+    "endStrategy",
+    "customValue",
+    "data",
+    "values",
+    "series",
+    "observations",
+    "perScrape",
+];
+
 /// The most observations a histogram or summary series draws per scrape: each scrape draws
 /// them all (and a summary keeps them) while the registry is locked, so more would let one
 /// config or control-API request stall or exhaust the server.
@@ -253,20 +269,7 @@ impl Decoder<'_> {
         declared: Option<&[String]>,
         claims: Option<&mut Declared>,
     ) -> Option<SeriesConfig> {
-        let f = self.map(
-            node,
-            path,
-            &[
-                "labels",
-                "endStrategy",
-                "customValue",
-                "data",
-                "values",
-                "series",
-                "observations",
-                "perScrape",
-            ],
-        )?;
+        let f = self.map(node, path, &SERIES_KEYS)?;
         let definition = definition(header, &f);
         let labels = self.series_labels(&f, path, name, declared);
         if let (Some(labels), Some(claims)) = (&labels, claims) {
@@ -527,7 +530,9 @@ fn describe(f: &Fields<'_>, key: &str) -> String {
 /// The control-API body that recreates a series: its metric's `name`, `help`, `type`,
 /// `buckets` and `objectives`, and the series' own keys, each as written.
 fn definition(metric: &Fields<'_>, series: &Fields<'_>) -> String {
-    const METRIC: [&str; 5] = ["name", "help", "type", "buckets", "objectives"];
-    let header = metric.entries.iter().filter(|(k, _)| METRIC.contains(k));
+    let header = metric
+        .entries
+        .iter()
+        .filter(|(k, _)| METRIC_KEYS.contains(k));
     json::object(header.chain(&series.entries).map(|(k, v)| (*k, *v)))
 }

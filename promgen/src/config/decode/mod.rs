@@ -235,17 +235,7 @@ impl<'f> Decoder<'f> {
     /// One series as the control API takes it: a `metrics[]` entry with one time series,
     /// flattened (`{"name", "type", "labels": {…}, "series": "…"}`).
     pub fn api_series(&mut self, root: &Node) -> Option<MetricConfig> {
-        const METRIC: [&str; 5] = ["name", "help", "type", "buckets", "objectives"];
-        const SERIES: [&str; 8] = [
-            "labels",
-            "endStrategy",
-            "customValue",
-            "data",
-            "values",
-            "series",
-            "observations",
-            "perScrape",
-        ];
+        use metrics::{METRIC_KEYS as METRIC, SERIES_KEYS as SERIES};
         let known: Vec<&str> = METRIC.iter().chain(&SERIES).copied().collect();
         let top = KeyPath::default();
         let fields = self.map(root, &top, &known)?;
