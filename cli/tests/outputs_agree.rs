@@ -64,6 +64,16 @@ fn number(text: &str) -> f64 {
         .unwrap_or_else(|e| panic!("not a number {text:?}: {e}"))
 }
 
+/// Labels given as a JSON object of strings.
+fn labels_json(labels: &Value) -> BTreeMap<String, String> {
+    labels
+        .as_object()
+        .unwrap_or_else(|| panic!("not labels: {labels}"))
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect()
+}
+
 /// `preview --format json`: every series with its `[timestamp_ms, "value"]` samples.
 fn preview(dir: &Path, config: &str) -> BySeries {
     let out = cli(dir, &["preview", "--config", config, "--format", "json"]);
@@ -73,12 +83,7 @@ fn preview(dir: &Path, config: &str) -> BySeries {
         .unwrap()
         .iter()
         .map(|s| {
-            let labels = s["labels"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect();
+            let labels = labels_json(&s["labels"]);
             let samples = s["samples"]
                 .as_array()
                 .unwrap()
@@ -152,12 +157,7 @@ fn parse_scrape(body: &str, format: &str) -> BTreeMap<BTreeMap<String, String>, 
         .lines()
         .map(|line| {
             let sample: Value = serde_json::from_str(line).unwrap();
-            let labels = sample["labels"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect();
+            let labels = labels_json(&sample["labels"]);
             (labels, number(sample["value"].as_str().unwrap()))
         })
         .collect()

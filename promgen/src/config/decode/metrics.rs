@@ -37,6 +37,17 @@ pub(super) const SERIES_KEYS: [&str; 8] = [
 /// config or control-API request stall or exhaust the server.
 const MAX_PER_SCRAPE: u64 = 100_000;
 
+/// What a metric's series take from its entry.
+struct Header<'a, 'n> {
+    /// The metric name (a placeholder when it is invalid).
+    name: &'a str,
+    /// The entry's keys.
+    fields: &'a Fields<'n>,
+    metric_type: MetricType,
+    /// The declared label names, when given.
+    label_names: Option<&'a [String]>,
+}
+
 /// The metric names and series declared so far in a document, so that a second declaration
 /// is reported even when either copy has errors of its own.
 #[derive(Default)]
@@ -165,10 +176,13 @@ impl Decoder<'_> {
         }
         // Go on with the series even when the header has errors, so all errors show at once.
         let series_name = name.clone().unwrap_or_else(|| "invalid_name".to_owned());
-        let (series_type, series_labels) = (
-            metric_type.unwrap_or_default().unwrap_or_default(),
-            label_names.clone().flatten(),
-        );
+        let series_labels = label_names.clone().flatten();
+        let header = Header {
+            name: &series_name,
+            fields: &f,
+            metric_type: metric_type.unwrap_or_default().unwrap_or_default(),
+            label_names: series_labels.as_deref(),
+        };
         let series_node = self.required(&f, path, "timeseries")?;
         let series_path = path.key("timeseries");
         let items = self.seq(series_node, &series_path)?;
@@ -184,15 +198,7 @@ impl Decoder<'_> {
         let mut series = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            match self.series(
-                item,
-                &series_path.index(i),
-                &series_name,
-                &f,
-                series_type,
-                series_labels.as_deref(),
-                claims.as_deref_mut(),
-            ) {
+            match self.series(item, &series_path.index(i), &header, claims.as_deref_mut()) {
                 Some(s) => series.push(s),
                 None => ok = false,
             }
@@ -263,15 +269,13 @@ impl Decoder<'_> {
         &mut self,
         node: &Node,
         path: &KeyPath,
-        name: &str,
-        header: &Fields<'_>,
-        metric_type: MetricType,
-        declared: Option<&[String]>,
+        header: &Header<'_, '_>,
         claims: Option<&mut Declared>,
     ) -> Option<SeriesConfig> {
+        let metric_type = header.metric_type;
         let f = self.map(node, path, &SERIES_KEYS)?;
-        let definition = definition(header, &f);
-        let labels = self.series_labels(&f, path, name, declared);
+        let definition = definition(header.fields, &f);
+        let labels = self.series_labels(&f, path, header.name, header.label_names);
         if let (Some(labels), Some(claims)) = (&labels, claims) {
             self.claim_series(claims, labels, node.at, path);
         }
