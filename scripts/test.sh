@@ -22,6 +22,20 @@ if ! command -v jq >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends curl jq >/dev/null
 fi
+# cli/tests/outputs_agree.rs reads scrapes back with the official Python client's parsers
+# (PyPI's prometheus-client): installed into a virtualenv under target/ when python3 lacks it.
+if [ -z "${PROMGEN_PYTHON:-}" ] && ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+  step "installing the Python client (PyPI prometheus-client) into target/python"
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+  fi
+  python3 -m venv target/python
+  target/python/bin/pip install --quiet prometheus-client
+  export PROMGEN_PYTHON="$PWD/target/python/bin/python3"
+fi
 step "$(promtool --version 2>&1 | head -n 1)"
 
 step "cargo fmt --check"

@@ -4,10 +4,11 @@ use crate::format::{self, Format};
 use anyhow::{Context, bail};
 use clap::Args;
 use promgen::{
-    Labels, MetricType, Scraper, Series, Stop,
+    Labels, MetricType, Scraper, Stop,
     config::{Config, LoadError, ScraperConfig},
     dsl,
     notation::Notation,
+    registry::{Registry, SeriesDef},
     shape::{DynShape, Point},
     stale_nan,
     time::{now_ms, parse_duration, parse_time},
@@ -24,11 +25,13 @@ const MAX_VALUES: u64 = 20_000_000;
 
 /// Print the samples of a config's series, or of one series in promtool notation.
 ///
-/// A missing scrape prints nothing (no row in csv, an empty cell in the table); a stale marker
+/// A histogram or summary shows what a scrape exposes: its buckets (or quantiles), sum and
+/// count, each scrape drawing `perScrape` observations, the numbers serve, write and backfill
+/// give. A missing scrape prints nothing (no row in csv, an empty cell in the table); a stale marker
 /// prints `stale`. Times are milliseconds since the Unix epoch (csv, json) or RFC 3339 (table).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --config examples/demo.yaml --format chart --count 60\n  promgen-cli preview --values '0.1+0.7x3' --start 0 --interval 1m --format csv\n  promgen-cli preview --values '1 _ 3 stale' --name up --format json\n  promgen-cli preview --series 'linear(0..=10, 5) x 2 >> [1, _, stale]' --start 0 --format csv"
+    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --config examples/demo.yaml --format chart --count 60\n  promgen-cli preview --config examples/latency.yaml --format values\n  promgen-cli preview --values '0.1+0.7x3' --start 0 --interval 1m --format csv\n  promgen-cli preview --values '1 _ 3 stale' --name up --format json\n  promgen-cli preview --series 'linear(0..=10, 5) x 2 >> [1, _, stale]' --start 0 --format csv"
 )]
 pub struct PreviewArgs {
     /// A YAML config whose series to preview.
@@ -93,13 +96,18 @@ pub struct PreviewSeries {
 
 pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
     let now = now_ms();
-    let one = |shape: DynShape| -> anyhow::Result<Vec<Series>> {
+    let one = |shape: DynShape, text: &str| -> anyhow::Result<Registry> {
         let labels = Labels::new(&args.name, [] as [(&str, &str); 0]).context("invalid --name")?;
-        Ok(vec![Series::new(labels, MetricType::Gauge, shape)])
+        let mut registry = Registry::default();
+        registry.add(SeriesDef::new(labels, MetricType::Gauge, shape, text))?;
+        Ok(registry)
     };
-    let (series, scraper_config) = match (&args.config, &args.values, &args.series) {
+    let (registry, scraper_config) = match (&args.config, &args.values, &args.series) {
         (Some(path), ..) => match Config::from_file(path) {
-            Ok(config) => (config.build_series(), config.scraper),
+            Ok(config) => (
+                config.build_registry().context("cannot build the series")?,
+                config.scraper,
+            ),
             Err(LoadError::Invalid(errors)) => {
                 for e in errors.errors() {
                     eprintln!("{e}");
@@ -111,27 +119,27 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
         (None, Some(text), _) => {
             let notation =
                 Notation::parse(text).with_context(|| format!("invalid --values {text:?}"))?;
-            (one(Box::new(notation))?, ScraperConfig::default())
+            (one(Box::new(notation), text)?, ScraperConfig::default())
         }
         (None, None, Some(text)) => {
             let spec = dsl::parse(text).with_context(|| format!("invalid --series {text:?}"))?;
-            (one(spec.build())?, ScraperConfig::default())
+            (one(spec.build(), text)?, ScraperConfig::default())
         }
         (None, None, None) => bail!("give --config FILE, --values NOTATION or --series EXPR"),
     };
     let (scraper, whole_shape) = scraper(args, &scraper_config, now)?;
+    let series = registry.wire_series().len() as u64;
     let values = scraper
         .tick_count()
         .unwrap_or(u64::MAX)
-        .saturating_mul(series.len() as u64);
+        .saturating_mul(series);
     if values > MAX_VALUES {
         bail!(
-            "{} scrapes of {} series is more than a preview shows (at most {MAX_VALUES} values); lower --count",
+            "{} scrapes of {series} series is more than a preview shows (at most {MAX_VALUES} values); lower --count",
             scraper.tick_count().unwrap_or(u64::MAX),
-            series.len()
         );
     }
-    let mut preview = collect(series, &scraper);
+    let mut preview = collect(registry, &scraper);
     if whole_shape && !preview.all_ended {
         preview.truncate(DEFAULT_COUNT);
     }
@@ -175,33 +183,40 @@ fn scraper(
     Ok((scraper, whole_shape))
 }
 
-/// Runs every series over the scraper's ticks, stopping at the first tick where all have ended.
-pub fn collect(mut series: Vec<Series>, scraper: &Scraper) -> Preview {
+/// Runs every series over the scraper's ticks, as a scrape exposes them (a histogram's
+/// buckets, sum and count; a summary's quantiles, sum and count), stopping at the first tick
+/// where all have ended. The registry's one reading of a tick ([`Registry::step`]) is what
+/// `serve`, `write` and `backfill` use too, so the numbers are theirs.
+pub fn collect(mut registry: Registry, scraper: &Scraper) -> Preview {
+    let wire = registry.wire_series();
     let mut ticks = Vec::new();
     let mut all_ended = false;
-    let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); series.len()];
+    let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); wire.len()];
     for tick in scraper.ticks() {
-        let points: Vec<Point> = series.iter_mut().map(|s| s.next_point(tick)).collect();
-        if points.iter().all(|p| *p == Point::End) {
+        let mut row = vec![None; wire.len()];
+        let running = registry.step(tick.timestamp_ms, |i, point| {
+            row[i] = match point {
+                Point::Value(v) => Some(v),
+                Point::Stale => Some(stale_nan()),
+                // An ended series has no more samples: its trailing cells stay empty.
+                Point::Missing | Point::End => None,
+            };
+        });
+        if !running {
             all_ended = true;
             break;
         }
         ticks.push(tick.timestamp_ms);
-        for (point, column) in points.into_iter().zip(&mut columns) {
-            column.push(match point {
-                Point::Value(v) => Some(v),
-                Point::Stale => Some(stale_nan()),
-                Point::Missing | Point::End => None,
-            });
+        for (column, cell) in columns.iter_mut().zip(row) {
+            column.push(cell);
         }
     }
-    // A series can end before the last tick of the others: its trailing cells are empty.
-    let series = series
+    let series = wire
         .into_iter()
         .zip(columns)
-        .map(|(s, values)| PreviewSeries {
-            labels: s.labels().clone(),
-            metric_type: s.metric_type(),
+        .map(|(w, values)| PreviewSeries {
+            labels: w.labels,
+            metric_type: w.metric_type,
             values,
         })
         .collect();

@@ -24,7 +24,7 @@ const GRACE: Duration = Duration::from_secs(5);
 Endpoints:
   GET            /metrics                for Prometheus (text or OpenMetrics, by Accept)
   GET            /-/healthy
-  GET, POST      /api/v1/series          list; create (201 and the new id)
+  GET, POST      /api/v1/series          list (each with the body that recreates it); create (201 and the new id)
   GET, PUT, DEL  /api/v1/series/{id}     show; replace (the series restarts); delete (204)
 
 Examples:

@@ -15,10 +15,11 @@ use support::{
     prometheus::{Prometheus, TempDir, require},
 };
 
-/// Gauges (fractions, a continuous wave with noise, special values), a counter, series with
-/// gaps (null in CustomValues, `_` in promtool notation), series that end (on their own, and
-/// with a stale marker), a label value that needs escaping, a histogram and a summary. The
-/// scraper block is overridden by --from, --to and --interval.
+/// Gauges (fractions, a continuous wave with noise, special values; -0 must keep its sign
+/// through promtool), a counter, series with gaps (null in CustomValues, `_` in promtool
+/// notation), series that end (on their own, and with a stale marker), a label value that
+/// needs escaping, a histogram and a summary. The scraper block is overridden by --from,
+/// --to and --interval.
 const CONFIG: &str = r#"
 scraper: {scrapeInterval: 1m, startTime: 2020-01-01T00:00:00Z, scrapesCount: 3}
 metrics:
@@ -32,7 +33,7 @@ metrics:
         values: '0.1+0.7x20'
         endStrategy: loop
       - labels: {room: "say \"hi\"\n\\"}
-        values: '1 Inf -Inf NaN -0.000001 1e300'
+        values: '1 Inf -Inf NaN -0 -0.000001 1e300'
         endStrategy: loop
   - name: bf_requests_total
     help: A counter from random increments.

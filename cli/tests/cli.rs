@@ -338,3 +338,88 @@ fn serve_reports_an_address_it_cannot_listen_on() {
         stderr(&out)
     );
 }
+
+/// One float formatting everywhere (#11 item 10): -0 reads `-0` in every preview format, in
+/// both exposition formats and in a backfill file, and the numbers in `check`'s messages are
+/// printed the same way (`+Inf`, not Rust's `inf`).
+#[test]
+fn every_output_prints_a_float_the_same_way() {
+    let config = TempConfig::new(
+        "zero.yaml",
+        "scraper: {startTime: 0, scrapeInterval: 15s}\nmetrics:\n  - name: zero\n    timeseries:\n      - values: '-0 1 -0'\n",
+    );
+    let preview = |format: &str| {
+        let out = cli(&["preview", "--config", config.path(), "--format", format]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(
+        preview("table"),
+        "time                  zero\n1970-01-01T00:00:00Z    -0\n1970-01-01T00:00:15Z     1\n1970-01-01T00:00:30Z    -0\n"
+    );
+    assert_eq!(
+        preview("csv"),
+        "series,timestamp_ms,value\nzero,0,-0\nzero,15000,1\nzero,30000,-0\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&preview("json")).unwrap();
+    assert_eq!(
+        json["series"][0]["samples"],
+        serde_json::json!([[0, "-0"], [15000, "1"], [30000, "-0"]])
+    );
+    assert_eq!(preview("values"), "zero  -0 1 -0\n");
+    assert!(
+        preview("chart").contains("  -0 … 1\n"),
+        "{}",
+        preview("chart")
+    );
+
+    let out = cli(&[
+        "backfill",
+        "--config",
+        config.path(),
+        "--to",
+        "30",
+        "--out",
+        "-",
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "# TYPE zero gauge\nzero -0 0.000\nzero 1 15.000\nzero -0 30.000\n# EOF\n"
+    );
+
+    // What `serve` answers a scrape with, in both formats.
+    let text = std::fs::read_to_string(config.path()).unwrap();
+    for (format, want) in [
+        (
+            promgen::exposition::Format::Text,
+            "# TYPE zero gauge\nzero -0\n",
+        ),
+        (
+            promgen::exposition::Format::OpenMetrics,
+            "# TYPE zero gauge\nzero -0\n# EOF\n",
+        ),
+    ] {
+        let mut registry = promgen::config::Config::parse(&text, "zero.yaml")
+            .unwrap()
+            .build_registry()
+            .unwrap();
+        let mut body = Vec::new();
+        registry.scrape_into(&mut body, format, 0);
+        assert_eq!(String::from_utf8(body).unwrap(), want, "{format:?}");
+    }
+
+    let clamp = TempConfig::new(
+        "clamp.yaml",
+        "metrics:\n  - name: m\n    timeseries:\n      - data: {Clamp: {min: .inf, max: 1e21, data: {Constant: {value: 1}}}}\n",
+    );
+    let out = cli(&["check", "--config", clamp.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("metrics[0].timeseries[0].data.Clamp: min (+Inf) is above max (1e21)\n"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -12,7 +12,7 @@ use std::{
     net::TcpStream,
     time::Duration,
 };
-use support::{agent, call, check_exposition_line, request};
+use support::{agent, call, check_exposition_line, request, runtime};
 
 const CONFIG: &str = r#"
 metrics:
@@ -44,14 +44,6 @@ const SCRAPERS: usize = 6;
 const SCRAPES: usize = 50;
 const MUTATORS: usize = 4;
 const CYCLES: usize = 25;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Checks one /metrics response: every line well-formed, no series and no family twice.
 fn check_scrape(body: &str) {

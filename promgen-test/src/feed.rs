@@ -5,8 +5,8 @@ use crate::HarnessError;
 use promgen::{
     Labels, MetricType,
     config::Config,
-    registry::{Registry, SeriesDef, Source},
-    shape::{DynShape, EndStrategy, SeedSeq, Shape, ShapeExt, Value},
+    registry::{Registry, SeriesDef},
+    shape::{DynShape, EndStrategy, Shape, ShapeExt, Value},
     time::parse_duration,
 };
 use std::sync::Arc;
@@ -190,17 +190,12 @@ impl Feed {
                     metric_type,
                     make,
                     description,
-                } => {
-                    let mut shape = make();
-                    shape.seed_from(&mut SeedSeq::new(labels.stable_hash()));
-                    vec![SeriesDef {
-                        labels: labels.clone(),
-                        metric_type: *metric_type,
-                        help: None,
-                        source: Source::Series(shape),
-                        description: description.clone(),
-                    }]
-                }
+                } => vec![SeriesDef::new(
+                    labels.clone(),
+                    *metric_type,
+                    make(),
+                    description.clone(),
+                )],
             };
             for def in defs {
                 registry

@@ -128,6 +128,7 @@ fn our_registry() -> Registry {
                 help: Some("A benchmark gauge".into()),
                 source: Source::Series(Box::new(constant(v))),
                 description: String::new(),
+                definition: None,
             };
             registry.add(def).unwrap();
         }

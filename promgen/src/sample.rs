@@ -76,6 +76,16 @@ impl fmt::Display for Sample {
 /// Values from 1e-4 up to 1e21 print in positional notation, others with an exponent, as
 /// Go's `strconv.FormatFloat(v, 'g', -1, 64)` does, so what we print reads like Prometheus.
 ///
+/// This is the one function that turns a float into text: the preview (every format), both
+/// exposition formats, backfill files, `le` and `quantile` labels, promtool test files and
+/// error messages all print through it, so one value never reads two ways.
+///
+/// Negative zero prints as `-0`. It is what `strconv.FormatFloat(-0, 'g', -1, 64)` gives,
+/// what Prometheus's HTTP API shows for a stored -0, and it reads back (Prometheus's and
+/// promtool's parsers use `strconv.ParseFloat`) to the same bits that remote write sends.
+/// Go's `client_golang` exposition writes `0` instead (its `writeFloat` tests `f == 0`,
+/// true for -0), but then a scraped -0 and a remote-written one would differ in Prometheus.
+///
 /// ```
 /// use promgen::FormatValue;
 /// assert_eq!(FormatValue(0.1 + 0.7).to_string(), "0.7999999999999999");
@@ -83,6 +93,7 @@ impl fmt::Display for Sample {
 /// assert_eq!(FormatValue(f64::INFINITY).to_string(), "+Inf");
 /// assert_eq!(FormatValue(1e-7).to_string(), "1e-7");
 /// assert_eq!(FormatValue(promgen::stale_nan()).to_string(), "stale");
+/// assert_eq!(FormatValue(-0.0).to_string(), "-0");
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct FormatValue(pub f64);
@@ -125,6 +136,7 @@ mod tests {
     fn values_print_as_shortest_round_trip() {
         let cases = [
             (0.0, "0"),
+            (-0.0, "-0"),
             (-0.5, "-0.5"),
             (1.5, "1.5"),
             (0.1 + 0.7, "0.7999999999999999"),
@@ -140,7 +152,8 @@ mod tests {
         for (value, text) in cases {
             assert_eq!(FormatValue(value).to_string(), text, "{value:?}");
             if value.is_finite() {
-                assert_eq!(text.parse::<f64>().unwrap(), value, "round trip of {text}");
+                let back = text.parse::<f64>().unwrap();
+                assert_eq!(back.to_bits(), value.to_bits(), "round trip of {text}");
             }
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod expect;
 pub mod prometheus;
+pub mod serve;
 
 use serde_json::Value;
 use std::time::Duration;
@@ -18,6 +19,28 @@ pub fn agent() -> ureq::Agent {
             .timeout_global(Some(Duration::from_secs(10)))
             .build(),
     )
+}
+
+/// A multi-threaded runtime of two workers for in-process servers, whose handlers run
+/// while the test thread makes blocking requests.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// `GET url/metrics` with this `Accept`: the body. Every scrape advances every series.
+pub fn scrape(agent: &ureq::Agent, url: &str, accept: &str) -> String {
+    agent
+        .get(format!("{url}/metrics"))
+        .header("Accept", accept)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}/metrics: {e}"))
+        .body_mut()
+        .read_to_string()
+        .unwrap()
 }
 
 /// A response: its status, content type and body.

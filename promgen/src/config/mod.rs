@@ -32,6 +32,7 @@
 
 mod decode;
 mod error;
+mod json;
 mod spec;
 mod yaml;
 
@@ -40,7 +41,7 @@ pub use spec::{ArithOp, Period, Range, ShapeSpec};
 pub use yaml::Position;
 
 use crate::{
-    Labels, MetricType, Scraper, ScraperError, Series, Stop,
+    Labels, MetricType, Scraper, ScraperError, Stop,
     shape::{DynShape, EndStrategy, Shape, ShapeExt},
     time::parse_time,
 };
@@ -244,9 +245,9 @@ pub struct MetricConfig {
     /// The series.
     pub series: Vec<SeriesConfig>,
     /// A histogram's bucket upper bounds (default [`DEFAULT_BUCKETS`](crate::observe::DEFAULT_BUCKETS)).
-    pub buckets: Option<Vec<f64>>,
+    pub buckets: Option<crate::observe::Buckets>,
     /// A summary's quantiles (default [`DEFAULT_OBJECTIVES`](crate::observe::DEFAULT_OBJECTIVES)).
-    pub objectives: Option<Vec<f64>>,
+    pub objectives: Option<crate::observe::Objectives>,
 }
 
 impl MetricConfig {
@@ -263,16 +264,12 @@ impl MetricConfig {
             MetricType::Histogram => Source::Histogram(observe::Histogram::new(
                 shape,
                 s.per_scrape,
-                self.buckets
-                    .clone()
-                    .unwrap_or_else(|| observe::DEFAULT_BUCKETS.to_vec()),
+                self.buckets.clone().unwrap_or_default(),
             )),
             MetricType::Summary => Source::Summary(observe::Summary::new(
                 shape,
                 s.per_scrape,
-                self.objectives
-                    .clone()
-                    .unwrap_or_else(|| observe::DEFAULT_OBJECTIVES.to_vec()),
+                self.objectives.clone().unwrap_or_default(),
             )),
             _ => Source::Series(shape),
         };
@@ -282,6 +279,7 @@ impl MetricConfig {
             help: self.help.clone(),
             source,
             description: s.description.clone(),
+            definition: Some(s.definition.clone()),
         }
     }
 }
@@ -297,8 +295,11 @@ pub struct SeriesConfig {
     pub shape: ShapeSpec,
     /// Observations drawn per scrape (histograms and summaries).
     pub per_scrape: u64,
-    /// How the shape was written (the DSL or notation text; a summary of segments).
+    /// How the shape was written: the DSL or notation text, or the segments as JSON.
     pub description: String,
+    /// The control-API body (JSON) that recreates this series: its metric's name, help,
+    /// type, buckets and objectives and its own keys, each as written.
+    pub definition: String,
     /// The line it starts on, for messages.
     pub line: usize,
 }
@@ -446,23 +447,6 @@ impl Config {
             }
         }
         Ok(registry)
-    }
-
-    /// Every series, ready to run, in config order.
-    #[must_use]
-    pub fn build_series(&self) -> Vec<Series> {
-        self.metrics
-            .iter()
-            .flat_map(|m| {
-                m.series.iter().map(move |s| {
-                    let series = Series::new(s.labels.clone(), m.metric_type, s.build_shape());
-                    match &m.help {
-                        Some(help) => series.with_help(help.clone()),
-                        None => series,
-                    }
-                })
-            })
-            .collect()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Config decoding: the origin's format, promgen's additions, and every error path.
 
 use super::*;
-use crate::shape::{Value, WaveKind};
+use crate::shape::{Point, Value, WaveKind};
 
 const NOW: i64 = 1_700_000_000_000;
 
@@ -31,13 +31,19 @@ fn with_data(metric_type: &str, data: &str) -> String {
     )
 }
 
+/// The first series' samples over `n` ticks a second apart, as every output reads them.
 fn values(config: &Config, n: usize) -> Vec<String> {
-    let mut series = config.build_series();
+    let mut registry = config.build_registry().unwrap();
     let scraper = Scraper::new(0, 1000, Stop::Count(n as u64)).unwrap();
-    series[0]
-        .samples(&scraper)
-        .map(|s| crate::FormatValue(s.value).to_string())
-        .collect()
+    let mut out = Vec::new();
+    for tick in scraper.ticks() {
+        registry.step(tick.timestamp_ms, |i, point| {
+            if i == 0 && matches!(point, Point::Value(_) | Point::Stale) {
+                out.push(point.to_string());
+            }
+        });
+    }
+    out
 }
 
 #[test]
@@ -675,9 +681,15 @@ fn histograms_and_summaries_take_observations() {
     let c = parse(
         "metrics:\n  - name: latency_seconds\n    type: histogram\n    buckets: [0.1, 0.25, 0.5, 1]\n    timeseries:\n      - labels: {path: /}\n        observations: 'normal(0.2, 0.05)'\n        perScrape: 100\n  - name: size_bytes\n    type: summary\n    objectives: [0.5, 0.99]\n    timeseries:\n      - observations: [{Values: '1 2 3'}]\n",
     );
-    assert_eq!(c.metrics[0].buckets, Some(vec![0.1, 0.25, 0.5, 1.0]));
+    assert_eq!(
+        c.metrics[0].buckets.as_ref().map(|b| b.as_slice()),
+        Some(&[0.1, 0.25, 0.5, 1.0][..])
+    );
     assert_eq!(c.metrics[0].series[0].per_scrape, 100);
-    assert_eq!(c.metrics[1].objectives, Some(vec![0.5, 0.99]));
+    assert_eq!(
+        c.metrics[1].objectives.as_ref().map(|o| o.as_slice()),
+        Some(&[0.5, 0.99][..])
+    );
     assert_eq!(c.metrics[1].series[0].per_scrape, 1);
     let mut registry = c.build_registry().unwrap();
     let mut out = Vec::new();
@@ -799,3 +811,6 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
         ]
     );
 }
+
+/// What `check` must question rather than accept (issue #11).
+mod questioned;

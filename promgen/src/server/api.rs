@@ -63,12 +63,19 @@ fn registry_error(e: &RegistryError) -> Response {
     error(status, e.to_string())
 }
 
+/// A listed series. `shape` is the shape as it was written (the DSL or notation text, or the
+/// segments as JSON), and `definition` the body that recreates the series when POSTed.
 fn info(s: &SeriesInfo) -> Value {
     let labels: serde_json::Map<String, Value> = s
         .labels
         .without_name()
         .map(|(k, v)| (k.to_owned(), Value::from(v)))
         .collect();
+    // Written by the config decoder as JSON; a series added by a library user has none.
+    let definition = s
+        .definition
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
     json!({
         "id": s.id,
         "name": s.labels.name(),
@@ -77,6 +84,7 @@ fn info(s: &SeriesInfo) -> Value {
         "type": s.metric_type.as_str(),
         "help": s.help,
         "shape": s.description,
+        "definition": definition,
         "position": s.position,
         "ended": s.ended,
     })

@@ -1,98 +1,17 @@
 //! The set of series a server exposes: families of plain series, histograms and summaries,
 //! advanced one tick per scrape and rendered in either exposition format.
 
+mod source;
+
+pub use source::Source;
+
 use crate::{
-    FormatValue, Labels, MetricType, Tick,
+    FormatValue, Labels, MetricType,
     exposition::{Format, RenderedLabels, Writer},
-    observe::{Histogram, Summary},
     sample::{is_stale, stale_nan},
-    shape::{DynShape, Point},
+    shape::{DynShape, Point, SeedSeq, Shape},
 };
-
-/// What produces a member's samples.
-pub enum Source {
-    /// A plain series: one value per scrape.
-    Series(DynShape),
-    /// A histogram family member.
-    Histogram(Histogram),
-    /// A summary family member.
-    Summary(Summary),
-}
-
-impl Source {
-    /// The series this source puts on the wire, in the order [`Source::advance`] emits them.
-    fn outputs(&self) -> Vec<Output> {
-        let plain = |suffix| Output {
-            suffix,
-            extra: None,
-        };
-        match self {
-            Self::Series(_) => vec![plain("")],
-            Self::Histogram(h) => h
-                .bounds()
-                .iter()
-                .copied()
-                .chain([f64::INFINITY])
-                .map(|le| Output {
-                    suffix: "_bucket",
-                    extra: Some(("le", le)),
-                })
-                .chain([plain("_sum"), plain("_count")])
-                .collect(),
-            Self::Summary(s) => s
-                .objectives()
-                .iter()
-                .map(|&q| Output {
-                    suffix: "",
-                    extra: Some(("quantile", q)),
-                })
-                .chain([plain("_sum"), plain("_count")])
-                .collect(),
-        }
-    }
-
-    /// Advances one tick and emits `(output index, value)` for each sample it yields; a
-    /// stale marker is emitted as [`stale_nan`]. Returns false when the shape has ended.
-    fn advance(&mut self, tick: Tick, mut emit: impl FnMut(usize, f64)) -> bool {
-        match self {
-            Self::Series(shape) => match shape.next_point(tick) {
-                Point::Value(v) => emit(0, v),
-                Point::Stale => emit(0, stale_nan()),
-                Point::Missing => {}
-                Point::End => return false,
-            },
-            Self::Histogram(h) => {
-                h.scrape(tick);
-                let mut k = 0;
-                h.for_each_bucket(|_, c| {
-                    emit(k, c as f64);
-                    k += 1;
-                });
-                emit(k, h.sum());
-                emit(k + 1, h.count() as f64);
-            }
-            Self::Summary(s) => {
-                s.scrape(tick);
-                let mut k = 0;
-                for (_, v) in s.quantiles() {
-                    emit(k, v);
-                    k += 1;
-                }
-                emit(k, s.sum());
-                emit(k + 1, s.count() as f64);
-            }
-        }
-        true
-    }
-
-    fn metric_type_fits(&self, t: MetricType) -> bool {
-        match self {
-            Self::Series(_) => !matches!(t, MetricType::Histogram | MetricType::Summary),
-            Self::Histogram(_) => t == MetricType::Histogram,
-            Self::Summary(_) => t == MetricType::Summary,
-        }
-    }
-}
+pub(crate) use source::{Cursor, Output, Step};
 
 /// A series to add: its identity, its family's type and help, and its source.
 pub struct SeriesDef {
@@ -106,6 +25,41 @@ pub struct SeriesDef {
     pub source: Source,
     /// How the shape was written, for listings.
     pub description: String,
+    /// The control-API body (JSON) that recreates the series, when it came from a config
+    /// or the control API; listed so that it can be posted back.
+    pub definition: Option<String>,
+}
+
+impl SeriesDef {
+    /// A plain series (a counter, gauge or untyped one, not a histogram or summary) with no
+    /// help, its random shapes seeded from its labels as [`Series::new`](crate::Series::new)
+    /// seeds them, so it gives the same numbers as the same series in a config.
+    ///
+    /// ```
+    /// use promgen::{Labels, MetricType, registry::{Registry, SeriesDef}, shape::uniform};
+    /// let labels = Labels::new("noise", [("host", "a")])?;
+    /// let mut registry = Registry::default();
+    /// registry.add(SeriesDef::new(labels, MetricType::Gauge, Box::new(uniform(0.0, 1.0)), "uniform(0..1)"))?;
+    /// assert_eq!(registry.list()[0].description, "uniform(0..1)");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn new(
+        labels: Labels,
+        metric_type: MetricType,
+        mut shape: DynShape,
+        description: impl Into<String>,
+    ) -> Self {
+        shape.seed_from(&mut SeedSeq::new(labels.stable_hash()));
+        Self {
+            labels,
+            metric_type,
+            help: None,
+            source: Source::Series(shape),
+            description: description.into(),
+            definition: None,
+        }
+    }
 }
 
 /// Why the registry refused a change.
@@ -145,52 +99,12 @@ pub struct SeriesInfo {
     pub help: Option<String>,
     /// How its shape was written.
     pub description: String,
+    /// The control-API body (JSON) that recreates it, when known.
+    pub definition: Option<String>,
     /// How many scrapes it has served.
     pub position: u64,
     /// Whether its shape has ended.
     pub ended: bool,
-}
-
-/// One series a member puts on the wire: its name suffix and extra label (`le`, `quantile`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Output {
-    pub(crate) suffix: &'static str,
-    pub(crate) extra: Option<(&'static str, f64)>,
-}
-
-/// A member's running state: its source and how far it has got.
-pub(crate) struct Cursor {
-    source: Source,
-    ticks: u64,
-    ended: bool,
-}
-
-/// What one tick of a member did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// It is running (and may have emitted samples).
-    Running,
-    /// Its shape ended at this tick: it emitted nothing, and never will again.
-    EndedNow,
-    /// It had ended before.
-    Ended,
-}
-
-impl Cursor {
-    /// The next tick at `timestamp_ms`, emitting `(output index, value)` per sample.
-    pub(crate) fn advance(&mut self, timestamp_ms: i64, emit: impl FnMut(usize, f64)) -> Step {
-        if self.ended {
-            return Step::Ended;
-        }
-        let tick = Tick::new(self.ticks, timestamp_ms);
-        self.ticks += 1;
-        if self.source.advance(tick, emit) {
-            Step::Running
-        } else {
-            self.ended = true;
-            Step::EndedNow
-        }
-    }
 }
 
 pub(crate) struct Member {
@@ -200,6 +114,7 @@ pub(crate) struct Member {
     pub(crate) outputs: Vec<Output>,
     pub(crate) cursor: Cursor,
     description: String,
+    definition: Option<String>,
 }
 
 pub(crate) struct Family {
@@ -240,6 +155,7 @@ pub struct WireSeries {
 ///     help: Some("Jobs waiting.".into()),
 ///     source: Source::Series(Box::new(linear(0.0, 10.0, 3))),
 ///     description: "linear(0..=10, 3)".into(),
+///     definition: None,
 /// })?;
 /// let mut out = Vec::new();
 /// registry.scrape_into(&mut out, Format::Text, 0);
@@ -305,8 +221,9 @@ impl Registry {
                     metric_type: f.metric_type,
                     help: f.help.clone(),
                     description: m.description.clone(),
-                    position: m.cursor.ticks,
-                    ended: m.cursor.ended,
+                    definition: m.definition.clone(),
+                    position: m.cursor.ticks(),
+                    ended: m.cursor.ended(),
                 })
             })
             .collect()
@@ -371,12 +288,9 @@ impl Registry {
             rendered: RenderedLabels::new(&def.labels),
             labels: def.labels,
             outputs: def.source.outputs(),
-            cursor: Cursor {
-                source: def.source,
-                ticks: 0,
-                ended: false,
-            },
+            cursor: Cursor::new(def.source),
             description: def.description,
+            definition: def.definition,
         };
         let name = member.labels.name();
         match self.families.iter_mut().find(|f| f.name == name) {
@@ -426,14 +340,15 @@ impl Registry {
     ///
     /// ```
     /// use promgen::registry::{Registry, SeriesDef, Source};
-    /// use promgen::{Labels, MetricType, observe::Histogram, shape::constant};
+    /// use promgen::{Labels, MetricType, observe::{Buckets, Histogram}, shape::constant};
     /// let mut registry = Registry::default();
     /// registry.add(SeriesDef {
     ///     labels: Labels::new("latency_seconds", [("job", "api")])?,
     ///     metric_type: MetricType::Histogram,
     ///     help: None,
-    ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, vec![0.5])),
+    ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, Buckets::new(vec![0.5])?)),
     ///     description: String::new(),
+    ///     definition: None,
     /// })?;
     /// let names: Vec<String> = registry.wire_series().iter().map(|s| s.labels.to_string()).collect();
     /// assert_eq!(names, [
@@ -476,24 +391,47 @@ impl Registry {
         out
     }
 
-    /// One tick at `timestamp_ms` for remote write: every series advances, and each sample
-    /// goes to `sink` as `(index into` [`Registry::wire_series`]`, value)`. Unlike a scrape,
-    /// a stale marker is a sample ([`stale_nan`]), and a series whose shape ends yields a
-    /// stale marker for each of its wire series at that tick, as Prometheus would record
-    /// when a scraped series disappears. A missing point yields nothing. Returns whether
-    /// any series is still running (as [`Registry::all_ended`] would say, without a second
-    /// pass over the series).
-    pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) -> bool {
+    /// One tick at `timestamp_ms`: every series advances one step, and each of its wire
+    /// series that has a point goes to `sink` as `(index into` [`Registry::wire_series`]`,
+    /// point)`: [`Point::Value`] (NaN included), [`Point::Stale`] for a stale marker in the
+    /// shape, and [`Point::End`] once, at the tick its series' shape ends. A missing point
+    /// yields nothing. Returns whether any series is still running (as
+    /// [`Registry::all_ended`] would say, without a second pass over the series).
+    ///
+    /// This is how the samples of a registry at a tick are read: remote write
+    /// ([`Registry::collect`]) and the CLI's preview go through it, and scrapes and backfill
+    /// files through the same step of each series, so that a histogram draws its
+    /// `perScrape` observations the same way for each of them.
+    ///
+    /// ```
+    /// use promgen::{config::Config, shape::Point};
+    /// let yaml = "metrics:\n  - name: h\n    type: histogram\n    buckets: [1]\n    timeseries:\n      - observations: '[0.5, 2, 3]'\n        perScrape: 3\n";
+    /// let mut registry = Config::parse(yaml, "h.yaml")?.build_registry()?;
+    /// let mut points = Vec::new();
+    /// registry.step(0, |i, p| points.push((i, p)));
+    /// // h_bucket{le="1"}, h_bucket{le="+Inf"}, h_sum, h_count after one scrape of 3 observations.
+    /// assert_eq!(points, [(0, Point::Value(1.0)), (1, Point::Value(3.0)), (2, Point::Value(5.5)), (3, Point::Value(3.0))]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn step(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, Point)) -> bool {
         let mut base = 0;
         let mut running = false;
         for family in &mut self.families {
             for m in &mut family.members {
                 let n = m.outputs.len();
-                match m.cursor.advance(timestamp_ms, |k, v| sink(base + k, v)) {
+                let step = m.cursor.advance(timestamp_ms, |k, v| {
+                    let point = if is_stale(v) {
+                        Point::Stale
+                    } else {
+                        Point::Value(v)
+                    };
+                    sink(base + k, point);
+                });
+                match step {
                     Step::Running => running = true,
                     Step::EndedNow => {
                         for k in 0..n {
-                            sink(base + k, stale_nan());
+                            sink(base + k, Point::End);
                         }
                     }
                     Step::Ended => {}
@@ -504,13 +442,27 @@ impl Registry {
         running
     }
 
+    /// One tick at `timestamp_ms` for remote write, read through [`Registry::step`]: each
+    /// sample goes to `sink` as `(index into` [`Registry::wire_series`]`, value)`. Unlike a
+    /// scrape, a stale marker is a sample ([`stale_nan`]), and a series whose shape ends
+    /// yields a stale marker for each of its wire series at that tick, as Prometheus would
+    /// record when a scraped series disappears. A missing point yields nothing. Returns
+    /// whether any series is still running.
+    pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) -> bool {
+        self.step(timestamp_ms, |i, point| match point {
+            Point::Value(v) => sink(i, v),
+            Point::Stale | Point::End => sink(i, stale_nan()),
+            Point::Missing => {}
+        })
+    }
+
     /// Whether every series' shape has ended (none will yield another sample). True for an
     /// empty registry.
     #[must_use]
     pub fn all_ended(&self) -> bool {
         self.families
             .iter()
-            .all(|f| f.members.iter().all(|m| m.cursor.ended))
+            .all(|f| f.members.iter().all(|m| m.cursor.ended()))
     }
 
     /// The families and their members, for writers that go series by series (a backfill
@@ -521,207 +473,4 @@ impl Registry {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::shape::{ShapeExt, Value, values};
-
-    fn def(name: &str, labels: &[(&str, &str)], t: MetricType, source: Source) -> SeriesDef {
-        SeriesDef {
-            labels: Labels::new(name, labels.iter().copied()).unwrap(),
-            metric_type: t,
-            help: None,
-            source,
-            description: String::new(),
-        }
-    }
-
-    fn plain(v: &[Value]) -> Source {
-        Source::Series(Box::new(values(v.to_vec())))
-    }
-
-    fn scrape(r: &mut Registry, format: Format) -> String {
-        let mut out = Vec::new();
-        r.scrape_into(&mut out, format, 0);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn missing_stale_and_ended_series_leave_the_response() {
-        let mut r = Registry::default();
-        r.add(def(
-            "g",
-            &[("a", "1")],
-            MetricType::Gauge,
-            plain(&[
-                Value::Num(1.0),
-                Value::Missing,
-                Value::Stale,
-                Value::Num(4.0),
-            ]),
-        ))
-        .unwrap();
-        r.add(def(
-            "g",
-            &[("a", "2")],
-            MetricType::Gauge,
-            Source::Series(Box::new(2.0.take(10))),
-        ))
-        .unwrap();
-        let outs: Vec<String> = (0..5).map(|_| scrape(&mut r, Format::Text)).collect();
-        assert_eq!(outs[0], "# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n");
-        assert_eq!(outs[1], "# TYPE g gauge\ng{a=\"2\"} 2\n");
-        assert_eq!(outs[2], "# TYPE g gauge\ng{a=\"2\"} 2\n");
-        assert_eq!(outs[3], "# TYPE g gauge\ng{a=\"1\"} 4\ng{a=\"2\"} 2\n");
-        assert_eq!(outs[4], "# TYPE g gauge\ng{a=\"2\"} 2\n");
-        assert!(r.list()[0].ended);
-    }
-
-    #[test]
-    fn collect_sends_stale_markers_where_scrapes_leave_series_out() {
-        let mut r = Registry::default();
-        let v = |x| Value::Num(x);
-        r.add(def(
-            "g",
-            &[],
-            MetricType::Gauge,
-            plain(&[v(1.0), Value::Missing, Value::Stale, v(4.0)]),
-        ))
-        .unwrap();
-        r.add(def(
-            "h",
-            &[],
-            MetricType::Histogram,
-            Source::Histogram(Histogram::new(Box::new(values(vec![v(0.2)])), 1, vec![0.5])),
-        ))
-        .unwrap();
-        let wire: Vec<String> = r
-            .wire_series()
-            .iter()
-            .map(|w| w.labels.to_string())
-            .collect();
-        assert_eq!(
-            wire,
-            [
-                "g",
-                "h_bucket{le=\"0.5\"}",
-                "h_bucket{le=\"+Inf\"}",
-                "h_sum",
-                "h_count"
-            ]
-        );
-        let mut ticks = Vec::new();
-        for t in 0..6 {
-            let mut got = Vec::new();
-            let running = r.collect(t, |i, x| {
-                got.push((
-                    i,
-                    if is_stale(x) {
-                        "stale".into()
-                    } else {
-                        x.to_string()
-                    },
-                ))
-            });
-            assert_eq!(running, !r.all_ended(), "collect says what all_ended says");
-            ticks.push(got);
-        }
-        let g: Vec<_> = ticks
-            .iter()
-            .map(|t| {
-                t.iter()
-                    .filter(|s| s.0 == 0)
-                    .map(|s| s.1.as_str())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        // A value, nothing for a missing point, a stale marker, a value, then the end: one
-        // stale marker, then nothing ever again.
-        let expected: [&[&str]; 6] = [&["1"], &[], &["stale"], &["4"], &["stale"], &[]];
-        assert_eq!(g, expected);
-        // The histogram keeps its state once its observations end, and never ends itself.
-        assert_eq!(ticks[5].iter().filter(|s| s.0 > 0).count(), 4);
-        assert!(!r.all_ended());
-    }
-
-    #[test]
-    fn histograms_and_summaries_in_openmetrics() {
-        let mut r = Registry::default();
-        let obs = || Box::new(values(vec![Value::Num(0.2), Value::Num(0.7)]).forever());
-        r.add(def(
-            "latency_seconds",
-            &[],
-            MetricType::Histogram,
-            Source::Histogram(Histogram::new(obs(), 2, vec![0.5, 1.0])),
-        ))
-        .unwrap();
-        r.add(def(
-            "size_bytes",
-            &[("x", "y")],
-            MetricType::Summary,
-            Source::Summary(Summary::new(obs(), 2, vec![0.5])),
-        ))
-        .unwrap();
-        assert_eq!(
-            scrape(&mut r, Format::OpenMetrics),
-            "# TYPE latency_seconds histogram\nlatency_seconds_bucket{le=\"0.5\"} 1\nlatency_seconds_bucket{le=\"1\"} 2\nlatency_seconds_bucket{le=\"+Inf\"} 2\nlatency_seconds_sum 0.8999999999999999\nlatency_seconds_count 2\n\
-             # TYPE size_bytes summary\nsize_bytes{x=\"y\",quantile=\"0.5\"} 0.2\nsize_bytes_sum{x=\"y\"} 0.8999999999999999\nsize_bytes_count{x=\"y\"} 2\n# EOF\n"
-        );
-    }
-
-    #[test]
-    fn add_replace_remove_and_refusals() {
-        let mut r = Registry::default();
-        let a = r
-            .add(def(
-                "m",
-                &[("k", "a")],
-                MetricType::Gauge,
-                plain(&[Value::Num(1.0)]),
-            ))
-            .unwrap();
-        let b = r
-            .add(def(
-                "m",
-                &[("k", "b")],
-                MetricType::Gauge,
-                plain(&[Value::Num(2.0)]),
-            ))
-            .unwrap();
-        assert_ne!(a, b);
-        assert_eq!(
-            r.add(def("m", &[("k", "a")], MetricType::Gauge, plain(&[]))),
-            Err(RegistryError::Duplicate("m{k=\"a\"}".into(), a))
-        );
-        assert!(matches!(
-            r.add(def("m", &[("k", "c")], MetricType::Counter, plain(&[]))),
-            Err(RegistryError::TypeConflict { .. })
-        ));
-        assert!(matches!(
-            r.add(def("h", &[], MetricType::Histogram, plain(&[]))),
-            Err(RegistryError::SourceMismatch(..))
-        ));
-        // Replacing a series with its own labels is fine; it restarts.
-        r.replace(
-            a,
-            def(
-                "m",
-                &[("k", "a")],
-                MetricType::Gauge,
-                plain(&[Value::Num(9.0)]),
-            ),
-        )
-        .unwrap();
-        assert_eq!(
-            r.replace(a, def("m", &[("k", "b")], MetricType::Gauge, plain(&[]))),
-            Err(RegistryError::Duplicate("m{k=\"b\"}".into(), b))
-        );
-        assert_eq!(
-            r.replace(99, def("m", &[], MetricType::Gauge, plain(&[]))),
-            Err(RegistryError::NotFound(99))
-        );
-        assert!(scrape(&mut r, Format::Text).contains("m{k=\"a\"} 9\n"));
-        assert!(r.remove(a) && r.remove(b) && !r.remove(a));
-        assert!(r.is_empty());
-        assert_eq!(scrape(&mut r, Format::Text), "");
-    }
-}
+mod tests;

@@ -6,13 +6,13 @@ use crate::{
     shape::{DynShape, Point},
 };
 
-/// The default buckets, as Prometheus client libraries have them.
-pub const DEFAULT_BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+mod bounds;
 
-/// The default summary objectives.
-pub const DEFAULT_OBJECTIVES: [f64; 3] = [0.5, 0.9, 0.99];
+pub(crate) use bounds::problems as bound_problems;
+pub use bounds::{
+    BoundError, BoundsError, Buckets, DEFAULT_BUCKETS, DEFAULT_OBJECTIVES, List, Objectives,
+    Problem,
+};
 
 /// Draws `per_scrape` observations for one scrape; NaN and non-values are skipped, and a
 /// shape that ends stops yielding observations (the metric keeps its last state).
@@ -43,18 +43,19 @@ fn draw(
 /// A classic histogram: cumulative bucket counters, a sum and a count, never decreasing.
 ///
 /// ```
-/// use promgen::observe::Histogram;
+/// use promgen::observe::{Buckets, Histogram};
 /// use promgen::{Tick, shape::{values, Value}};
 /// let obs = values(vec![Value::Num(0.05), Value::Num(0.3), Value::Num(2.0)]);
-/// let mut h = Histogram::new(Box::new(obs), 3, vec![0.1, 0.5, 1.0]);
+/// let mut h = Histogram::new(Box::new(obs), 3, Buckets::new(vec![0.1, 0.5, 1.0])?);
 /// h.scrape(Tick::new(0, 0));
 /// assert_eq!(h.cumulative_counts(), vec![1, 2, 2, 3]); // le=0.1, 0.5, 1, +Inf
 /// assert_eq!((h.sum(), h.count()), (2.35, 3));
+/// # Ok::<(), promgen::observe::BoundsError>(())
 /// ```
 pub struct Histogram {
     observations: DynShape,
     per_scrape: u64,
-    /// Upper bounds, sorted, without +Inf.
+    /// Upper bounds, increasing, without +Inf.
     bounds: Vec<f64>,
     /// Observations per bucket (not cumulative); the last is the +Inf bucket.
     counts: Vec<u64>,
@@ -64,13 +65,11 @@ pub struct Histogram {
 }
 
 impl Histogram {
-    /// A histogram of `observations`, `per_scrape` of them each scrape, into `bounds`
-    /// (sorted and deduplicated here; `+Inf` is always added).
+    /// A histogram of `observations`, `per_scrape` of them each scrape, into `buckets`
+    /// (and `+Inf`).
     #[must_use]
-    pub fn new(observations: DynShape, per_scrape: u64, mut bounds: Vec<f64>) -> Self {
-        bounds.retain(|b| b.is_finite());
-        bounds.sort_by(f64::total_cmp);
-        bounds.dedup();
+    pub fn new(observations: DynShape, per_scrape: u64, buckets: Buckets) -> Self {
+        let bounds = buckets.as_slice().to_vec();
         let counts = vec![0; bounds.len() + 1];
         Self {
             observations,
@@ -149,12 +148,13 @@ impl Histogram {
 /// interval), with a cumulative sum and count.
 ///
 /// ```
-/// use promgen::observe::Summary;
+/// use promgen::observe::{Objectives, Summary};
 /// use promgen::{Tick, shape::{linear, ShapeExt}};
-/// let mut s = Summary::new(Box::new(linear(1.0, 100.0, 100).forever()), 100, vec![0.5, 0.9]);
+/// let mut s = Summary::new(Box::new(linear(1.0, 100.0, 100).forever()), 100, Objectives::new(vec![0.5, 0.9])?);
 /// s.scrape(Tick::new(0, 0));
 /// assert_eq!(s.quantiles(), vec![(0.5, 50.0), (0.9, 90.0)]);
 /// assert_eq!((s.sum(), s.count()), (5050.0, 100));
+/// # Ok::<(), promgen::observe::BoundsError>(())
 /// ```
 pub struct Summary {
     observations: DynShape,
@@ -167,17 +167,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// A summary of `observations`, `per_scrape` each scrape, reporting `objectives`
-    /// (quantiles between 0 and 1).
+    /// A summary of `observations`, `per_scrape` each scrape, reporting `objectives`.
     #[must_use]
-    pub fn new(observations: DynShape, per_scrape: u64, mut objectives: Vec<f64>) -> Self {
-        objectives.retain(|q| (0.0..=1.0).contains(q));
-        objectives.sort_by(f64::total_cmp);
-        objectives.dedup();
+    pub fn new(observations: DynShape, per_scrape: u64, objectives: Objectives) -> Self {
         Self {
             observations,
             per_scrape,
-            objectives,
+            objectives: objectives.as_slice().to_vec(),
             window: Vec::new(),
             sum: 0.0,
             count: 0,
@@ -256,11 +252,8 @@ mod tests {
             Value::Num(f64::NAN),
             Value::Num(7.0),
         ]);
-        let mut h = Histogram::new(
-            Box::new(obs.forever()),
-            5,
-            vec![1.0, 0.1, f64::INFINITY, 0.1],
-        );
+        let buckets = Buckets::new(vec![0.1, 1.0]).unwrap();
+        let mut h = Histogram::new(Box::new(obs.forever()), 5, buckets);
         assert_eq!(h.bounds(), [0.1, 1.0]);
         h.scrape(Tick::new(0, 0));
         assert_eq!(
@@ -284,7 +277,8 @@ mod tests {
 
     #[test]
     fn an_ended_shape_freezes_the_histogram() {
-        let mut h = Histogram::new(Box::new(constant(1.0).take(3)), 2, vec![1.0]);
+        let buckets = Buckets::new(vec![1.0]).unwrap();
+        let mut h = Histogram::new(Box::new(constant(1.0).take(3)), 2, buckets);
         for i in 0..4 {
             h.scrape(Tick::new(i, 0));
         }
@@ -296,7 +290,7 @@ mod tests {
         let mut s = Summary::new(
             Box::new(gap(2).then(values(vec![Value::Num(4.0), Value::Num(2.0)]))),
             2,
-            vec![0.5, 1.0, 2.0],
+            Objectives::new(vec![0.5, 1.0]).unwrap(),
         );
         s.scrape(Tick::new(0, 0));
         assert!(

@@ -1,0 +1,153 @@
+//! What produces a registry member's samples, and how far a member has got.
+
+use crate::{
+    MetricType, Tick,
+    observe::{Histogram, Summary},
+    sample::stale_nan,
+    shape::{DynShape, Point},
+};
+
+/// What produces a member's samples.
+pub enum Source {
+    /// A plain series: one value per scrape.
+    Series(DynShape),
+    /// A histogram family member.
+    Histogram(Histogram),
+    /// A summary family member.
+    Summary(Summary),
+}
+
+impl Source {
+    /// The series this source puts on the wire, in the order [`Source::advance`] emits them.
+    pub(super) fn outputs(&self) -> Vec<Output> {
+        let plain = |suffix| Output {
+            suffix,
+            extra: None,
+        };
+        match self {
+            Self::Series(_) => vec![plain("")],
+            Self::Histogram(h) => h
+                .bounds()
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .map(|le| Output {
+                    suffix: "_bucket",
+                    extra: Some(("le", le)),
+                })
+                .chain([plain("_sum"), plain("_count")])
+                .collect(),
+            Self::Summary(s) => s
+                .objectives()
+                .iter()
+                .map(|&q| Output {
+                    suffix: "",
+                    extra: Some(("quantile", q)),
+                })
+                .chain([plain("_sum"), plain("_count")])
+                .collect(),
+        }
+    }
+
+    /// Advances one tick and emits `(output index, value)` for each sample it yields; a
+    /// stale marker is emitted as [`stale_nan`]. Returns false when the shape has ended.
+    fn advance(&mut self, tick: Tick, mut emit: impl FnMut(usize, f64)) -> bool {
+        match self {
+            Self::Series(shape) => match shape.next_point(tick) {
+                Point::Value(v) => emit(0, v),
+                Point::Stale => emit(0, stale_nan()),
+                Point::Missing => {}
+                Point::End => return false,
+            },
+            Self::Histogram(h) => {
+                h.scrape(tick);
+                let mut k = 0;
+                h.for_each_bucket(|_, c| {
+                    emit(k, c as f64);
+                    k += 1;
+                });
+                emit(k, h.sum());
+                emit(k + 1, h.count() as f64);
+            }
+            Self::Summary(s) => {
+                s.scrape(tick);
+                let mut k = 0;
+                for (_, v) in s.quantiles() {
+                    emit(k, v);
+                    k += 1;
+                }
+                emit(k, s.sum());
+                emit(k + 1, s.count() as f64);
+            }
+        }
+        true
+    }
+
+    pub(super) fn metric_type_fits(&self, t: MetricType) -> bool {
+        match self {
+            Self::Series(_) => !matches!(t, MetricType::Histogram | MetricType::Summary),
+            Self::Histogram(_) => t == MetricType::Histogram,
+            Self::Summary(_) => t == MetricType::Summary,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Output {
+    pub(crate) suffix: &'static str,
+    pub(crate) extra: Option<(&'static str, f64)>,
+}
+
+/// A member's running state: its source and how far it has got.
+pub(crate) struct Cursor {
+    source: Source,
+    ticks: u64,
+    ended: bool,
+}
+
+/// What one tick of a member did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// It is running (and may have emitted samples).
+    Running,
+    /// Its shape ended at this tick: it emitted nothing, and never will again.
+    EndedNow,
+    /// It had ended before.
+    Ended,
+}
+
+impl Cursor {
+    /// A member that has served no tick yet.
+    pub(crate) const fn new(source: Source) -> Self {
+        Self {
+            source,
+            ticks: 0,
+            ended: false,
+        }
+    }
+
+    /// How many ticks it has served.
+    pub(crate) const fn ticks(&self) -> u64 {
+        self.ticks
+    }
+
+    /// Whether its shape has ended.
+    pub(crate) const fn ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The next tick at `timestamp_ms`, emitting `(output index, value)` per sample.
+    pub(crate) fn advance(&mut self, timestamp_ms: i64, emit: impl FnMut(usize, f64)) -> Step {
+        if self.ended {
+            return Step::Ended;
+        }
+        let tick = Tick::new(self.ticks, timestamp_ms);
+        self.ticks += 1;
+        if self.source.advance(tick, emit) {
+            Step::Running
+        } else {
+            self.ended = true;
+            Step::EndedNow
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The registry: scrapes, wire series, collect, and its refusals.
+
+use super::*;
+use crate::observe::{Buckets, Histogram, Objectives, Summary};
+use crate::shape::{ShapeExt, Value, values};
+
+fn def(name: &str, labels: &[(&str, &str)], t: MetricType, source: Source) -> SeriesDef {
+    SeriesDef {
+        labels: Labels::new(name, labels.iter().copied()).unwrap(),
+        metric_type: t,
+        help: None,
+        source,
+        description: String::new(),
+        definition: None,
+    }
+}
+
+fn plain(v: &[Value]) -> Source {
+    Source::Series(Box::new(values(v.to_vec())))
+}
+
+fn scrape(r: &mut Registry, format: Format) -> String {
+    let mut out = Vec::new();
+    r.scrape_into(&mut out, format, 0);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn missing_stale_and_ended_series_leave_the_response() {
+    let mut r = Registry::default();
+    r.add(def(
+        "g",
+        &[("a", "1")],
+        MetricType::Gauge,
+        plain(&[
+            Value::Num(1.0),
+            Value::Missing,
+            Value::Stale,
+            Value::Num(4.0),
+        ]),
+    ))
+    .unwrap();
+    r.add(def(
+        "g",
+        &[("a", "2")],
+        MetricType::Gauge,
+        Source::Series(Box::new(2.0.take(10))),
+    ))
+    .unwrap();
+    let outs: Vec<String> = (0..5).map(|_| scrape(&mut r, Format::Text)).collect();
+    assert_eq!(outs[0], "# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n");
+    assert_eq!(outs[1], "# TYPE g gauge\ng{a=\"2\"} 2\n");
+    assert_eq!(outs[2], "# TYPE g gauge\ng{a=\"2\"} 2\n");
+    assert_eq!(outs[3], "# TYPE g gauge\ng{a=\"1\"} 4\ng{a=\"2\"} 2\n");
+    assert_eq!(outs[4], "# TYPE g gauge\ng{a=\"2\"} 2\n");
+    assert!(r.list()[0].ended);
+}
+
+#[test]
+fn collect_sends_stale_markers_where_scrapes_leave_series_out() {
+    let mut r = Registry::default();
+    let v = |x| Value::Num(x);
+    r.add(def(
+        "g",
+        &[],
+        MetricType::Gauge,
+        plain(&[v(1.0), Value::Missing, Value::Stale, v(4.0)]),
+    ))
+    .unwrap();
+    r.add(def(
+        "h",
+        &[],
+        MetricType::Histogram,
+        Source::Histogram(Histogram::new(
+            Box::new(values(vec![v(0.2)])),
+            1,
+            Buckets::new(vec![0.5]).unwrap(),
+        )),
+    ))
+    .unwrap();
+    let wire: Vec<String> = r
+        .wire_series()
+        .iter()
+        .map(|w| w.labels.to_string())
+        .collect();
+    assert_eq!(
+        wire,
+        [
+            "g",
+            "h_bucket{le=\"0.5\"}",
+            "h_bucket{le=\"+Inf\"}",
+            "h_sum",
+            "h_count"
+        ]
+    );
+    let mut ticks = Vec::new();
+    for t in 0..6 {
+        let mut got = Vec::new();
+        let running = r.collect(t, |i, x| {
+            got.push((
+                i,
+                if is_stale(x) {
+                    "stale".into()
+                } else {
+                    x.to_string()
+                },
+            ))
+        });
+        assert_eq!(running, !r.all_ended(), "collect says what all_ended says");
+        ticks.push(got);
+    }
+    let g: Vec<_> = ticks
+        .iter()
+        .map(|t| {
+            t.iter()
+                .filter(|s| s.0 == 0)
+                .map(|s| s.1.as_str())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // A value, nothing for a missing point, a stale marker, a value, then the end: one
+    // stale marker, then nothing ever again.
+    let expected: [&[&str]; 6] = [&["1"], &[], &["stale"], &["4"], &["stale"], &[]];
+    assert_eq!(g, expected);
+    // The histogram keeps its state once its observations end, and never ends itself.
+    assert_eq!(ticks[5].iter().filter(|s| s.0 > 0).count(), 4);
+    assert!(!r.all_ended());
+}
+
+#[test]
+fn histograms_and_summaries_in_openmetrics() {
+    let mut r = Registry::default();
+    let obs = || Box::new(values(vec![Value::Num(0.2), Value::Num(0.7)]).forever());
+    r.add(def(
+        "latency_seconds",
+        &[],
+        MetricType::Histogram,
+        Source::Histogram(Histogram::new(
+            obs(),
+            2,
+            Buckets::new(vec![0.5, 1.0]).unwrap(),
+        )),
+    ))
+    .unwrap();
+    r.add(def(
+        "size_bytes",
+        &[("x", "y")],
+        MetricType::Summary,
+        Source::Summary(Summary::new(obs(), 2, Objectives::new(vec![0.5]).unwrap())),
+    ))
+    .unwrap();
+    assert_eq!(
+        scrape(&mut r, Format::OpenMetrics),
+        "# TYPE latency_seconds histogram\nlatency_seconds_bucket{le=\"0.5\"} 1\nlatency_seconds_bucket{le=\"1\"} 2\nlatency_seconds_bucket{le=\"+Inf\"} 2\nlatency_seconds_sum 0.8999999999999999\nlatency_seconds_count 2\n\
+         # TYPE size_bytes summary\nsize_bytes{x=\"y\",quantile=\"0.5\"} 0.2\nsize_bytes_sum{x=\"y\"} 0.8999999999999999\nsize_bytes_count{x=\"y\"} 2\n# EOF\n"
+    );
+}
+
+#[test]
+fn add_replace_remove_and_refusals() {
+    let mut r = Registry::default();
+    let a = r
+        .add(def(
+            "m",
+            &[("k", "a")],
+            MetricType::Gauge,
+            plain(&[Value::Num(1.0)]),
+        ))
+        .unwrap();
+    let b = r
+        .add(def(
+            "m",
+            &[("k", "b")],
+            MetricType::Gauge,
+            plain(&[Value::Num(2.0)]),
+        ))
+        .unwrap();
+    assert_ne!(a, b);
+    assert_eq!(
+        r.add(def("m", &[("k", "a")], MetricType::Gauge, plain(&[]))),
+        Err(RegistryError::Duplicate("m{k=\"a\"}".into(), a))
+    );
+    assert!(matches!(
+        r.add(def("m", &[("k", "c")], MetricType::Counter, plain(&[]))),
+        Err(RegistryError::TypeConflict { .. })
+    ));
+    assert!(matches!(
+        r.add(def("h", &[], MetricType::Histogram, plain(&[]))),
+        Err(RegistryError::SourceMismatch(..))
+    ));
+    // Replacing a series with its own labels is fine; it restarts.
+    r.replace(
+        a,
+        def(
+            "m",
+            &[("k", "a")],
+            MetricType::Gauge,
+            plain(&[Value::Num(9.0)]),
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        r.replace(a, def("m", &[("k", "b")], MetricType::Gauge, plain(&[]))),
+        Err(RegistryError::Duplicate("m{k=\"b\"}".into(), b))
+    );
+    assert_eq!(
+        r.replace(99, def("m", &[], MetricType::Gauge, plain(&[]))),
+        Err(RegistryError::NotFound(99))
+    );
+    assert!(scrape(&mut r, Format::Text).contains("m{k=\"a\"} 9\n"));
+    assert!(r.remove(a) && r.remove(b) && !r.remove(a));
+    assert!(r.is_empty());
+    assert_eq!(scrape(&mut r, Format::Text), "");
+}
