@@ -3,8 +3,8 @@
 //! In-process receivers on 127.0.0.1 fail on purpose: 5xx then 429 with `Retry-After`, a
 //! 400 that must not be retried (library and `promgen-cli write`), a receiver restarted in
 //! the middle of a backfill, and one that fails for ever. Requests are decoded with
-//! promgen's own `prost` structs (the 2.0 wire format itself is checked independently in
-//! remote_write_v2.rs). Spec rules: notes/rw-spec-digest.md (1.0 retry rules; 2.0 S19-S21).
+//! promgen's own `prost` structs (`rw_common::decode`; the 2.0 wire format itself is checked
+//! independently in remote_write_v2.rs). Spec rules: notes/rw-spec-digest.md (1.0 retry rules; 2.0 S19-S21).
 
 mod rw_common;
 
@@ -15,15 +15,11 @@ use axum::{
 };
 use promgen::{
     Scraper,
-    remote_write::{
-        Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary,
-        proto::{v1, v2},
-    },
+    remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary},
 };
-use prost::Message;
 use rw_common::{
-    Points, Server, Shared, Store, V2_CONTENT_TYPE, assert_samples_eq, count, expected, header_str,
-    registry, reply, scraper, series_key, shared, written,
+    Server, Shared, Store, accepted, assert_samples_eq, count, decode, expected, header_str,
+    registry, reply, scraper, shared,
 };
 use std::{
     collections::HashMap,
@@ -62,57 +58,6 @@ metrics:
 
 const TICKS: i64 = 30;
 const INTERVAL_MS: i64 = 15_000;
-
-/// One request's series as `(key, samples)`, decoded by its content type.
-fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Points)>, String> {
-    let raw = snap::raw::Decoder::new()
-        .decompress_vec(body)
-        .map_err(|e| format!("not snappy: {e}"))?;
-    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
-        let req = v2::Request::decode(&raw[..]).map_err(|e| e.to_string())?;
-        let sym = |r: &u32| req.symbols[*r as usize].as_str();
-        Ok(req
-            .timeseries
-            .iter()
-            .map(|ts| {
-                let labels = ts.labels_refs.chunks(2).map(|p| (sym(&p[0]), sym(&p[1])));
-                let samples = ts
-                    .samples
-                    .iter()
-                    .map(|s| (s.timestamp, s.value.to_bits()))
-                    .collect();
-                (series_key(labels), samples)
-            })
-            .collect())
-    } else {
-        let req = v1::WriteRequest::decode(&raw[..]).map_err(|e| e.to_string())?;
-        Ok(req
-            .timeseries
-            .iter()
-            .map(|ts| {
-                let labels = ts
-                    .labels
-                    .iter()
-                    .map(|l| (l.name.as_str(), l.value.as_str()));
-                let samples = ts
-                    .samples
-                    .iter()
-                    .map(|s| (s.timestamp, s.value.to_bits()))
-                    .collect();
-                (series_key(labels), samples)
-            })
-            .collect())
-    }
-}
-
-/// 204, with the written counts when the request was 2.0.
-fn accepted(headers: &HeaderMap, samples: usize) -> Response {
-    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
-        written(samples)
-    } else {
-        reply(StatusCode::NO_CONTENT, &[], "")
-    }
-}
 
 fn options(url: String, protocol: Protocol) -> WriteOptions {
     let mut opts = WriteOptions::new(url);

@@ -2,7 +2,9 @@
 //! samples a config must produce (from a second registry driven with `collect`), and series
 //! keys and comparisons with readable failures.
 //!
-//! Nothing here decodes a request: each test file brings its own decoder.
+//! [`decode`] reads requests with promgen's own `prost` structs, for tests about what is
+//! sent rather than how it is encoded; remote_write_v2.rs checks the 2.0 encoding itself
+//! with a decoder of its own.
 
 #![allow(dead_code)] // each test binary uses a part
 
@@ -13,7 +15,14 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use promgen::{Scraper, Stop, config::Config, is_stale, registry::Registry};
+use promgen::{
+    Scraper, Stop,
+    config::Config,
+    is_stale,
+    registry::Registry,
+    remote_write::proto::{v1, v2},
+};
+use prost::Message;
 use std::{
     collections::BTreeMap,
     fmt::Write as _,
@@ -202,6 +211,58 @@ pub fn written(samples: usize) -> Response {
         ],
         "",
     )
+}
+
+/// One request's series as `(key, samples)`, decoded by its content type with promgen's own
+/// `prost` structs.
+pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Points)>, String> {
+    let raw = snap::raw::Decoder::new()
+        .decompress_vec(body)
+        .map_err(|e| format!("not snappy: {e}"))?;
+    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
+        let req = v2::Request::decode(&raw[..]).map_err(|e| e.to_string())?;
+        let sym = |r: &u32| req.symbols[*r as usize].as_str();
+        Ok(req
+            .timeseries
+            .iter()
+            .map(|ts| {
+                let labels = ts.labels_refs.chunks(2).map(|p| (sym(&p[0]), sym(&p[1])));
+                let samples = ts
+                    .samples
+                    .iter()
+                    .map(|s| (s.timestamp, s.value.to_bits()))
+                    .collect();
+                (series_key(labels), samples)
+            })
+            .collect())
+    } else {
+        let req = v1::WriteRequest::decode(&raw[..]).map_err(|e| e.to_string())?;
+        Ok(req
+            .timeseries
+            .iter()
+            .map(|ts| {
+                let labels = ts
+                    .labels
+                    .iter()
+                    .map(|l| (l.name.as_str(), l.value.as_str()));
+                let samples = ts
+                    .samples
+                    .iter()
+                    .map(|s| (s.timestamp, s.value.to_bits()))
+                    .collect();
+                (series_key(labels), samples)
+            })
+            .collect())
+    }
+}
+
+/// 204, with the written counts when the request was 2.0.
+pub fn accepted(headers: &HeaderMap, samples: usize) -> Response {
+    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
+        written(samples)
+    } else {
+        reply(StatusCode::NO_CONTENT, &[], "")
+    }
 }
 
 /// An in-process receiver: `handler` answers every POST to [`WRITE_PATH`].
