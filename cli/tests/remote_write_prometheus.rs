@@ -1,6 +1,7 @@
 //! `promgen-cli write` into the real Prometheus (`--web.enable-remote-write-receiver`): every
 //! sample it stores must be the one the library computes, to the millisecond and to the bit,
-//! and every stale marker must end the series where the library says, as queries see it.
+//! and every stale marker must end the series where the library says, as queries see it and
+//! as `promtool tsdb dump` reads it from the TSDB.
 
 mod support;
 
@@ -171,6 +172,7 @@ fn assert_written(prometheus: &Prometheus, all: &Expected, scraper: &Scraper) {
 #[test]
 fn every_sample_and_stale_marker_arrives_exactly() {
     require("prometheus");
+    require("promtool");
     let dir = TempDir::new("rw-exact");
     let prometheus = receiver(&dir);
     let config = dir.write("promgen.yaml", CONFIG);
@@ -214,6 +216,29 @@ fn every_sample_and_stale_marker_arrives_exactly() {
     assert_eq!(
         (seen(0), seen(1), seen(2), seen(3), seen(4)),
         (Some(1.0), Some(1.0), Some(2.0), None, Some(3.0))
+    );
+
+    // The stale markers themselves, as promtool reads them from the TSDB (queries never
+    // return them), at the ticks worked out here by hand: one where a series ends, however
+    // it ends, and never a second one a tick later.
+    let stale_ticks = |labels: &str| -> Vec<i64> {
+        prometheus
+            .dumped_samples(labels)
+            .into_iter()
+            .filter(|(_, v)| v == "NaN")
+            .map(|(ts, _)| (ts - scraper.start_ms()) / INTERVAL_MS)
+            .collect()
+    };
+    // `1 2 3` then removeTimeSeries: its stale marker at tick 3, and nothing after.
+    assert_eq!(stale_ticks(r#"{__name__="rw_ends", how="remove"}"#), [3]);
+    // `5 4 3 2 1` stops after tick 4: the end is marked stale at tick 5.
+    assert_eq!(stale_ticks(r#"{__name__="rw_ends", how="stop"}"#), [5]);
+    // `1 _ 2 stale 3 _x3 4` looped: nine ticks a round, a `stale` fourth in each.
+    let ticks = scraper.ticks().count() as i64;
+    let rounds: Vec<i64> = (3..ticks).step_by(9).collect();
+    assert_eq!(
+        stale_ticks(r#"{__name__="rw_gaps", kind="notation"}"#),
+        rounds
     );
 }
 

@@ -163,6 +163,10 @@ pub(crate) struct Cursor {
     source: Source,
     ticks: u64,
     ended: bool,
+    /// Whether its last sample was a value, so that a receiver shows it until a stale
+    /// marker comes. All of a member's outputs get a sample at the same ticks, so one flag
+    /// holds for each of them.
+    live: bool,
 }
 
 /// What one tick of a member did.
@@ -178,13 +182,18 @@ pub(crate) enum Step {
 
 impl Cursor {
     /// The next tick at `timestamp_ms`, emitting `(output index, value)` per sample.
-    pub(crate) fn advance(&mut self, timestamp_ms: i64, emit: impl FnMut(usize, f64)) -> Step {
+    pub(crate) fn advance(&mut self, timestamp_ms: i64, mut emit: impl FnMut(usize, f64)) -> Step {
         if self.ended {
             return Step::Ended;
         }
         let tick = Tick::new(self.ticks, timestamp_ms);
         self.ticks += 1;
-        if self.source.advance(tick, emit) {
+        let live = &mut self.live;
+        let running = self.source.advance(tick, |k, v| {
+            *live = !is_stale(v);
+            emit(k, v);
+        });
+        if running {
             Step::Running
         } else {
             self.ended = true;
@@ -375,6 +384,7 @@ impl Registry {
                 source: def.source,
                 ticks: 0,
                 ended: false,
+                live: false,
             },
             description: def.description,
         };
@@ -480,9 +490,31 @@ impl Registry {
     /// goes to `sink` as `(index into` [`Registry::wire_series`]`, value)`. Unlike a scrape,
     /// a stale marker is a sample ([`stale_nan`]), and a series whose shape ends yields a
     /// stale marker for each of its wire series at that tick, as Prometheus would record
-    /// when a scraped series disappears. A missing point yields nothing. Returns whether
+    /// when a scraped series disappears — unless its last sample was a stale marker already
+    /// (a shape closed by `end`/`removeTimeSeries`, or ending in `stale`) or it never had
+    /// one: one stale marker ends a series. A missing point yields nothing. Returns whether
     /// any series is still running (as [`Registry::all_ended`] would say, without a second
     /// pass over the series).
+    ///
+    /// ```
+    /// use promgen::registry::{Registry, SeriesDef, Source};
+    /// use promgen::{Labels, MetricType, is_stale, shape::{values, EndStrategy, ShapeExt, Value}};
+    /// let mut registry = Registry::default();
+    /// let shape = values(vec![Value::Num(1.0)]).end_with(EndStrategy::RemoveTimeSeries);
+    /// registry.add(SeriesDef {
+    ///     labels: Labels::new("up", [("job", "a")])?,
+    ///     metric_type: MetricType::Gauge,
+    ///     help: None,
+    ///     source: Source::Series(Box::new(shape)),
+    ///     description: "[1] >> end".into(),
+    /// })?;
+    /// let mut got = Vec::new();
+    /// for t in 0..4 {
+    ///     registry.collect(t, |_, v| got.push(if is_stale(v) { "stale".to_owned() } else { v.to_string() }));
+    /// }
+    /// assert_eq!(got, ["1", "stale"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn collect(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, f64)) -> bool {
         let mut base = 0;
         let mut running = false;
@@ -491,17 +523,56 @@ impl Registry {
                 let n = m.outputs.len();
                 match m.cursor.advance(timestamp_ms, |k, v| sink(base + k, v)) {
                     Step::Running => running = true,
-                    Step::EndedNow => {
+                    Step::EndedNow if m.cursor.live => {
+                        m.cursor.live = false;
                         for k in 0..n {
                             sink(base + k, stale_nan());
                         }
                     }
-                    Step::Ended => {}
+                    Step::EndedNow | Step::Ended => {}
                 }
                 base += n;
             }
         }
         running
+    }
+
+    /// A stale marker for every wire series whose last sample was a value, as
+    /// `(index into` [`Registry::wire_series`]`, stale marker)`: what a scrape target that
+    /// goes away leaves in Prometheus. A writer that is told to stop sends these.
+    ///
+    /// ```
+    /// use promgen::registry::{Registry, SeriesDef, Source};
+    /// use promgen::{Labels, MetricType, shape::constant};
+    /// let mut registry = Registry::default();
+    /// registry.add(SeriesDef {
+    ///     labels: Labels::new("up", [("job", "a")])?,
+    ///     metric_type: MetricType::Gauge,
+    ///     help: None,
+    ///     source: Source::Series(Box::new(constant(1.0))),
+    ///     description: "1".into(),
+    /// })?;
+    /// let count = |r: &mut Registry| { let mut n = 0; r.mark_stale(|_, _| n += 1); n };
+    /// assert_eq!(count(&mut registry), 0, "nothing sent yet, nothing to mark");
+    /// registry.collect(0, |_, _| {});
+    /// assert_eq!(count(&mut registry), 1);
+    /// assert_eq!(count(&mut registry), 0, "marked once");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mark_stale(&mut self, mut sink: impl FnMut(usize, f64)) {
+        let mut base = 0;
+        for family in &mut self.families {
+            for m in &mut family.members {
+                let n = m.outputs.len();
+                if m.cursor.live {
+                    m.cursor.live = false;
+                    for k in 0..n {
+                        sink(base + k, stale_nan());
+                    }
+                }
+                base += n;
+            }
+        }
     }
 
     /// Whether every series' shape has ended (none will yield another sample). True for an
@@ -641,6 +712,108 @@ mod tests {
         // The histogram keeps its state once its observations end, and never ends itself.
         assert_eq!(ticks[5].iter().filter(|s| s.0 > 0).count(), 4);
         assert!(!r.all_ended());
+    }
+
+    /// Each plain series' samples over `ticks` ticks, stale markers as `stale`.
+    fn collected(r: &mut Registry, ticks: i64) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new(); r.wire_series().len()];
+        for t in 0..ticks {
+            r.collect(t, |i, x| {
+                out[i].push(if is_stale(x) {
+                    "stale".into()
+                } else {
+                    x.to_string()
+                });
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn a_series_that_ends_gets_exactly_one_stale_marker() {
+        use crate::shape::{EndStrategy, gap};
+        let mut r = Registry::default();
+        let v = |x| Value::Num(x);
+        let removed = values(vec![v(1.0), v(2.0)]).end_with(EndStrategy::RemoveTimeSeries);
+        r.add(def(
+            "removed",
+            &[],
+            MetricType::Gauge,
+            Source::Series(Box::new(removed)),
+        ))
+        .unwrap();
+        r.add(def(
+            "ends_stale",
+            &[],
+            MetricType::Gauge,
+            plain(&[v(1.0), Value::Stale]),
+        ))
+        .unwrap();
+        r.add(def(
+            "ends",
+            &[],
+            MetricType::Gauge,
+            plain(&[v(1.0), Value::Missing]),
+        ))
+        .unwrap();
+        r.add(def(
+            "never",
+            &[],
+            MetricType::Gauge,
+            Source::Series(Box::new(gap(2))),
+        ))
+        .unwrap();
+        let got = collected(&mut r, 6);
+        // The shape's own stale marker ends the series; the end adds none.
+        assert_eq!(got[0], ["1", "2", "stale"]);
+        assert_eq!(got[1], ["1", "stale"]);
+        // A value last (a gap after it): the end marks it stale.
+        assert_eq!(got[2], ["1", "stale"]);
+        // Never a sample: nothing to mark.
+        assert!(got[3].is_empty(), "{:?}", got[3]);
+        let mut marked = 0;
+        r.mark_stale(|_, _| marked += 1);
+        assert_eq!(marked, 0, "every series has ended and is marked already");
+    }
+
+    #[test]
+    fn mark_stale_marks_each_running_series_once() {
+        let mut r = Registry::default();
+        let v = |x| Value::Num(x);
+        r.add(def(
+            "a",
+            &[],
+            MetricType::Gauge,
+            plain(&[v(1.0), v(2.0), v(3.0)]),
+        ))
+        .unwrap();
+        r.add(def(
+            "b",
+            &[],
+            MetricType::Gauge,
+            plain(&[v(1.0), Value::Stale, v(3.0)]),
+        ))
+        .unwrap();
+        r.add(def(
+            "h",
+            &[],
+            MetricType::Histogram,
+            Source::Histogram(Histogram::new(Box::new(values(vec![v(0.2)])), 1, vec![0.5])),
+        ))
+        .unwrap();
+        let marks = |r: &mut Registry| {
+            let mut got = Vec::new();
+            r.mark_stale(|i, x| {
+                assert!(is_stale(x));
+                got.push(i);
+            });
+            got
+        };
+        r.collect(0, |_, _| {});
+        r.collect(1, |_, _| {});
+        // `b`'s last sample is a stale marker: only `a` and the histogram's four series.
+        assert_eq!(marks(&mut r), [0, 2, 3, 4, 5]);
+        assert_eq!(marks(&mut r), [] as [usize; 0]);
     }
 
     #[test]

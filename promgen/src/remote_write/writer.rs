@@ -2,7 +2,7 @@
 //! each series in order, the wall clock for ticks that have not happened yet.
 
 use super::{Batch, Client, Encoder, Protocol, SeriesTable, WriteError, WriteOptions};
-use crate::{Sample, Scraper, is_stale, registry::Registry, stale_nan, time::now_ms};
+use crate::{Sample, Scraper, registry::Registry, time::now_ms};
 use std::{
     future::Future,
     sync::{
@@ -277,11 +277,7 @@ impl RemoteWriter {
         if stopped && let Some(last) = last_ts {
             // Like a target that goes away: every running series is marked stale.
             let ts = now_ms().max(last + 1);
-            for i in 0..staging.alive.len() {
-                if staging.alive[i] {
-                    staging.push(i, Sample::new(ts, stale_nan()));
-                }
-            }
+            registry.mark_stale(|i, v| staging.push(i, Sample::new(ts, v)));
         }
         staging.send_all(queues, max).await?;
         Ok(stopped)
@@ -296,8 +292,6 @@ struct Staging {
     members: Vec<Vec<u32>>,
     /// Samples pending per shard.
     counts: Vec<usize>,
-    /// Whether each series' last sample was a value (not a stale marker).
-    alive: Vec<bool>,
     /// The first tick since everything was last sent.
     oldest: Option<i64>,
 }
@@ -313,13 +307,11 @@ impl Staging {
             shard_of: shard_of.to_vec(),
             members,
             counts: vec![0; shards],
-            alive: vec![false; shard_of.len()],
             oldest: None,
         }
     }
 
     fn push(&mut self, series: usize, sample: Sample) {
-        self.alive[series] = !is_stale(sample.value);
         self.pending[series].push(sample);
         self.counts[self.shard_of[series]] += 1;
     }
