@@ -23,7 +23,8 @@ use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 ///
 /// Protocol 1.0 is the default, as every receiver speaks it. With --protocol v2, a receiver
 /// that turns out to speak only 1.0 (it answers 415, or 2xx without the
-/// X-Prometheus-Remote-Write-*-Written headers) is written to with 1.0 instead.
+/// X-Prometheus-Remote-Write-*-Written headers) is written to with 1.0 instead, and a line
+/// on stderr says so and why.
 ///
 /// Prometheus receives remote write with --web.enable-remote-write-receiver. Samples older
 /// than what it already holds for a series need its out-of-order window
@@ -82,8 +83,16 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
     };
     let scraper = time_range(&flags, &config.scraper, now_ms())?;
     let mut registry = config.build_registry().context("cannot write the config")?;
-    let writer = RemoteWriter::new(&opts)?;
     let total_ticks = scraper.tick_count();
+    let bar = progress_bar(total_ticks);
+    let shown = Arc::clone(&bar);
+    let writer = RemoteWriter::new(&opts)?.on_fallback(move |why| {
+        shown.suspend(|| {
+            eprintln!(
+                "the receiver does not speak Remote Write 2.0 ({why}): sending 1.0 from now on"
+            );
+        });
+    });
     eprintln!(
         "promgen-cli write: {} series from {source} to {} ({}), {scraper}{}",
         registry.len(),
@@ -101,7 +110,6 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let stop = stop_after_signal()?;
-        let bar = progress_bar(total_ticks);
         let ticker = tokio::spawn(update(Arc::clone(&bar), writer.stats(), total_ticks));
         let result = writer.run(&mut registry, &scraper, stop).await;
         ticker.abort();

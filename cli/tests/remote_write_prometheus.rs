@@ -265,8 +265,22 @@ fn protocol_v2_falls_back_to_v1_on_prometheus_2_42_and_loses_nothing() {
     let log = stderr(&out);
     assert!(out.status.success(), "write failed: {log}");
     // Prometheus 2.42 reads a 2.0 body as an empty 1.0 request and answers 204 without the
-    // written-count headers; the writer must notice and send the same batches as 1.0.
+    // written-count headers; the writer must notice, say so once (four shards may all see
+    // it), and send the same batches as 1.0.
     assert!(log.contains("(v2)") && log.contains("protocol v1"), "{log}");
+    let said: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("Remote Write 2.0"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "the receiver does not speak Remote Write 2.0 (its 204 answer carries no \
+             X-Prometheus-Remote-Write-Samples-Written header: it read the 2.0 request as an \
+             empty 1.0 one and wrote nothing): sending 1.0 from now on"
+        ],
+        "{log}"
+    );
     assert_written(&prometheus, &expected_all(CONFIG, &scraper), &scraper);
 }
 

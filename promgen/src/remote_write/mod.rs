@@ -21,7 +21,7 @@ pub mod proto;
 mod writer;
 
 #[cfg(feature = "remote-write")]
-pub use client::{Client, Delivery, WriteError};
+pub use client::{Client, Delivery, FallbackReason, WriteError};
 #[cfg(feature = "remote-write")]
 pub use encode::{Batch, Encoder, SeriesTable, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};

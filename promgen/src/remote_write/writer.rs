@@ -1,7 +1,9 @@
 //! Driving a registry through time into a receiver: time-major batches, shards that keep
 //! each series in order, the wall clock for ticks that have not happened yet.
 
-use super::{Batch, Client, Encoder, Protocol, SeriesTable, WriteError, WriteOptions};
+use super::{
+    Batch, Client, Encoder, FallbackReason, Protocol, SeriesTable, WriteError, WriteOptions,
+};
 use crate::{Sample, Scraper, registry::Registry, time::now_ms};
 use std::{
     future::Future,
@@ -78,6 +80,8 @@ pub struct WriteSummary {
     pub elapsed: Duration,
     /// The protocol the receiver took (1.0 after a fallback from 2.0).
     pub protocol: Protocol,
+    /// Why it fell back from 2.0 to 1.0, if it did.
+    pub fallback: Option<FallbackReason>,
     /// Whether it ended because it was told to stop.
     pub stopped: bool,
 }
@@ -124,6 +128,26 @@ impl RemoteWriter {
             client: Arc::new(Client::new(opts)?),
             stats: Arc::default(),
         })
+    }
+
+    /// Calls `notice` once, at the moment the receiver shows that it does not speak 2.0
+    /// (when [`WriteOptions::protocol`] asks for it), with how it showed it; the write goes
+    /// on in 1.0. [`WriteSummary::fallback`] says the same afterwards.
+    ///
+    /// ```no_run
+    /// use promgen::remote_write::{Protocol, RemoteWriter, WriteOptions};
+    /// let mut opts = WriteOptions::new("http://127.0.0.1:9090/api/v1/write");
+    /// opts.protocol = Protocol::V2;
+    /// let writer = RemoteWriter::new(&opts)?
+    ///     .on_fallback(|why| eprintln!("the receiver does not speak 2.0 ({why}): sending 1.0"));
+    /// # Ok::<(), promgen::remote_write::WriteError>(())
+    /// ```
+    #[must_use]
+    pub fn on_fallback(self, notice: impl Fn(FallbackReason) + Send + Sync + 'static) -> Self {
+        if let Ok(mut slot) = self.client.notice.lock() {
+            *slot = Some(Box::new(notice));
+        }
+        self
     }
 
     /// The live counters, for progress reports while [`RemoteWriter::run`] runs.
@@ -193,7 +217,7 @@ impl RemoteWriter {
         }
         // A closed queue means a worker failed, and it said why above.
         let stopped = produced.map_err(|()| WriteError::Stopped)?;
-        if !sends_metadata && self.client.fell_back() {
+        if !sends_metadata && self.client.fallback().is_some() {
             // 2.0 carried the metadata on every series; after falling back to 1.0 it goes
             // apart, as it would have from the start.
             self.send_metadata(&table).await?;
@@ -207,6 +231,7 @@ impl RemoteWriter {
             bytes: self.stats.bytes(),
             elapsed: started.elapsed(),
             protocol: self.client.protocol(),
+            fallback: self.client.fallback(),
             stopped,
         })
     }
