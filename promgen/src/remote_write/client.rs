@@ -8,7 +8,9 @@
 //! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
 //! 1.0 for good and the same batch is sent again.
 
-use super::{Batch, Encoder, Protocol, SeriesTable, WriteOptions, options::RESERVED_HEADERS};
+use super::{
+    Batch, Encoder, Protocol, SeriesTable, WriteOptions, WriteSummary, options::RESERVED_HEADERS,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reqwest::{StatusCode, header};
@@ -88,6 +90,38 @@ pub enum WriteError {
     /// The writer stopped before this batch was sent (another shard failed).
     #[error("stopped")]
     Stopped,
+    /// Told to stop, the writer gave the receiver
+    /// [`RemoteWriter::STOP_GRACE`](super::RemoteWriter::STOP_GRACE) to take what was
+    /// pending and the stale markers, and it did not take all of it: the rest was dropped.
+    #[error(
+        "stopped with {} undelivered{}",
+        undelivered_text(*undelivered, *metadata),
+        last.as_ref().map(|l| format!("; the receiver's last failure: {l}")).unwrap_or_default()
+    )]
+    Interrupted {
+        /// Samples (stale markers included) that were generated and not delivered.
+        undelivered: u64,
+        /// Whether the families' metadata (sent apart in 1.0) was not delivered.
+        metadata: bool,
+        /// The last failure of any request, if one failed (else they went unanswered).
+        last: Option<String>,
+        /// What the write did until then.
+        summary: Box<WriteSummary>,
+    },
+}
+
+/// What an interrupted write left undelivered, for its message.
+fn undelivered_text(samples: u64, metadata: bool) -> String {
+    let counted = if samples == 1 {
+        "1 sample".to_owned()
+    } else {
+        format!("{samples} samples")
+    };
+    match (samples, metadata) {
+        (_, false) => counted,
+        (0, true) => "the families' metadata".to_owned(),
+        (_, true) => format!("{counted} and the families' metadata"),
+    }
 }
 
 /// Why a writer asked for 2.0 writes 1.0 instead: how the receiver showed that it does not
@@ -146,6 +180,8 @@ pub struct Client {
     fallback: OnceLock<FallbackReason>,
     /// Told when `fallback` is set.
     pub(super) notice: Mutex<Option<FallbackNotice>>,
+    /// Why the last request that failed did (and was retried).
+    last_failure: Mutex<Option<String>>,
     rng: Mutex<ChaCha8Rng>,
 }
 
@@ -223,6 +259,7 @@ impl Client {
             opts: opts.clone(),
             fallback: OnceLock::new(),
             notice: Mutex::new(None),
+            last_failure: Mutex::new(None),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
         })
     }
@@ -250,6 +287,11 @@ impl Client {
         {
             notice(reason);
         }
+    }
+
+    /// Why the last request that was retried failed, if one was.
+    pub fn last_failure(&self) -> Option<String> {
+        self.last_failure.lock().ok().and_then(|last| last.clone())
     }
 
     /// The options it was made with.
@@ -307,6 +349,9 @@ impl Client {
                 }
                 Outcome::Retry { why, after } => (why, after),
             };
+            if let Ok(mut last) = self.last_failure.lock() {
+                *last = Some(why.clone());
+            }
             let elapsed = started.elapsed();
             if elapsed >= self.opts.retry_for {
                 return Err(WriteError::GaveUp {

@@ -14,9 +14,13 @@
 mod client;
 #[cfg(feature = "remote-write")]
 mod encode;
+#[cfg(feature = "remote-write")]
+mod halt;
 pub(crate) mod options;
 #[cfg(feature = "remote-write")]
 pub mod proto;
+#[cfg(feature = "remote-write")]
+mod staging;
 #[cfg(feature = "remote-write")]
 mod writer;
 
