@@ -16,8 +16,8 @@ use axum::{
 };
 use promgen::remote_write::{FallbackReason, Protocol, RemoteWriter, WriteOptions};
 use rw_common::{
-    Server, Shared, Store, V2_CONTENT_TYPE, accepted, assert_samples_eq, decode, expected,
-    header_str, registry, reply, scraper, shared,
+    Server, Shared, Store, TempConfig, V2_CONTENT_TYPE, accepted, assert_samples_eq, cli_write,
+    decode, expected, header_str, registry, reply, scraper, shared,
 };
 use std::sync::{Arc, Mutex};
 
@@ -139,47 +139,26 @@ async fn the_library_says_once_why_it_fell_back_to_1_0() {
     }
 }
 
-/// A temporary config file, removed on drop.
-struct TempFile(std::path::PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_prints_once_that_the_receiver_answered_415() {
     let (server, store) = receiver(Answer::Unsupported).await;
-    let file = TempFile(
-        std::env::temp_dir().join(format!("promgen-rw-fallback-{}.yaml", std::process::id())),
-    );
-    std::fs::write(&file.0, CONFIG).unwrap();
+    let config = TempConfig::new("fallback", CONFIG);
+    let url = server.url();
     let args = [
-        "write".to_owned(),
-        "--config".to_owned(),
-        file.0.display().to_string(),
-        "--url".to_owned(),
-        server.url(),
-        "--protocol".to_owned(),
-        "v2".to_owned(),
-        "--concurrency".to_owned(),
-        "3".to_owned(),
-        "--batch-size".to_owned(),
-        "5".to_owned(),
-        "--from".to_owned(),
-        "2023-11-14T22:13:20Z".to_owned(),
-        "--to".to_owned(),
-        "2023-11-14T22:18:05Z".to_owned(),
+        "--url",
+        &url,
+        "--protocol",
+        "v2",
+        "--concurrency",
+        "3",
+        "--batch-size",
+        "5",
+        "--from",
+        "2023-11-14T22:13:20Z",
+        "--to",
+        "2023-11-14T22:18:05Z",
     ];
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-            .args(&args)
-            .output()
-            .expect("run promgen-cli write")
-    })
-    .await
-    .unwrap();
+    let output = cli_write(&config, &args).await;
     server.shutdown().await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -18,8 +18,8 @@ use promgen::{
     remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary},
 };
 use rw_common::{
-    Server, Shared, Store, accepted, assert_samples_eq, count, decode, expected, header_str,
-    registry, reply, scraper, shared,
+    Server, Shared, Store, TempConfig, accepted, assert_samples_eq, cli_write, count, decode,
+    expected, header_str, registry, reply, scraper, shared,
 };
 use std::{
     collections::HashMap,
@@ -258,42 +258,21 @@ async fn b_a_400_is_not_retried_and_its_body_is_reported_verbatim() {
     }
 }
 
-/// A temporary config file, removed on drop.
-struct TempFile(std::path::PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn b_the_cli_fails_on_a_400_and_prints_the_receivers_message() {
     let (server, hits) = rejecting_receiver().await;
-    let file = TempFile(
-        std::env::temp_dir().join(format!("promgen-rw-faults-{}.yaml", std::process::id())),
-    );
-    std::fs::write(&file.0, CONFIG).unwrap();
+    let config = TempConfig::new("faults", CONFIG);
+    let url = server.url();
     let args = [
-        "write".to_owned(),
-        "--config".to_owned(),
-        file.0.display().to_string(),
-        "--url".to_owned(),
-        server.url(),
-        "--from".to_owned(),
-        "2023-11-14T22:13:20Z".to_owned(),
-        "--to".to_owned(),
-        "2023-11-14T22:20:50Z".to_owned(),
+        "--url",
+        &url,
+        "--from",
+        "2023-11-14T22:13:20Z",
+        "--to",
+        "2023-11-14T22:20:50Z",
     ];
     let started = Instant::now();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-            .args(&args)
-            .output()
-            .expect("run promgen-cli write")
-    })
-    .await
-    .unwrap();
+    let output = cli_write(&config, &args).await;
     server.shutdown().await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

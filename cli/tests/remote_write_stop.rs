@@ -16,7 +16,7 @@ use axum::{
     response::Response,
 };
 use promgen::remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions};
-use rw_common::{Server, Shared, decode, registry, reply, scraper, shared};
+use rw_common::{Server, Shared, TempConfig, decode, registry, reply, scraper, shared};
 use std::{
     io::{BufRead, BufReader},
     net::TcpListener,
@@ -231,29 +231,16 @@ fn check_interrupted(
 struct Running {
     child: Child,
     stderr: Arc<Mutex<String>>,
-    _config: TempFile,
-}
-
-/// A temporary config file, removed on drop.
-struct TempFile(std::path::PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    _config: TempConfig,
 }
 
 impl Running {
     /// A backfill of the last hour into `url`, in small batches.
     fn start(url: &str, name: &str) -> Self {
-        let config = TempFile(std::env::temp_dir().join(format!(
-            "promgen-rw-stop-{name}-{}.yaml",
-            std::process::id()
-        )));
-        std::fs::write(&config.0, CONFIG).unwrap();
+        let config = TempConfig::new(&format!("stop-{name}"), CONFIG);
         let mut child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
             .args(["write", "--config"])
-            .arg(&config.0)
+            .arg(config.path())
             .args(["--url", url, "--from", "-1h", "--to", "now"])
             .args(["--concurrency", "2", "--batch-size", "10"])
             .stdout(Stdio::null())

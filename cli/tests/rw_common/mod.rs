@@ -28,6 +28,8 @@ use std::{
     fmt::Write as _,
     future::Future,
     net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Command, Output},
     sync::{Arc, Mutex},
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -355,4 +357,41 @@ pub fn shared<T: Default>() -> Shared<T> {
 /// The value of header `name`, or `None` when it is missing or not text.
 pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A config file in the temporary directory, removed on drop.
+pub struct TempConfig(PathBuf);
+
+impl TempConfig {
+    /// `yaml` in `promgen-rw-<name>-<pid>.yaml`.
+    pub fn new(name: &str, yaml: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("promgen-rw-{name}-{}.yaml", std::process::id()));
+        std::fs::write(&path, yaml).unwrap();
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempConfig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Runs `promgen-cli write` with `config` and `args` to its end, off the async runtime
+/// (whose receivers it writes to).
+pub async fn cli_write(config: &TempConfig, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_promgen-cli"));
+    command
+        .arg("write")
+        .arg("--config")
+        .arg(config.path())
+        .args(args);
+    tokio::task::spawn_blocking(move || command.output().expect("run promgen-cli write"))
+        .await
+        .unwrap()
 }
