@@ -75,25 +75,55 @@ pub fn time_range(
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are installed at once, so
 /// a signal sent right after this returns is not missed.
 pub fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot listen for SIGTERM")?;
+    let mut signals = Signals::new()?;
     Ok(async move {
-        let ctrl_c = async {
+        signals.next().await;
+    })
+}
+
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, every time they come. The handlers are installed
+/// when this is made: from then on these signals no longer end the process by themselves,
+/// and none sent after it is missed.
+pub struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Listens from now on. Needs a Tokio runtime.
+    pub fn new() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?,
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The next signal, as its number (SIGINT 2, SIGTERM 15: a process that quits because
+    /// of it exits with 128 + that).
+    pub async fn next(&mut self) -> i32 {
+        #[cfg(unix)]
+        {
+            // `None` only when the runtime is going away: then no signal will come.
+            tokio::select! {
+                Some(()) = self.interrupt.recv() => 2,
+                Some(()) = self.terminate.recv() => 15,
+                else => std::future::pending().await,
+            }
+        }
+        #[cfg(not(unix))]
+        {
             if tokio::signal::ctrl_c().await.is_err() {
-                // No Ctrl-C handler: only SIGTERM (or a kill) stops us.
                 std::future::pending::<()>().await;
             }
-        };
-        #[cfg(unix)]
-        let term = async move {
-            term.recv().await;
-        };
-        #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
-        tokio::select! {
-            () = ctrl_c => {}
-            () = term => {}
+            2
         }
-    })
+    }
 }

@@ -1,7 +1,7 @@
 //! `promgen-cli write`: a config's series into a receiver by Remote Write, as history
 //! (backfill) or as time passes (live).
 
-use crate::common::{RangeFlags, load_config, stop_signal, time_range};
+use crate::common::{RangeFlags, Signals, load_config, time_range};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -19,11 +19,14 @@ use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 /// them (a backfill), time by time: every series at t0, then t1, and so on, so a fresh
 /// Prometheus accepts them without an out-of-order window. Ticks still in the future are
 /// written when their time comes (live). Without --from/--to the config's scraper decides
-/// (by default: from now, for ever). Ctrl-C stops: every running series is marked stale.
+/// (by default: from now, for ever). Ctrl-C or SIGTERM stops: every running series is marked
+/// stale, and what is pending is sent for up to a second; if the receiver did not take it
+/// all, that is said and the exit status is 1. A second Ctrl-C quits at once.
 ///
 /// Protocol 1.0 is the default, as every receiver speaks it. With --protocol v2, a receiver
 /// that turns out to speak only 1.0 (it answers 415, or 2xx without the
-/// X-Prometheus-Remote-Write-*-Written headers) is written to with 1.0 instead.
+/// X-Prometheus-Remote-Write-*-Written headers) is written to with 1.0 instead, and a line
+/// on stderr says so and why.
 ///
 /// Prometheus receives remote write with --web.enable-remote-write-receiver. Samples older
 /// than what it already holds for a series need its out-of-order window
@@ -82,8 +85,16 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
     };
     let scraper = time_range(&flags, &config.scraper, now_ms())?;
     let mut registry = config.build_registry().context("cannot write the config")?;
-    let writer = RemoteWriter::new(&opts)?;
     let total_ticks = scraper.tick_count();
+    let bar = progress_bar(total_ticks);
+    let shown = Arc::clone(&bar);
+    let writer = RemoteWriter::new(&opts)?.on_fallback(move |why| {
+        shown.suspend(|| {
+            eprintln!(
+                "the receiver does not speak Remote Write 2.0 ({why}): sending 1.0 from now on"
+            );
+        });
+    });
     eprintln!(
         "promgen-cli write: {} series from {source} to {} ({}), {scraper}{}",
         registry.len(),
@@ -100,15 +111,23 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let stop = stop_after_signal()?;
-        let bar = progress_bar(total_ticks);
+        let stop = stop_after_signal(Arc::clone(&bar))?;
         let ticker = tokio::spawn(update(Arc::clone(&bar), writer.stats(), total_ticks));
         let result = writer.run(&mut registry, &scraper, stop).await;
         ticker.abort();
         bar.finish_and_clear();
-        let summary = result.map_err(explain)?;
-        eprintln!("{}", describe(&summary));
-        Ok(ExitCode::SUCCESS)
+        match result {
+            Ok(summary) => {
+                eprintln!("{}", describe(&summary));
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                if let WriteError::Interrupted { summary, .. } = &e {
+                    eprintln!("{}", describe(summary));
+                }
+                Err(explain(e))
+            }
+        }
     })
 }
 
@@ -214,18 +233,22 @@ fn describe(s: &WriteSummary) -> String {
     )
 }
 
-/// Completes on the first Ctrl-C or SIGTERM; after it, a second Ctrl-C quits at once.
-fn stop_after_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    let signal = stop_signal()?;
+/// Completes on the first Ctrl-C or SIGTERM, saying so; after it, a second one quits at
+/// once, with exit status 128 + its number (130 for Ctrl-C).
+fn stop_after_signal(bar: Arc<ProgressBar>) -> anyhow::Result<impl Future<Output = ()>> {
+    let mut signals = Signals::new()?;
     Ok(async move {
-        signal.await;
-        eprintln!(
-            "stopping: marking the series stale, sending what is pending (Ctrl-C again quits now)"
-        );
-        tokio::spawn(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
+        signals.next().await;
+        bar.suspend(|| {
+            eprintln!(
+                "stopping: marking the series stale, sending what is pending for up to {}s \
+                 (Ctrl-C again quits now)",
+                RemoteWriter::STOP_GRACE.as_secs()
+            );
+        });
+        tokio::spawn(async move {
+            let signal = signals.next().await;
+            std::process::exit(128 + signal);
         });
     })
 }

@@ -3,8 +3,8 @@
 //! In-process receivers on 127.0.0.1 fail on purpose: 5xx then 429 with `Retry-After`, a
 //! 400 that must not be retried (library and `promgen-cli write`), a receiver restarted in
 //! the middle of a backfill, and one that fails for ever. Requests are decoded with
-//! promgen's own `prost` structs (the 2.0 wire format itself is checked independently in
-//! remote_write_v2.rs). Spec rules: notes/rw-spec-digest.md (1.0 retry rules; 2.0 S19-S21).
+//! promgen's own `prost` structs (`rw_common::decode`; the 2.0 wire format itself is checked
+//! independently in remote_write_v2.rs). Spec rules: notes/rw-spec-digest.md (1.0 retry rules; 2.0 S19-S21).
 
 mod rw_common;
 
@@ -15,15 +15,11 @@ use axum::{
 };
 use promgen::{
     Scraper,
-    remote_write::{
-        Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary,
-        proto::{v1, v2},
-    },
+    remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary},
 };
-use prost::Message;
 use rw_common::{
-    Points, Server, Shared, Store, V2_CONTENT_TYPE, assert_samples_eq, count, expected, header_str,
-    registry, reply, scraper, series_key, shared, written,
+    Server, Shared, Store, TempConfig, accepted, assert_samples_eq, cli_write, count, decode,
+    expected, header_str, registry, reply, scraper, shared,
 };
 use std::{
     collections::HashMap,
@@ -62,57 +58,6 @@ metrics:
 
 const TICKS: i64 = 30;
 const INTERVAL_MS: i64 = 15_000;
-
-/// One request's series as `(key, samples)`, decoded by its content type.
-fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Points)>, String> {
-    let raw = snap::raw::Decoder::new()
-        .decompress_vec(body)
-        .map_err(|e| format!("not snappy: {e}"))?;
-    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
-        let req = v2::Request::decode(&raw[..]).map_err(|e| e.to_string())?;
-        let sym = |r: &u32| req.symbols[*r as usize].as_str();
-        Ok(req
-            .timeseries
-            .iter()
-            .map(|ts| {
-                let labels = ts.labels_refs.chunks(2).map(|p| (sym(&p[0]), sym(&p[1])));
-                let samples = ts
-                    .samples
-                    .iter()
-                    .map(|s| (s.timestamp, s.value.to_bits()))
-                    .collect();
-                (series_key(labels), samples)
-            })
-            .collect())
-    } else {
-        let req = v1::WriteRequest::decode(&raw[..]).map_err(|e| e.to_string())?;
-        Ok(req
-            .timeseries
-            .iter()
-            .map(|ts| {
-                let labels = ts
-                    .labels
-                    .iter()
-                    .map(|l| (l.name.as_str(), l.value.as_str()));
-                let samples = ts
-                    .samples
-                    .iter()
-                    .map(|s| (s.timestamp, s.value.to_bits()))
-                    .collect();
-                (series_key(labels), samples)
-            })
-            .collect())
-    }
-}
-
-/// 204, with the written counts when the request was 2.0.
-fn accepted(headers: &HeaderMap, samples: usize) -> Response {
-    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
-        written(samples)
-    } else {
-        reply(StatusCode::NO_CONTENT, &[], "")
-    }
-}
 
 fn options(url: String, protocol: Protocol) -> WriteOptions {
     let mut opts = WriteOptions::new(url);
@@ -313,42 +258,21 @@ async fn b_a_400_is_not_retried_and_its_body_is_reported_verbatim() {
     }
 }
 
-/// A temporary config file, removed on drop.
-struct TempFile(std::path::PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn b_the_cli_fails_on_a_400_and_prints_the_receivers_message() {
     let (server, hits) = rejecting_receiver().await;
-    let file = TempFile(
-        std::env::temp_dir().join(format!("promgen-rw-faults-{}.yaml", std::process::id())),
-    );
-    std::fs::write(&file.0, CONFIG).unwrap();
+    let config = TempConfig::new("faults", CONFIG);
+    let url = server.url();
     let args = [
-        "write".to_owned(),
-        "--config".to_owned(),
-        file.0.display().to_string(),
-        "--url".to_owned(),
-        server.url(),
-        "--from".to_owned(),
-        "2023-11-14T22:13:20Z".to_owned(),
-        "--to".to_owned(),
-        "2023-11-14T22:20:50Z".to_owned(),
+        "--url",
+        &url,
+        "--from",
+        "2023-11-14T22:13:20Z",
+        "--to",
+        "2023-11-14T22:20:50Z",
     ];
     let started = Instant::now();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-            .args(&args)
-            .output()
-            .expect("run promgen-cli write")
-    })
-    .await
-    .unwrap();
+    let output = cli_write(&config, &args).await;
     server.shutdown().await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

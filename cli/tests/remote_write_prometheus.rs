@@ -1,6 +1,7 @@
 //! `promgen-cli write` into the real Prometheus (`--web.enable-remote-write-receiver`): every
 //! sample it stores must be the one the library computes, to the millisecond and to the bit,
-//! and every stale marker must end the series where the library says, as queries see it.
+//! and every stale marker must end the series where the library says, as queries see it and
+//! as `promtool tsdb dump` reads it from the TSDB.
 
 mod support;
 
@@ -171,6 +172,7 @@ fn assert_written(prometheus: &Prometheus, all: &Expected, scraper: &Scraper) {
 #[test]
 fn every_sample_and_stale_marker_arrives_exactly() {
     require("prometheus");
+    require("promtool");
     let dir = TempDir::new("rw-exact");
     let prometheus = receiver(&dir);
     let config = dir.write("promgen.yaml", CONFIG);
@@ -215,6 +217,29 @@ fn every_sample_and_stale_marker_arrives_exactly() {
         (seen(0), seen(1), seen(2), seen(3), seen(4)),
         (Some(1.0), Some(1.0), Some(2.0), None, Some(3.0))
     );
+
+    // The stale markers themselves, as promtool reads them from the TSDB (queries never
+    // return them), at the ticks worked out here by hand: one where a series ends, however
+    // it ends, and never a second one a tick later.
+    let stale_ticks = |labels: &str| -> Vec<i64> {
+        prometheus
+            .dumped_samples(labels)
+            .into_iter()
+            .filter(|(_, v)| v == "NaN")
+            .map(|(ts, _)| (ts - scraper.start_ms()) / INTERVAL_MS)
+            .collect()
+    };
+    // `1 2 3` then removeTimeSeries: its stale marker at tick 3, and nothing after.
+    assert_eq!(stale_ticks(r#"{__name__="rw_ends", how="remove"}"#), [3]);
+    // `5 4 3 2 1` stops after tick 4: the end is marked stale at tick 5.
+    assert_eq!(stale_ticks(r#"{__name__="rw_ends", how="stop"}"#), [5]);
+    // `1 _ 2 stale 3 _x3 4` looped: nine ticks a round, a `stale` fourth in each.
+    let ticks = scraper.ticks().count() as i64;
+    let rounds: Vec<i64> = (3..ticks).step_by(9).collect();
+    assert_eq!(
+        stale_ticks(r#"{__name__="rw_gaps", kind="notation"}"#),
+        rounds
+    );
 }
 
 #[test]
@@ -240,8 +265,22 @@ fn protocol_v2_falls_back_to_v1_on_prometheus_2_42_and_loses_nothing() {
     let log = stderr(&out);
     assert!(out.status.success(), "write failed: {log}");
     // Prometheus 2.42 reads a 2.0 body as an empty 1.0 request and answers 204 without the
-    // written-count headers; the writer must notice and send the same batches as 1.0.
+    // written-count headers; the writer must notice, say so once (four shards may all see
+    // it), and send the same batches as 1.0.
     assert!(log.contains("(v2)") && log.contains("protocol v1"), "{log}");
+    let said: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("Remote Write 2.0"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "the receiver does not speak Remote Write 2.0 (its 204 answer carries no \
+             X-Prometheus-Remote-Write-Samples-Written header: it read the 2.0 request as an \
+             empty 1.0 one and wrote nothing): sending 1.0 from now on"
+        ],
+        "{log}"
+    );
     assert_written(&prometheus, &expected_all(CONFIG, &scraper), &scraper);
 }
 

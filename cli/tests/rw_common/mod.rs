@@ -2,7 +2,9 @@
 //! samples a config must produce (from a second registry driven with `collect`), and series
 //! keys and comparisons with readable failures.
 //!
-//! Nothing here decodes a request: each test file brings its own decoder.
+//! [`decode`] reads requests with promgen's own `prost` structs, for tests about what is
+//! sent rather than how it is encoded; remote_write_v2.rs checks the 2.0 encoding itself
+//! with a decoder of its own.
 
 #![allow(dead_code)] // each test binary uses a part
 
@@ -13,12 +15,21 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use promgen::{Scraper, Stop, config::Config, is_stale, registry::Registry};
+use promgen::{
+    Scraper, Stop,
+    config::Config,
+    is_stale,
+    registry::Registry,
+    remote_write::proto::{v1, v2},
+};
+use prost::Message;
 use std::{
     collections::BTreeMap,
     fmt::Write as _,
     future::Future,
     net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Command, Output},
     sync::{Arc, Mutex},
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -204,6 +215,58 @@ pub fn written(samples: usize) -> Response {
     )
 }
 
+/// One request's series as `(key, samples)`, decoded by its content type with promgen's own
+/// `prost` structs.
+pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Points)>, String> {
+    let raw = snap::raw::Decoder::new()
+        .decompress_vec(body)
+        .map_err(|e| format!("not snappy: {e}"))?;
+    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
+        let req = v2::Request::decode(&raw[..]).map_err(|e| e.to_string())?;
+        let sym = |r: &u32| req.symbols[*r as usize].as_str();
+        Ok(req
+            .timeseries
+            .iter()
+            .map(|ts| {
+                let labels = ts.labels_refs.chunks(2).map(|p| (sym(&p[0]), sym(&p[1])));
+                let samples = ts
+                    .samples
+                    .iter()
+                    .map(|s| (s.timestamp, s.value.to_bits()))
+                    .collect();
+                (series_key(labels), samples)
+            })
+            .collect())
+    } else {
+        let req = v1::WriteRequest::decode(&raw[..]).map_err(|e| e.to_string())?;
+        Ok(req
+            .timeseries
+            .iter()
+            .map(|ts| {
+                let labels = ts
+                    .labels
+                    .iter()
+                    .map(|l| (l.name.as_str(), l.value.as_str()));
+                let samples = ts
+                    .samples
+                    .iter()
+                    .map(|s| (s.timestamp, s.value.to_bits()))
+                    .collect();
+                (series_key(labels), samples)
+            })
+            .collect())
+    }
+}
+
+/// 204, with the written counts when the request was 2.0.
+pub fn accepted(headers: &HeaderMap, samples: usize) -> Response {
+    if header_str(headers, "content-type") == Some(V2_CONTENT_TYPE) {
+        written(samples)
+    } else {
+        reply(StatusCode::NO_CONTENT, &[], "")
+    }
+}
+
 /// An in-process receiver: `handler` answers every POST to [`WRITE_PATH`].
 pub struct Server {
     pub addr: SocketAddr,
@@ -294,4 +357,41 @@ pub fn shared<T: Default>() -> Shared<T> {
 /// The value of header `name`, or `None` when it is missing or not text.
 pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A config file in the temporary directory, removed on drop.
+pub struct TempConfig(PathBuf);
+
+impl TempConfig {
+    /// `yaml` in `promgen-rw-<name>-<pid>.yaml`.
+    pub fn new(name: &str, yaml: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("promgen-rw-{name}-{}.yaml", std::process::id()));
+        std::fs::write(&path, yaml).unwrap();
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempConfig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Runs `promgen-cli write` with `config` and `args` to its end, off the async runtime
+/// (whose receivers it writes to).
+pub async fn cli_write(config: &TempConfig, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_promgen-cli"));
+    command
+        .arg("write")
+        .arg("--config")
+        .arg(config.path())
+        .args(args);
+    tokio::task::spawn_blocking(move || command.output().expect("run promgen-cli write"))
+        .await
+        .unwrap()
 }

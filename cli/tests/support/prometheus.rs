@@ -361,6 +361,37 @@ impl Prometheus {
         all.pop().map(|s| s.samples).unwrap_or_default()
     }
 
+    /// The samples of the series written `labels` (as `promtool tsdb dump` prints them:
+    /// `{__name__="m", a="b"}`), read from the data directory by the real `promtool`:
+    /// `(timestamp ms, value as printed)`. Unlike a query, this sees stale markers (printed
+    /// `NaN`, as any NaN is). It reads the head from the WAL, so Prometheus may be running.
+    pub fn dumped_samples(&self, labels: &str) -> Vec<(i64, String)> {
+        let out = Command::new("promtool")
+            .args(["tsdb", "dump"])
+            .arg(&self.data_dir)
+            .output()
+            .expect("run promtool tsdb dump");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "promtool tsdb dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let prefix = format!("{labels} ");
+        text.lines()
+            .filter_map(|line| line.strip_prefix(&prefix))
+            .map(|rest| {
+                let (value, ts) = rest
+                    .rsplit_once(' ')
+                    .unwrap_or_else(|| panic!("a dump line without a timestamp: {rest:?}"));
+                let ts = ts
+                    .parse()
+                    .unwrap_or_else(|e| panic!("timestamp {ts:?}: {e}"));
+                (ts, value.to_owned())
+            })
+            .collect()
+    }
+
     /// Stops Prometheus with SIGTERM (a clean shutdown: the head is kept in the WAL) and
     /// waits until it has exited; kills it after 30 s. Nothing happens when it is not running.
     pub fn stop(&mut self) {

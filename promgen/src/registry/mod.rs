@@ -394,7 +394,9 @@ impl Registry {
     /// One tick at `timestamp_ms`: every series advances one step, and each of its wire
     /// series that has a point goes to `sink` as `(index into` [`Registry::wire_series`]`,
     /// point)`: [`Point::Value`] (NaN included), [`Point::Stale`] for a stale marker in the
-    /// shape, and [`Point::End`] once, at the tick its series' shape ends. A missing point
+    /// shape, and [`Point::End`] once, at the tick its series' shape ends, unless its last
+    /// sample was a stale marker already (a shape closed by `end`/`removeTimeSeries`, or
+    /// ending in `stale`) or it never had one: one stale marker ends a series. A missing point
     /// yields nothing. Returns whether any series is still running (as
     /// [`Registry::all_ended`] would say, without a second pass over the series).
     ///
@@ -429,12 +431,13 @@ impl Registry {
                 });
                 match step {
                     Step::Running => running = true,
-                    Step::EndedNow => {
+                    Step::EndedNow if m.cursor.live => {
+                        m.cursor.live = false;
                         for k in 0..n {
                             sink(base + k, Point::End);
                         }
                     }
-                    Step::Ended => {}
+                    Step::EndedNow | Step::Ended => {}
                 }
                 base += n;
             }
@@ -454,6 +457,45 @@ impl Registry {
             Point::Stale | Point::End => sink(i, stale_nan()),
             Point::Missing => {}
         })
+    }
+
+    /// A stale marker for every wire series whose last sample was a value, as
+    /// `(index into` [`Registry::wire_series`]`, stale marker)`: what a scrape target that
+    /// goes away leaves in Prometheus. A writer that is told to stop sends these.
+    ///
+    /// ```
+    /// use promgen::registry::{Registry, SeriesDef, Source};
+    /// use promgen::{Labels, MetricType, shape::constant};
+    /// let mut registry = Registry::default();
+    /// registry.add(SeriesDef {
+    ///     labels: Labels::new("up", [("job", "a")])?,
+    ///     metric_type: MetricType::Gauge,
+    ///     help: None,
+    ///     source: Source::Series(Box::new(constant(1.0))),
+    ///     description: "1".into(),
+    ///     definition: None,
+    /// })?;
+    /// let count = |r: &mut Registry| { let mut n = 0; r.mark_stale(|_, _| n += 1); n };
+    /// assert_eq!(count(&mut registry), 0, "nothing sent yet, nothing to mark");
+    /// registry.collect(0, |_, _| {});
+    /// assert_eq!(count(&mut registry), 1);
+    /// assert_eq!(count(&mut registry), 0, "marked once");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mark_stale(&mut self, mut sink: impl FnMut(usize, f64)) {
+        let mut base = 0;
+        for family in &mut self.families {
+            for m in &mut family.members {
+                let n = m.outputs.len();
+                if m.cursor.live {
+                    m.cursor.live = false;
+                    for k in 0..n {
+                        sink(base + k, stale_nan());
+                    }
+                }
+                base += n;
+            }
+        }
     }
 
     /// Whether every series' shape has ended (none will yield another sample). True for an

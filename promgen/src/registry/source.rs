@@ -3,7 +3,7 @@
 use crate::{
     MetricType, Tick,
     observe::{Histogram, Summary},
-    sample::stale_nan,
+    sample::{is_stale, stale_nan},
     shape::{DynShape, Point},
 };
 
@@ -103,6 +103,10 @@ pub(crate) struct Cursor {
     source: Source,
     ticks: u64,
     ended: bool,
+    /// Whether its last sample was a value, so that a receiver shows it until a stale
+    /// marker comes. All of a member's outputs get a sample at the same ticks, so one flag
+    /// holds for each of them.
+    pub(crate) live: bool,
 }
 
 /// What one tick of a member did.
@@ -123,6 +127,7 @@ impl Cursor {
             source,
             ticks: 0,
             ended: false,
+            live: false,
         }
     }
 
@@ -137,13 +142,18 @@ impl Cursor {
     }
 
     /// The next tick at `timestamp_ms`, emitting `(output index, value)` per sample.
-    pub(crate) fn advance(&mut self, timestamp_ms: i64, emit: impl FnMut(usize, f64)) -> Step {
+    pub(crate) fn advance(&mut self, timestamp_ms: i64, mut emit: impl FnMut(usize, f64)) -> Step {
         if self.ended {
             return Step::Ended;
         }
         let tick = Tick::new(self.ticks, timestamp_ms);
         self.ticks += 1;
-        if self.source.advance(tick, emit) {
+        let live = &mut self.live;
+        let running = self.source.advance(tick, |k, v| {
+            *live = !is_stale(v);
+            emit(k, v);
+        });
+        if running {
             Step::Running
         } else {
             self.ended = true;

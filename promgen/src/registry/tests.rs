@@ -1,6 +1,7 @@
 //! The registry: scrapes, wire series, collect, and its refusals.
 
 use super::*;
+use crate::is_stale;
 use crate::observe::{Buckets, Histogram, Objectives, Summary};
 use crate::shape::{ShapeExt, Value, values};
 
@@ -211,4 +212,109 @@ fn add_replace_remove_and_refusals() {
     assert!(r.remove(a) && r.remove(b) && !r.remove(a));
     assert!(r.is_empty());
     assert_eq!(scrape(&mut r, Format::Text), "");
+}
+
+fn collected(r: &mut Registry, ticks: i64) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); r.wire_series().len()];
+    for t in 0..ticks {
+        r.collect(t, |i, x| {
+            out[i].push(if is_stale(x) {
+                "stale".into()
+            } else {
+                x.to_string()
+            });
+        });
+    }
+    out
+}
+
+#[test]
+fn a_series_that_ends_gets_exactly_one_stale_marker() {
+    use crate::shape::{EndStrategy, gap};
+    let mut r = Registry::default();
+    let v = |x| Value::Num(x);
+    let removed = values(vec![v(1.0), v(2.0)]).end_with(EndStrategy::RemoveTimeSeries);
+    r.add(def(
+        "removed",
+        &[],
+        MetricType::Gauge,
+        Source::Series(Box::new(removed)),
+    ))
+    .unwrap();
+    r.add(def(
+        "ends_stale",
+        &[],
+        MetricType::Gauge,
+        plain(&[v(1.0), Value::Stale]),
+    ))
+    .unwrap();
+    r.add(def(
+        "ends",
+        &[],
+        MetricType::Gauge,
+        plain(&[v(1.0), Value::Missing]),
+    ))
+    .unwrap();
+    r.add(def(
+        "never",
+        &[],
+        MetricType::Gauge,
+        Source::Series(Box::new(gap(2))),
+    ))
+    .unwrap();
+    let got = collected(&mut r, 6);
+    // The shape's own stale marker ends the series; the end adds none.
+    assert_eq!(got[0], ["1", "2", "stale"]);
+    assert_eq!(got[1], ["1", "stale"]);
+    // A value last (a gap after it): the end marks it stale.
+    assert_eq!(got[2], ["1", "stale"]);
+    // Never a sample: nothing to mark.
+    assert!(got[3].is_empty(), "{:?}", got[3]);
+    let mut marked = 0;
+    r.mark_stale(|_, _| marked += 1);
+    assert_eq!(marked, 0, "every series has ended and is marked already");
+}
+
+#[test]
+fn mark_stale_marks_each_running_series_once() {
+    let mut r = Registry::default();
+    let v = |x| Value::Num(x);
+    r.add(def(
+        "a",
+        &[],
+        MetricType::Gauge,
+        plain(&[v(1.0), v(2.0), v(3.0)]),
+    ))
+    .unwrap();
+    r.add(def(
+        "b",
+        &[],
+        MetricType::Gauge,
+        plain(&[v(1.0), Value::Stale, v(3.0)]),
+    ))
+    .unwrap();
+    r.add(def(
+        "h",
+        &[],
+        MetricType::Histogram,
+        Source::Histogram(Histogram::new(
+            Box::new(values(vec![v(0.2)])),
+            1,
+            Buckets::new(vec![0.5]).unwrap(),
+        )),
+    ))
+    .unwrap();
+    let marks = |r: &mut Registry| {
+        let mut got = Vec::new();
+        r.mark_stale(|i, x| {
+            assert!(is_stale(x));
+            got.push(i);
+        });
+        got
+    };
+    r.collect(0, |_, _| {});
+    r.collect(1, |_, _| {});
+    // `b`'s last sample is a stale marker: only `a` and the histogram's four series.
+    assert_eq!(marks(&mut r), [0, 2, 3, 4, 5]);
+    assert_eq!(marks(&mut r), [] as [usize; 0]);
 }

@@ -8,15 +8,15 @@
 //! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
 //! 1.0 for good and the same batch is sent again.
 
-use super::{Batch, Encoder, Protocol, SeriesTable, WriteOptions, options::RESERVED_HEADERS};
+use super::{
+    Batch, Encoder, Protocol, SeriesTable, WriteOptions, WriteSummary, options::RESERVED_HEADERS,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reqwest::{StatusCode, header};
 use std::{
-    sync::{
-        Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
+    fmt,
+    sync::{Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
@@ -90,7 +90,76 @@ pub enum WriteError {
     /// The writer stopped before this batch was sent (another shard failed).
     #[error("stopped")]
     Stopped,
+    /// Told to stop, the writer gave the receiver
+    /// [`RemoteWriter::STOP_GRACE`](super::RemoteWriter::STOP_GRACE) to take what was
+    /// pending and the stale markers, and it did not take all of it: the rest was dropped.
+    #[error(
+        "stopped with {} undelivered{}",
+        undelivered_text(*undelivered, *metadata),
+        last.as_ref().map(|l| format!("; the receiver's last failure: {l}")).unwrap_or_default()
+    )]
+    Interrupted {
+        /// Samples (stale markers included) that were generated and not delivered.
+        undelivered: u64,
+        /// Whether the families' metadata (sent apart in 1.0) was not delivered.
+        metadata: bool,
+        /// The last failure of any request, if one failed (else they went unanswered).
+        last: Option<String>,
+        /// What the write did until then.
+        summary: Box<WriteSummary>,
+    },
 }
+
+/// What an interrupted write left undelivered, for its message.
+fn undelivered_text(samples: u64, metadata: bool) -> String {
+    let counted = if samples == 1 {
+        "1 sample".to_owned()
+    } else {
+        format!("{samples} samples")
+    };
+    match (samples, metadata) {
+        (_, false) => counted,
+        (0, true) => "the families' metadata".to_owned(),
+        (_, true) => format!("{counted} and the families' metadata"),
+    }
+}
+
+/// Why a writer asked for 2.0 writes 1.0 instead: how the receiver showed that it does not
+/// speak Remote Write 2.0.
+///
+/// ```
+/// use promgen::remote_write::FallbackReason;
+/// let why = FallbackReason::NoWrittenHeaders { status: 204 };
+/// assert!(why.to_string().starts_with("its 204 answer carries no X-Prometheus-Remote-Write-"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FallbackReason {
+    /// It answered a 2.0 request 415 Unsupported Media Type.
+    UnsupportedMediaType,
+    /// It answered a 2.0 request with this 2xx status and no
+    /// `X-Prometheus-Remote-Write-*-Written` header: a 1.0 receiver (Prometheus 2.42, say)
+    /// that read the 2.0 body as an empty 1.0 request and wrote nothing.
+    NoWrittenHeaders {
+        /// The status code.
+        status: u16,
+    },
+}
+
+impl fmt::Display for FallbackReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnsupportedMediaType => f.write_str("it answered 415 Unsupported Media Type"),
+            Self::NoWrittenHeaders { status } => write!(
+                f,
+                "its {status} answer carries no X-Prometheus-Remote-Write-Samples-Written header: \
+                 it read the 2.0 request as an empty 1.0 one and wrote nothing"
+            ),
+        }
+    }
+}
+
+/// Called once when a writer falls back from 2.0 to 1.0.
+pub(super) type FallbackNotice = Box<dyn Fn(FallbackReason) + Send + Sync>;
 
 /// What getting one batch through took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -107,15 +176,19 @@ pub struct Client {
     http: reqwest::Client,
     url: reqwest::Url,
     opts: WriteOptions,
-    /// Set once a 2.0 request was answered as only a 1.0 receiver would.
-    fell_back: AtomicBool,
+    /// Set once a 2.0 request was answered as only a 1.0 receiver would, with how.
+    fallback: OnceLock<FallbackReason>,
+    /// Told when `fallback` is set.
+    pub(super) notice: Mutex<Option<FallbackNotice>>,
+    /// Why the last request that failed did (and was retried).
+    last_failure: Mutex<Option<String>>,
     rng: Mutex<ChaCha8Rng>,
 }
 
 /// One answer, sorted by what to do about it.
 enum Outcome {
     Done,
-    FallBack,
+    FallBack(FallbackReason),
     Retry {
         why: String,
         after: Option<Duration>,
@@ -184,23 +257,41 @@ impl Client {
             http,
             url,
             opts: opts.clone(),
-            fell_back: AtomicBool::new(false),
+            fallback: OnceLock::new(),
+            notice: Mutex::new(None),
+            last_failure: Mutex::new(None),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
         })
     }
 
     /// The protocol requests go out in now: the one asked for, or 1.0 after a fallback.
     pub fn protocol(&self) -> Protocol {
-        if self.fell_back.load(Ordering::Relaxed) {
+        if self.fallback.get().is_some() {
             Protocol::V1
         } else {
             self.opts.protocol
         }
     }
 
-    /// Whether a 2.0 receiver turned out to speak only 1.0.
-    pub fn fell_back(&self) -> bool {
-        self.fell_back.load(Ordering::Relaxed)
+    /// Why the receiver is written to in 1.0 although 2.0 was asked for, once it has shown
+    /// that it speaks only 1.0.
+    pub fn fallback(&self) -> Option<FallbackReason> {
+        self.fallback.get().copied()
+    }
+
+    /// Records the fallback; the first shard to see it tells the notice, once.
+    fn fall_back(&self, reason: FallbackReason) {
+        if self.fallback.set(reason).is_ok()
+            && let Ok(notice) = self.notice.lock()
+            && let Some(notice) = notice.as_ref()
+        {
+            notice(reason);
+        }
+    }
+
+    /// Why the last request that was retried failed, if one was.
+    pub fn last_failure(&self) -> Option<String> {
+        self.last_failure.lock().ok().and_then(|last| last.clone())
     }
 
     /// The options it was made with.
@@ -252,12 +343,15 @@ impl Client {
                     delivery.bytes = size;
                     return Ok(delivery);
                 }
-                Outcome::FallBack => {
-                    self.fell_back.store(true, Ordering::Relaxed);
+                Outcome::FallBack(reason) => {
+                    self.fall_back(reason);
                     continue;
                 }
                 Outcome::Retry { why, after } => (why, after),
             };
+            if let Ok(mut last) = self.last_failure.lock() {
+                *last = Some(why.clone());
+            }
             let elapsed = started.elapsed();
             if elapsed >= self.opts.retry_for {
                 return Err(WriteError::GaveUp {
@@ -326,7 +420,9 @@ impl Client {
             if protocol == Protocol::V2 {
                 if !WRITTEN_HEADERS.iter().any(|h| headers.contains_key(*h)) {
                     // Spec 2.0: treat as 415; a 1.0 receiver wrote nothing.
-                    return Ok(Outcome::FallBack);
+                    return Ok(Outcome::FallBack(FallbackReason::NoWrittenHeaders {
+                        status: status.as_u16(),
+                    }));
                 }
                 let written = headers
                     .get(SAMPLES_WRITTEN)
@@ -345,7 +441,7 @@ impl Client {
         }
         let body = read_error_body(response).await;
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE && protocol == Protocol::V2 {
-            return Ok(Outcome::FallBack);
+            return Ok(Outcome::FallBack(FallbackReason::UnsupportedMediaType));
         }
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             return Ok(Outcome::Retry {

@@ -14,14 +14,18 @@
 mod client;
 #[cfg(feature = "remote-write")]
 mod encode;
+#[cfg(feature = "remote-write")]
+mod halt;
 pub(crate) mod options;
 #[cfg(feature = "remote-write")]
 pub mod proto;
 #[cfg(feature = "remote-write")]
+mod staging;
+#[cfg(feature = "remote-write")]
 mod writer;
 
 #[cfg(feature = "remote-write")]
-pub use client::{Client, Delivery, WriteError};
+pub use client::{Client, Delivery, FallbackReason, WriteError};
 #[cfg(feature = "remote-write")]
 pub use encode::{Batch, Encoder, SeriesTable, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};

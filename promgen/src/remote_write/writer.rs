@@ -1,8 +1,13 @@
 //! Driving a registry through time into a receiver: time-major batches, shards that keep
-//! each series in order, the wall clock for ticks that have not happened yet.
+//! each series in order, the wall clock for ticks that have not happened yet, and a stop
+//! that every wait obeys.
 
-use super::{Batch, Client, Encoder, Protocol, SeriesTable, WriteError, WriteOptions};
-use crate::{Sample, Scraper, is_stale, registry::Registry, stale_nan, time::now_ms};
+use super::{
+    Batch, Client, Encoder, FallbackReason, Protocol, SeriesTable, WriteError, WriteOptions,
+    halt::{Halt, halt},
+    staging::{Sent, Staging, Which},
+};
+use crate::{Sample, Scraper, registry::Registry, time::now_ms};
 use std::{
     future::Future,
     sync::{
@@ -30,6 +35,7 @@ pub struct WriteStats {
     requests: AtomicU64,
     retries: AtomicU64,
     bytes: AtomicU64,
+    undelivered: AtomicU64,
 }
 
 impl WriteStats {
@@ -57,6 +63,12 @@ impl WriteStats {
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
+
+    /// Samples dropped without being delivered because the write was stopped and the
+    /// receiver did not take them within [`RemoteWriter::STOP_GRACE`].
+    pub fn undelivered(&self) -> u64 {
+        self.undelivered.load(Ordering::Relaxed)
+    }
 }
 
 /// What a finished write did.
@@ -78,6 +90,8 @@ pub struct WriteSummary {
     pub elapsed: Duration,
     /// The protocol the receiver took (1.0 after a fallback from 2.0).
     pub protocol: Protocol,
+    /// Why it fell back from 2.0 to 1.0, if it did.
+    pub fallback: Option<FallbackReason>,
     /// Whether it ended because it was told to stop.
     pub stopped: bool,
 }
@@ -97,6 +111,12 @@ impl WriteSummary {
 /// A series whose shape ends sends a stale marker; when told to stop, every series still
 /// running sends one too, as a scrape target that goes away would.
 ///
+/// The stop is obeyed at once, whatever the write is waiting for (the wall clock, room in a
+/// shard's queue, a request in flight, a retry's backoff): no more ticks are generated, and
+/// the receiver gets [`RemoteWriter::STOP_GRACE`] to take what is pending and the stale
+/// markers. What it has not taken by then is dropped, and [`RemoteWriter::run`] says so
+/// ([`WriteError::Interrupted`]).
+///
 /// ```no_run
 /// use promgen::{config::Config, remote_write::{RemoteWriter, WriteOptions}, Scraper, Stop};
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -115,6 +135,10 @@ pub struct RemoteWriter {
 }
 
 impl RemoteWriter {
+    /// How long a stopped write goes on sending what is pending and the stale markers:
+    /// plenty for a receiver that answers, and a short wait for one that is down or failing.
+    pub const STOP_GRACE: Duration = Duration::from_secs(1);
+
     /// A writer with these options.
     ///
     /// # Errors
@@ -126,6 +150,26 @@ impl RemoteWriter {
         })
     }
 
+    /// Calls `notice` once, at the moment the receiver shows that it does not speak 2.0
+    /// (when [`WriteOptions::protocol`] asks for it), with how it showed it; the write goes
+    /// on in 1.0. [`WriteSummary::fallback`] says the same afterwards.
+    ///
+    /// ```no_run
+    /// use promgen::remote_write::{Protocol, RemoteWriter, WriteOptions};
+    /// let mut opts = WriteOptions::new("http://127.0.0.1:9090/api/v1/write");
+    /// opts.protocol = Protocol::V2;
+    /// let writer = RemoteWriter::new(&opts)?
+    ///     .on_fallback(|why| eprintln!("the receiver does not speak 2.0 ({why}): sending 1.0"));
+    /// # Ok::<(), promgen::remote_write::WriteError>(())
+    /// ```
+    #[must_use]
+    pub fn on_fallback(self, notice: impl Fn(FallbackReason) + Send + Sync + 'static) -> Self {
+        if let Ok(mut slot) = self.client.notice.lock() {
+            *slot = Some(Box::new(notice));
+        }
+        self
+    }
+
     /// The live counters, for progress reports while [`RemoteWriter::run`] runs.
     #[must_use]
     pub fn stats(&self) -> Arc<WriteStats> {
@@ -133,15 +177,35 @@ impl RemoteWriter {
     }
 
     /// Writes `registry` over `scraper`'s ticks until they end, every series has ended, or
-    /// `stop` completes.
+    /// `stop` completes (then as [`RemoteWriter`] explains).
     ///
     /// # Errors
-    /// The first request that could not get through; the write stops there.
+    /// The first request that could not get through; the write stops there. After a
+    /// stop, [`WriteError::Interrupted`] when something was not delivered in time.
     pub async fn run(
         &self,
         registry: &mut Registry,
         scraper: &Scraper,
         stop: impl Future<Output = ()>,
+    ) -> Result<WriteSummary, WriteError> {
+        let (switch, halt) = halt(Self::STOP_GRACE);
+        let write = self.write(registry, scraper, &halt);
+        tokio::pin!(write, stop);
+        tokio::select! {
+            result = &mut write => result,
+            () = &mut stop => {
+                switch.pull();
+                write.await
+            }
+        }
+    }
+
+    /// [`RemoteWriter::run`], with every wait watching `halt`.
+    async fn write(
+        &self,
+        registry: &mut Registry,
+        scraper: &Scraper,
+        halt: &Halt,
     ) -> Result<WriteSummary, WriteError> {
         let started = Instant::now();
         let wire = registry.wire_series();
@@ -151,9 +215,10 @@ impl RemoteWriter {
         let max = opts.max_samples_per_send.max(1);
 
         let sends_metadata = self.client.protocol() == Protocol::V1;
+        let mut metadata_delivered = true;
         if sends_metadata {
             // Families' types and help first, as Prometheus sends them apart from samples.
-            self.send_metadata(&table).await?;
+            metadata_delivered = self.send_metadata(&table, halt).await?;
         }
 
         let cancel = Arc::new(AtomicBool::new(false));
@@ -168,6 +233,7 @@ impl RemoteWriter {
                 rx,
                 Arc::clone(&self.stats),
                 Arc::clone(&cancel),
+                halt.clone(),
             ));
         }
 
@@ -175,8 +241,7 @@ impl RemoteWriter {
             &wire.iter().map(|w| w.member % shards).collect::<Vec<_>>(),
             shards,
         );
-        let produced = self
-            .produce(registry, scraper, stop, &mut staging, &queues, max)
+        self.produce(registry, scraper, &mut staging, &queues, max, halt)
             .await;
         drop(queues);
         let mut error = None;
@@ -191,14 +256,12 @@ impl RemoteWriter {
         if let Some(e) = error {
             return Err(e);
         }
-        // A closed queue means a worker failed, and it said why above.
-        let stopped = produced.map_err(|()| WriteError::Stopped)?;
-        if !sends_metadata && self.client.fell_back() {
+        if !sends_metadata && self.client.fallback().is_some() {
             // 2.0 carried the metadata on every series; after falling back to 1.0 it goes
             // apart, as it would have from the start.
-            self.send_metadata(&table).await?;
+            metadata_delivered = self.send_metadata(&table, halt).await?;
         }
-        Ok(WriteSummary {
+        let summary = WriteSummary {
             series: wire.len(),
             ticks: self.stats.ticks(),
             samples: self.stats.samples(),
@@ -207,19 +270,35 @@ impl RemoteWriter {
             bytes: self.stats.bytes(),
             elapsed: started.elapsed(),
             protocol: self.client.protocol(),
-            stopped,
-        })
+            fallback: self.client.fallback(),
+            stopped: halt.asked(),
+        };
+        let undelivered = self.stats.undelivered();
+        if undelivered > 0 || !metadata_delivered {
+            return Err(WriteError::Interrupted {
+                undelivered,
+                metadata: !metadata_delivered,
+                last: self.client.last_failure(),
+                summary: Box::new(summary),
+            });
+        }
+        Ok(summary)
     }
 
-    /// The 1.0 metadata request: every family's type and help.
-    async fn send_metadata(&self, table: &SeriesTable) -> Result<(), WriteError> {
+    /// The 1.0 metadata request: every family's type and help. False when it was stopped
+    /// and the grace period ran out before it got through.
+    async fn send_metadata(&self, table: &SeriesTable, halt: &Halt) -> Result<bool, WriteError> {
         if table.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let body = Encoder::default()
             .encode_message(&table.v1_metadata_request())
             .to_vec();
-        let delivery = self.client.send_message(body).await?;
+        let delivery = tokio::select! {
+            biased;
+            () = halt.on_expiry() => return Ok(false),
+            delivery = self.client.send_message(body) => delivery?,
+        };
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.stats
             .retries
@@ -227,146 +306,72 @@ impl RemoteWriter {
         self.stats
             .bytes
             .fetch_add(delivery.bytes as u64, Ordering::Relaxed);
-        Ok(())
+        Ok(true)
     }
 
-    /// Generates ticks into the shards' queues; true when `stop` ended it. An error means a
-    /// queue closed because its worker failed.
+    /// Generates ticks into the shards' queues until the ticks end, every series has
+    /// ended, or stopping is asked for (then every running series is marked stale); then
+    /// queues what is pending, for at most the grace period after a stop. What could not be
+    /// queued is counted undelivered. A closed queue means that its worker failed: that
+    /// ends it too, and the worker says why.
     async fn produce(
         &self,
         registry: &mut Registry,
         scraper: &Scraper,
-        stop: impl Future<Output = ()>,
         staging: &mut Staging,
         queues: &[mpsc::Sender<Batch>],
         max: usize,
-    ) -> Result<bool, ()> {
-        tokio::pin!(stop);
+        halt: &Halt,
+    ) {
         let mut last_ts = None;
-        let mut stopped = false;
+        let mut sent = Sent::Done;
         for tick in scraper.ticks() {
+            // Between past ticks, only look: a backfill stops too.
+            if halt.asked() {
+                break;
+            }
             let ts = tick.timestamp_ms;
             let wait = ts - now_ms();
             if wait > 0 {
-                staging.send_all(queues, max).await?;
+                sent = staging.send(queues, max, Which::All, halt.on_ask()).await;
+                if sent != Sent::Done {
+                    break;
+                }
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())) => {}
-                    () = &mut stop => { stopped = true; break; }
-                }
-            } else {
-                // Between past ticks, only look: a backfill stops on Ctrl-C too.
-                tokio::select! {
-                    biased;
-                    () = &mut stop => { stopped = true; break; }
-                    () = std::future::ready(()) => {}
+                    () = halt.on_ask() => break,
                 }
             }
             let running = registry.collect(ts, |i, v| staging.push(i, Sample::new(ts, v)));
             last_ts = Some(ts);
             self.stats.ticks.fetch_add(1, Ordering::Relaxed);
-            let oldest = *staging.oldest.get_or_insert(ts);
-            if ts - oldest >= MAX_SPAN_MS {
-                staging.send_all(queues, max).await?;
+            let which = if staging.span_to(ts) >= MAX_SPAN_MS {
+                Which::All
             } else {
-                staging.send_full(queues, max).await?;
-            }
-            if !running {
+                Which::Full
+            };
+            sent = staging.send(queues, max, which, halt.on_ask()).await;
+            if sent != Sent::Done || !running {
                 break;
             }
         }
-        if stopped && let Some(last) = last_ts {
-            // Like a target that goes away: every running series is marked stale.
-            let ts = now_ms().max(last + 1);
-            for i in 0..staging.alive.len() {
-                if staging.alive[i] {
-                    staging.push(i, Sample::new(ts, stale_nan()));
-                }
+        if sent != Sent::Closed {
+            if halt.asked()
+                && let Some(last) = last_ts
+            {
+                // Like a target that goes away: every running series is marked stale.
+                let ts = now_ms().max(last + 1);
+                registry.mark_stale(|i, v| staging.push(i, Sample::new(ts, v)));
             }
+            sent = staging
+                .send(queues, max, Which::All, halt.on_expiry())
+                .await;
         }
-        staging.send_all(queues, max).await?;
-        Ok(stopped)
-    }
-}
-
-/// Samples generated but not yet batched, per series, and which shard each series is in.
-struct Staging {
-    pending: Vec<Vec<Sample>>,
-    shard_of: Vec<usize>,
-    /// Each shard's series, in series order.
-    members: Vec<Vec<u32>>,
-    /// Samples pending per shard.
-    counts: Vec<usize>,
-    /// Whether each series' last sample was a value (not a stale marker).
-    alive: Vec<bool>,
-    /// The first tick since everything was last sent.
-    oldest: Option<i64>,
-}
-
-impl Staging {
-    fn new(shard_of: &[usize], shards: usize) -> Self {
-        let mut members = vec![Vec::new(); shards];
-        for (i, &s) in shard_of.iter().enumerate() {
-            members[s].push(u32::try_from(i).unwrap_or(u32::MAX));
+        if sent != Sent::Done {
+            self.stats
+                .undelivered
+                .fetch_add(staging.pending() as u64, Ordering::Relaxed);
         }
-        Self {
-            pending: vec![Vec::new(); shard_of.len()],
-            shard_of: shard_of.to_vec(),
-            members,
-            counts: vec![0; shards],
-            alive: vec![false; shard_of.len()],
-            oldest: None,
-        }
-    }
-
-    fn push(&mut self, series: usize, sample: Sample) {
-        self.alive[series] = !is_stale(sample.value);
-        self.pending[series].push(sample);
-        self.counts[self.shard_of[series]] += 1;
-    }
-
-    /// Sends every full batch.
-    async fn send_full(&mut self, queues: &[mpsc::Sender<Batch>], max: usize) -> Result<(), ()> {
-        for (shard, queue) in queues.iter().enumerate() {
-            while self.counts[shard] >= max {
-                self.send_one(shard, queue, max).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends everything pending, in batches of at most `max`.
-    async fn send_all(&mut self, queues: &[mpsc::Sender<Batch>], max: usize) -> Result<(), ()> {
-        self.oldest = None;
-        for (shard, queue) in queues.iter().enumerate() {
-            while self.counts[shard] > 0 {
-                self.send_one(shard, queue, max).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// One batch of up to `max` samples from `shard`, oldest first for each series.
-    async fn send_one(
-        &mut self,
-        shard: usize,
-        queue: &mpsc::Sender<Batch>,
-        max: usize,
-    ) -> Result<(), ()> {
-        let mut batch = Batch::default();
-        let mut room = max;
-        for &id in &self.members[shard] {
-            if room == 0 {
-                break;
-            }
-            let pending = &mut self.pending[id as usize];
-            let take = pending.len().min(room);
-            if take > 0 {
-                batch.push(id, pending.drain(..take));
-                room -= take;
-            }
-        }
-        self.counts[shard] -= batch.sample_count();
-        queue.send(batch).await.map_err(|_| ())
     }
 }
 
@@ -376,14 +381,20 @@ async fn worker(
     mut queue: mpsc::Receiver<Batch>,
     stats: Arc<WriteStats>,
     cancel: Arc<AtomicBool>,
+    halt: Halt,
 ) -> Result<(), WriteError> {
     let mut encoder = Encoder::default();
     while let Some(batch) = queue.recv().await {
         if cancel.load(Ordering::Relaxed) {
             return Err(WriteError::Stopped);
         }
-        match client.send(&table, &batch, &mut encoder).await {
-            Ok(d) => {
+        let sent = tokio::select! {
+            biased;
+            () = halt.on_expiry() => None,
+            sent = client.send(&table, &batch, &mut encoder) => Some(sent),
+        };
+        match sent {
+            Some(Ok(d)) => {
                 stats
                     .samples
                     .fetch_add(batch.sample_count() as u64, Ordering::Relaxed);
@@ -393,9 +404,22 @@ async fn worker(
                     .fetch_add(u64::from(d.retries), Ordering::Relaxed);
                 stats.bytes.fetch_add(d.bytes as u64, Ordering::Relaxed);
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 cancel.store(true, Ordering::Relaxed);
                 return Err(e);
+            }
+            None => {
+                // Stopped, and the grace period is over: this batch and the ones queued
+                // behind it are dropped, and counted.
+                let mut dropped = batch.sample_count();
+                queue.close();
+                while let Some(queued) = queue.recv().await {
+                    dropped += queued.sample_count();
+                }
+                stats
+                    .undelivered
+                    .fetch_add(dropped as u64, Ordering::Relaxed);
+                return Ok(());
             }
         }
     }

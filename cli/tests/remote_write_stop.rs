@@ -1,0 +1,408 @@
+//! Stopping a write while the receiver is down, failing or hanging: Ctrl-C and SIGTERM are
+//! obeyed within a second or two, not after `retryFor`; what could not be delivered is
+//! reported, and the exit status is not 0; a second Ctrl-C quits at once.
+//!
+//! The receivers are in-process stubs on 127.0.0.1, for fault injection: one answers 503 to
+//! every request that carries samples (it takes the 1.0 metadata request, so the writer is
+//! past it with requests in flight and its queues full), one never answers, and a port
+//! with nothing listening. The CLI tests run the real `promgen-cli write` and signal it with
+//! `kill`.
+
+mod rw_common;
+
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use promgen::remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions};
+use rw_common::{Server, Shared, TempConfig, decode, registry, reply, scraper, shared};
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+const CONFIG: &str = r#"
+metrics:
+  - name: jobs_total
+    type: counter
+    timeseries:
+      - labels: {queue: a}
+        values: "0+2x1000"
+      - labels: {queue: b}
+        values: "0+1x1000"
+  - name: level
+    timeseries:
+      - values: "1x1000"
+"#;
+
+/// How long the tests allow from the stop signal to the exit (the writer's own bound is
+/// `RemoteWriter::STOP_GRACE`).
+const STOP_WITHIN: Duration = Duration::from_secs(2);
+
+/// A stub answering 503 to every request with samples, counting them; a request without
+/// (1.0 metadata) is taken.
+async fn failing_receiver() -> (Server, Shared<usize>) {
+    let failed: Shared<usize> = shared();
+    let state = Arc::clone(&failed);
+    let server = Server::start(move |headers: HeaderMap, body: Bytes| {
+        let failed = Arc::clone(&state);
+        async move {
+            match decode(&headers, &body) {
+                Ok(series) if series.is_empty() => reply(StatusCode::NO_CONTENT, &[], ""),
+                Ok(_) => {
+                    *failed.lock().unwrap() += 1;
+                    reply(StatusCode::SERVICE_UNAVAILABLE, &[], "down for maintenance")
+                }
+                Err(e) => reply(StatusCode::BAD_REQUEST, &[], &e),
+            }
+        }
+    })
+    .await;
+    (server, failed)
+}
+
+/// A stub that takes requests and never answers them.
+async fn hanging_receiver() -> Server {
+    Server::start(|_headers: HeaderMap, _body: Bytes| async {
+        std::future::pending::<()>().await;
+        Response::new(axum::body::Body::empty())
+    })
+    .await
+}
+
+/// A loopback URL on a port nothing listens on.
+fn nothing_listening() -> String {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}/api/v1/write")
+}
+
+// ---------------------------------------------------------------------------------------
+// The library: `RemoteWriter::run`'s stop future is raced against every wait.
+// ---------------------------------------------------------------------------------------
+
+fn options(url: String, protocol: Protocol) -> WriteOptions {
+    let mut opts = WriteOptions::new(url);
+    opts.protocol = protocol;
+    opts.concurrency = 2;
+    opts.max_samples_per_send = 10;
+    opts.min_backoff = Duration::from_millis(20);
+    opts.max_backoff = Duration::from_millis(200);
+    // Far longer than the test: only the stop can end these writes in time.
+    opts.retry_for = Duration::from_secs(300);
+    opts.timeout = Duration::from_secs(60);
+    opts
+}
+
+/// Runs a write to `url`, stopped after `after`; returns its result and how long the stop
+/// took to be obeyed.
+async fn stopped_write(
+    url: String,
+    protocol: Protocol,
+    after: Duration,
+) -> (
+    Result<promgen::remote_write::WriteSummary, WriteError>,
+    Duration,
+) {
+    let mut reg = registry(CONFIG);
+    let writer = RemoteWriter::new(&options(url, protocol)).unwrap();
+    let stop_at = Arc::new(Mutex::new(None));
+    let mark = Arc::clone(&stop_at);
+    let stop = async move {
+        tokio::time::sleep(after).await;
+        *mark.lock().unwrap() = Some(Instant::now());
+    };
+    let result = tokio::time::timeout(
+        Duration::from_secs(20),
+        writer.run(&mut reg, &scraper(600, 15_000), stop),
+    )
+    .await
+    .expect("the stop was ignored: the write still ran 20 s later");
+    let at = stop_at.lock().unwrap().expect("the stop future completed");
+    (result, at.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_library_stops_in_time_and_says_what_was_not_delivered() {
+    for protocol in [Protocol::V1, Protocol::V2] {
+        // Requests with samples failing, queues full.
+        let (server, failed) = failing_receiver().await;
+        let (result, took) =
+            stopped_write(server.url(), protocol, Duration::from_millis(600)).await;
+        server.shutdown().await;
+        let what = format!("{protocol}, 503");
+        assert!(*failed.lock().unwrap() >= 2, "{what}: it was retrying");
+        check_interrupted(
+            &what,
+            result,
+            took,
+            Lost::Samples,
+            Some("down for maintenance"),
+        );
+
+        // A request in flight that is never answered: in 1.0 the metadata, sent first.
+        let server = hanging_receiver().await;
+        let (result, took) =
+            stopped_write(server.url(), protocol, Duration::from_millis(300)).await;
+        drop(server);
+        let lost = match protocol {
+            Protocol::V1 => Lost::Metadata,
+            Protocol::V2 => Lost::Samples,
+        };
+        check_interrupted(&format!("{protocol}, no answer"), result, took, lost, None);
+    }
+    // Nothing listening: the 1.0 metadata request, before any sample, is retried.
+    let (result, took) = stopped_write(
+        nothing_listening(),
+        Protocol::V1,
+        Duration::from_millis(600),
+    )
+    .await;
+    check_interrupted(
+        "nothing listening",
+        result,
+        took,
+        Lost::Metadata,
+        Some("Connection refused"),
+    );
+}
+
+/// What a stopped write could not deliver.
+#[derive(Debug, PartialEq)]
+enum Lost {
+    /// The 1.0 metadata request, sent before any sample is generated.
+    Metadata,
+    /// Samples.
+    Samples,
+}
+
+fn check_interrupted(
+    what: &str,
+    result: Result<promgen::remote_write::WriteSummary, WriteError>,
+    took: Duration,
+    lost: Lost,
+    last_failure: Option<&str>,
+) {
+    match result {
+        Err(WriteError::Interrupted {
+            undelivered,
+            metadata,
+            last,
+            summary,
+        }) => {
+            match lost {
+                Lost::Metadata => assert!(
+                    metadata && undelivered == 0,
+                    "{what}: {metadata} {undelivered}"
+                ),
+                Lost::Samples => assert!(
+                    !metadata && undelivered > 0,
+                    "{what}: {metadata} {undelivered}"
+                ),
+            }
+            assert!(summary.stopped, "{what}: summary.stopped");
+            assert_eq!(summary.samples, 0, "{what}: nothing got through");
+            match (last_failure, last) {
+                (Some(want), Some(last)) => assert!(
+                    last.contains(want),
+                    "{what}: the receiver's last failure is named: {last:?}"
+                ),
+                (None, None) => {}
+                (want, got) => panic!("{what}: last failure {got:?}, expected {want:?}"),
+            }
+        }
+        other => panic!("{what}: expected Interrupted, got {other:?}"),
+    }
+    assert!(took < STOP_WITHIN, "{what}: the stop took {took:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// The CLI: Ctrl-C (SIGINT) and SIGTERM.
+// ---------------------------------------------------------------------------------------
+
+/// `promgen-cli write` running, its stderr collected as it comes.
+struct Running {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+    _config: TempConfig,
+}
+
+impl Running {
+    /// A backfill of the last hour into `url`, in small batches.
+    fn start(url: &str, name: &str) -> Self {
+        let config = TempConfig::new(&format!("stop-{name}"), CONFIG);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+            .args(["write", "--config"])
+            .arg(config.path())
+            .args(["--url", url, "--from", "-1h", "--to", "now"])
+            .args(["--concurrency", "2", "--batch-size", "10"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run promgen-cli write");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let pipe = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Self {
+            child,
+            stderr,
+            _config: config,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stderr holds `text`.
+    fn wait_for(&mut self, text: &str) {
+        let started = Instant::now();
+        while !self.stderr().contains(text) {
+            assert!(
+                self.child.try_wait().unwrap().is_none(),
+                "exited before printing {text:?}: {}",
+                self.stderr()
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no {text:?} on stderr: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name}");
+    }
+
+    /// Its exit status and how long it took from now, or a failure (after killing it) when
+    /// it is still running after `within`.
+    fn exit_within(&mut self, within: Duration, what: &str) -> (ExitStatus, Duration) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread take the last lines.
+                std::thread::sleep(Duration::from_millis(50));
+                return (status, started.elapsed());
+            }
+            if started.elapsed() > within {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "{what}: still running {within:?} after the signal; stderr:\n{}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const STOPPING: &str = "stopping: ";
+
+/// The first signal: a clean stop, exit status 1, the undelivered samples named.
+fn assert_stops(mut cli: Running, signal: &str, what: &str) {
+    cli.signal(signal);
+    let (status, took) = cli.exit_within(Duration::from_secs(5), what);
+    let stderr = cli.stderr();
+    assert!(
+        took < STOP_WITHIN,
+        "{what}: exited {took:?} after SIG{signal}: {stderr}"
+    );
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "{what}: exit status after SIG{signal} ({status}): {stderr}"
+    );
+    assert!(
+        stderr.contains(STOPPING),
+        "{what}: no stopping message: {stderr}"
+    );
+    assert!(
+        stderr.contains("error: stopped with ") && stderr.contains(" undelivered"),
+        "{what}: the undelivered data is reported: {stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_write_to_a_port_nothing_listens_on() {
+    let url = nothing_listening();
+    let mut cli = Running::start(&url, "refused");
+    cli.wait_for("promgen-cli write: ");
+    // Connections are refused and retried with backoff from the start.
+    std::thread::sleep(Duration::from_secs(1));
+    assert_stops(cli, "INT", "nothing listening");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_and_sigterm_stop_a_write_to_a_receiver_answering_503() {
+    for signal in ["INT", "TERM"] {
+        let (server, failed) = failing_receiver().await;
+        let url = server.url();
+        let failures = Arc::clone(&failed);
+        tokio::task::spawn_blocking(move || {
+            let cli = Running::start(&url, &format!("503-{signal}"));
+            let started = Instant::now();
+            // Retrying: several requests with samples answered 503 already.
+            while *failures.lock().unwrap() < 4 {
+                assert!(started.elapsed() < Duration::from_secs(20), "no retries");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert_stops(cli, signal, &format!("503, SIG{signal}"));
+        })
+        .await
+        .unwrap();
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_ctrl_c_quits_at_once() {
+    let server = hanging_receiver().await;
+    let url = server.url();
+    tokio::task::spawn_blocking(move || {
+        let mut cli = Running::start(&url, "twice");
+        cli.wait_for("promgen-cli write: ");
+        std::thread::sleep(Duration::from_millis(500));
+        cli.signal("INT");
+        cli.wait_for(STOPPING);
+        cli.signal("INT");
+        let (status, took) = cli.exit_within(Duration::from_secs(5), "second Ctrl-C");
+        assert!(
+            took < Duration::from_millis(500),
+            "the second Ctrl-C took {took:?}: {}",
+            cli.stderr()
+        );
+        // 128 + SIGINT: it quit there and then, without the first stop's grace period.
+        assert_eq!(status.code(), Some(130), "{status}: {}", cli.stderr());
+    })
+    .await
+    .unwrap();
+    drop(server);
+}

@@ -1,0 +1,163 @@
+//! Samples generated but not yet handed to a shard: per series, cut into batches of at most
+//! `max` samples and queued to the series' shard, oldest first.
+
+use super::Batch;
+use crate::Sample;
+use tokio::sync::mpsc;
+
+/// Which pending samples to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Which {
+    /// Only full batches; the rest waits for more.
+    Full,
+    /// Everything.
+    All,
+}
+
+/// How a send ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sent {
+    /// Everything asked for is queued.
+    Done,
+    /// The cut-off came first; what was not queued is still pending.
+    Cut,
+    /// A queue closed: its worker has stopped.
+    Closed,
+}
+
+/// Samples generated but not yet batched, per series, and which shard each series is in.
+pub(super) struct Staging {
+    pending: Vec<Vec<Sample>>,
+    shard_of: Vec<usize>,
+    /// Each shard's series, in series order.
+    members: Vec<Vec<u32>>,
+    /// Samples pending per shard.
+    counts: Vec<usize>,
+    /// The first tick since everything was last sent.
+    oldest: Option<i64>,
+}
+
+impl Staging {
+    /// For series in `shards` shards, series `i` in shard `shard_of[i]`.
+    pub(super) fn new(shard_of: &[usize], shards: usize) -> Self {
+        let mut members = vec![Vec::new(); shards];
+        for (i, &s) in shard_of.iter().enumerate() {
+            members[s].push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        Self {
+            pending: vec![Vec::new(); shard_of.len()],
+            shard_of: shard_of.to_vec(),
+            members,
+            counts: vec![0; shards],
+            oldest: None,
+        }
+    }
+
+    pub(super) fn push(&mut self, series: usize, sample: Sample) {
+        self.pending[series].push(sample);
+        self.counts[self.shard_of[series]] += 1;
+    }
+
+    /// How much sample time is pending: from the first tick since everything was last sent
+    /// to `ts`.
+    pub(super) fn span_to(&mut self, ts: i64) -> i64 {
+        ts - *self.oldest.get_or_insert(ts)
+    }
+
+    /// Samples not yet queued.
+    pub(super) fn pending(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// Queues `which` pending samples, in batches of at most `max`, waiting for room in the
+    /// queues until `cut` completes. Nothing is taken from the pending samples before its
+    /// queue has room, so a cut loses nothing.
+    pub(super) async fn send(
+        &mut self,
+        queues: &[mpsc::Sender<Batch>],
+        max: usize,
+        which: Which,
+        cut: impl Future<Output = ()>,
+    ) -> Sent {
+        let least = match which {
+            Which::Full => max,
+            Which::All => 1,
+        };
+        tokio::pin!(cut);
+        for (shard, queue) in queues.iter().enumerate() {
+            while self.counts[shard] >= least {
+                let room = tokio::select! {
+                    biased;
+                    () = &mut cut => return Sent::Cut,
+                    room = queue.reserve() => room,
+                };
+                let Ok(room) = room else {
+                    return Sent::Closed;
+                };
+                room.send(self.take(shard, max));
+            }
+        }
+        if which == Which::All {
+            self.oldest = None;
+        }
+        Sent::Done
+    }
+
+    /// One batch of up to `max` samples from `shard`, oldest first for each series.
+    fn take(&mut self, shard: usize, max: usize) -> Batch {
+        let mut batch = Batch::default();
+        let mut room = max;
+        for &id in &self.members[shard] {
+            if room == 0 {
+                break;
+            }
+            let pending = &mut self.pending[id as usize];
+            let take = pending.len().min(room);
+            if take > 0 {
+                batch.push(id, pending.drain(..take));
+                room -= take;
+            }
+        }
+        self.counts[shard] -= batch.sample_count();
+        batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_cut_while_a_queue_is_full_keeps_the_samples_pending() {
+        let mut staging = Staging::new(&[0, 0], 1);
+        for t in 0..6 {
+            staging.push(0, Sample::new(t, 1.0));
+            staging.push(1, Sample::new(t, 2.0));
+        }
+        let (tx, mut rx) = mpsc::channel(1);
+        let queues = [tx];
+        // Room for one batch of 5; the second waits for room that never comes.
+        let sent = staging
+            .send(
+                &queues,
+                5,
+                Which::All,
+                tokio::time::sleep(std::time::Duration::from_millis(50)),
+            )
+            .await;
+        assert_eq!(sent, Sent::Cut);
+        assert_eq!(rx.recv().await.map(|b| b.sample_count()), Some(5));
+        assert_eq!(staging.pending(), 7, "nothing lost in the cut");
+        let sent = staging
+            .send(&queues, 5, Which::Full, std::future::pending())
+            .await;
+        assert_eq!(sent, Sent::Done, "a batch of 5, with 2 left for later");
+        assert_eq!(staging.pending(), 2);
+        drop(rx);
+        let sent = staging
+            .send(&queues, 5, Which::All, std::future::pending())
+            .await;
+        assert_eq!(sent, Sent::Closed);
+        assert_eq!(staging.pending(), 2);
+    }
+}
