@@ -117,16 +117,39 @@ impl WriteSummary {
 /// markers. What it has not taken by then is dropped, and [`RemoteWriter::run`] says so
 /// ([`WriteError::Interrupted`]).
 ///
-/// ```no_run
+/// ```
 /// use promgen::{config::Config, remote_write::{RemoteWriter, WriteOptions}, Scraper, Stop};
-/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # // A real Prometheus with its receiver on, on a free port (`prometheus` on PATH, as in
+/// # // the test suite), stopped at the end.
+/// # let dir = std::env::temp_dir().join(format!("promgen-doc-writer-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # std::fs::write(dir.join("prometheus.yml"), "global: {}\n")?;
+/// # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+/// # let mut prometheus = std::process::Command::new("prometheus")
+/// #     .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+/// #     .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+/// #     .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+/// #     .arg("--web.enable-remote-write-receiver")
+/// #     .stderr(std::process::Stdio::null())
+/// #     .spawn()?;
+/// # while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+/// #     std::thread::sleep(std::time::Duration::from_millis(20));
+/// # }
+/// # let url = format!("http://127.0.0.1:{port}/api/v1/write");
+/// // `url`: a receiver's remote write endpoint, such as http://127.0.0.1:9090/api/v1/write.
 /// let config = Config::parse("metrics: [{name: up, timeseries: [{values: '1+0x100'}]}]", "c.yaml")?;
 /// let mut registry = config.build_registry()?;
 /// let now = promgen::time::now_ms();
 /// let last_hour = Scraper::new(now - 3_600_000, 15_000, Stop::Until(now))?;
-/// let writer = RemoteWriter::new(&WriteOptions::new("http://127.0.0.1:9090/api/v1/write"))?;
+/// let writer = RemoteWriter::new(&WriteOptions::new(url))?;
 /// let summary = writer.run(&mut registry, &last_hour, std::future::pending()).await?;
-/// println!("{} samples in {} requests", summary.samples, summary.requests);
+/// // The notation's 101 values, then a stale marker where the series ends.
+/// assert_eq!(summary.samples, 102);
+/// # prometheus.kill()?;
+/// # prometheus.wait()?;
+/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 pub struct RemoteWriter {
@@ -154,7 +177,7 @@ impl RemoteWriter {
     /// (when [`WriteOptions::protocol`] asks for it), with how it showed it; the write goes
     /// on in 1.0. [`WriteSummary::fallback`] says the same afterwards.
     ///
-    /// ```no_run
+    /// ```
     /// use promgen::remote_write::{Protocol, RemoteWriter, WriteOptions};
     /// let mut opts = WriteOptions::new("http://127.0.0.1:9090/api/v1/write");
     /// opts.protocol = Protocol::V2;
