@@ -178,8 +178,11 @@ pub enum Shape {
     Repeat(Box<Shape>, u64),
     /// `chain >> loop` and the other closers.
     Closed(Box<Shape>, Closer),
-    /// `a + b` and the other operators.
-    Binary(Op, Box<Shape>, Box<Shape>),
+    /// `a + b - c` and the other operators: the first operand, then each operator with its
+    /// operand, applied left to right (`((a + b) - c)`). One node however long the chain, so
+    /// that a long chain is no deeper than a short one; `*` and `/` bind tighter, so
+    /// `a + b * c` holds `b * c` as one operand.
+    Arith(Box<Shape>, Vec<(Op, Shape)>),
     /// `-a`.
     Neg(Box<Shape>),
     /// `.seed(n)`: fixes the seeds of the random shapes inside.
@@ -218,7 +221,9 @@ impl fmt::Display for Period {
 }
 
 /// Canonical DSL text: every compound operand in parentheses, so it parses back to the same
-/// tree. (For a series listing, and for checking that both front ends agree.)
+/// tree. (For a series listing, and for checking that both front ends agree.) Each level of
+/// the tree is one pair of brackets, so the text nests as deep as the tree, and whatever
+/// parsed parses again.
 ///
 /// ```
 /// let shape = promgen_syntax::parse_str("linear(0..=10, 5) x 2 >> [1, _, stale] + 1").unwrap();
@@ -291,14 +296,18 @@ impl fmt::Display for Shape {
                 };
                 write!(f, "({inner} >> {closer})")
             }
-            Self::Binary(op, a, b) => {
-                let op = match op {
-                    Op::Add => '+',
-                    Op::Sub => '-',
-                    Op::Mul => '*',
-                    Op::Div => '/',
-                };
-                write!(f, "({a} {op} {b})")
+            Self::Arith(first, rest) => {
+                write!(f, "({first}")?;
+                for (op, operand) in rest {
+                    let op = match op {
+                        Op::Add => '+',
+                        Op::Sub => '-',
+                        Op::Mul => '*',
+                        Op::Div => '/',
+                    };
+                    write!(f, " {op} {operand}")?;
+                }
+                f.write_str(")")
             }
             Self::Neg(inner) => write!(f, "-({inner})"),
             Self::Seed(inner, seed) => write!(f, "({inner}).seed({seed})"),

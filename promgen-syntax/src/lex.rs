@@ -1,7 +1,7 @@
 //! Both front ends produce the same tokens: text is lexed here, and a macro's token trees are
 //! flattened into the same kinds. Groups stay nested, as in `proc_macro2`.
 
-use crate::{Error, Span};
+use crate::{Error, Span, limits::check_depth};
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 
 #[derive(Debug, Clone)]
@@ -100,20 +100,19 @@ fn number(text: &str, span: Span) -> Result<Kind, Error> {
     .iter()
     .find_map(|s| clean.strip_suffix(s))
     .unwrap_or(&clean);
-    if core.bytes().all(|b| b.is_ascii_digit()) {
-        return match core.parse::<u64>() {
-            Ok(n) => Ok(Kind::Num(n as f64, Some(n))),
-            Err(_) => Ok(Kind::Num(
-                core.parse::<f64>().unwrap_or(f64::INFINITY),
-                None,
-            )),
-        };
-    }
     let looks_float = core
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
     if looks_float && let Ok(v) = core.parse::<f64>() {
-        return Ok(Kind::Num(v, None));
+        if v.is_infinite() {
+            return Err(Error::new(
+                span,
+                format!(
+                    "the number {text} is out of range: a value is a 64-bit float, at most about 1.8e308"
+                ),
+            ));
+        }
+        return Ok(Kind::Num(v, whole_number(core)));
     }
     match parse_duration(&clean) {
         Some(ms) => Ok(Kind::Duration(ms)),
@@ -126,15 +125,62 @@ fn number(text: &str, span: Span) -> Result<Kind, Error> {
     }
 }
 
+/// The value of a decimal literal (`42`, `3.0`, `1e18`, `2.5e1`) when it is a whole number
+/// from 0 to `u64::MAX`, worked out from its digits: no float rounding can make a fraction,
+/// or a number too large, look whole. `None` for anything else.
+///
+/// ```
+/// use promgen_syntax::whole_number;
+/// assert_eq!(whole_number("1e18"), Some(1_000_000_000_000_000_000));
+/// assert_eq!(whole_number("2.50e1"), Some(25));
+/// assert_eq!(whole_number("18446744073709551615"), Some(u64::MAX));
+/// assert_eq!(whole_number("18446744073709551616"), None);
+/// assert_eq!(whole_number("9007199254740993.5"), None);
+/// assert_eq!(whole_number("-1"), None);
+/// ```
+#[must_use]
+pub fn whole_number(text: &str) -> Option<u64> {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.len() + frac.len() == 0 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // value = digits × 10^scale
+    let mut digits = format!("{int}{frac}");
+    let mut scale = exponent.checked_sub(i64::try_from(frac.len()).ok()?)?;
+    while scale < 0 && digits.ends_with('0') {
+        digits.pop();
+        scale += 1;
+    }
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(0);
+    }
+    if scale < 0 {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    n.checked_mul(10u64.checked_pow(u32::try_from(scale).ok()?)?)
+}
+
 pub(crate) fn lex_str(text: &str) -> Result<Vec<Tok>, Error> {
-    let mut lexer = TextLexer { text, pos: 0 };
-    let toks = lexer.sequence(None)?;
-    Ok(toks)
+    TextLexer { text, pos: 0 }.all()
 }
 
 struct TextLexer<'a> {
     text: &'a str,
     pos: usize,
+}
+
+/// A bracket opened and not yet closed, with the tokens before it.
+struct Open {
+    delim: Delim,
+    closing: char,
+    start: usize,
+    outer: Vec<Tok>,
 }
 
 impl TextLexer<'_> {
@@ -157,8 +203,10 @@ impl TextLexer<'_> {
         }
     }
 
-    /// Tokens up to the closing `close` (or the end, at the top level).
-    fn sequence(&mut self, close: Option<(char, usize)>) -> Result<Vec<Tok>, Error> {
+    /// Every token, brackets nested into groups with a stack of the open ones rather than by
+    /// recursion: a bracket past the depth limit is refused where it opens.
+    fn all(&mut self) -> Result<Vec<Tok>, Error> {
+        let mut open: Vec<Open> = Vec::new();
         let mut toks = Vec::new();
         loop {
             while self.peek().is_some_and(char::is_whitespace) {
@@ -166,13 +214,13 @@ impl TextLexer<'_> {
             }
             let start = self.pos;
             let Some(c) = self.peek() else {
-                return match close {
-                    Some((c, open)) => Err(Error::new(
+                return match open.last() {
+                    Some(group) => Err(Error::new(
                         Span::Text {
-                            start: open,
-                            end: open + 1,
+                            start: group.start,
+                            end: group.start + 1,
                         },
-                        format!("unclosed delimiter: no '{c}' to match this"),
+                        format!("unclosed delimiter: no '{}' to match this", group.closing),
                     )),
                     None => Ok(toks),
                 };
@@ -189,20 +237,28 @@ impl TextLexer<'_> {
             match c {
                 '(' | '[' => {
                     self.pos += 1;
+                    check_depth(open.len() + 1, self.span(start))?;
                     let (delim, closing) = if c == '(' {
                         (Delim::Paren, ')')
                     } else {
                         (Delim::Bracket, ']')
                     };
-                    let inner = self.sequence(Some((closing, start)))?;
-                    toks.push(self.tok(Kind::Group(delim, inner), start));
+                    open.push(Open {
+                        delim,
+                        closing,
+                        start,
+                        outer: std::mem::take(&mut toks),
+                    });
                 }
                 ')' | ']' => {
                     self.pos += 1;
-                    return match close {
-                        Some((expected, _)) if expected == c => Ok(toks),
-                        _ => Err(Error::new(self.span(start), format!("unexpected '{c}'"))),
-                    };
+                    match open.pop() {
+                        Some(group) if group.closing == c => {
+                            let inner = std::mem::replace(&mut toks, group.outer);
+                            toks.push(self.tok(Kind::Group(group.delim, inner), group.start));
+                        }
+                        _ => return Err(Error::new(self.span(start), format!("unexpected '{c}'"))),
+                    }
                 }
                 '"' => toks.push(self.string(start)?),
                 c if c.is_ascii_digit() => {
@@ -276,101 +332,138 @@ impl TextLexer<'_> {
     }
 }
 
-pub(crate) fn lex_tokens(stream: TokenStream) -> Result<Vec<Tok>, Error> {
-    let trees: Vec<TokenTree> = stream.into_iter().collect();
-    let mut toks: Vec<Tok> = Vec::new();
-    let mut i = 0;
-    while i < trees.len() {
-        let tree = &trees[i];
-        let span = Span::Token(tree.span());
-        let one = |kind| Tok {
-            kind,
-            span,
-            raw: vec![tree.clone()],
-        };
-        match tree {
-            TokenTree::Ident(ident) => {
-                let name = ident.to_string();
-                let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-                toks.push(one(if name == "_" {
-                    Kind::Punct("_")
-                } else {
-                    Kind::Ident(name)
-                }));
-            }
-            TokenTree::Literal(lit) => {
-                let text = lit.to_string();
-                let kind = if text.starts_with('"') {
-                    let parsed: syn::LitStr = syn::parse2(tree.clone().into())
-                        .map_err(|_| Error::new(span, "expected a plain string literal"))?;
-                    Kind::Str(parsed.value())
-                } else if text.starts_with(|c: char| c.is_ascii_digit()) {
-                    number(&text, span)?
-                } else {
-                    return Err(Error::new(span, format!("unexpected literal {text}")));
-                };
-                toks.push(one(kind));
-            }
-            TokenTree::Group(group) => {
-                let delim = match group.delimiter() {
-                    Delimiter::Parenthesis => Delim::Paren,
-                    Delimiter::Bracket => Delim::Bracket,
-                    Delimiter::None => {
-                        // An invisible group (from a macro_rules! fragment): splice its tokens.
-                        toks.extend(lex_tokens(group.stream())?);
-                        i += 1;
-                        continue;
-                    }
-                    Delimiter::Brace => {
-                        return Err(Error::new(
-                            span,
-                            "unexpected braces: a series is written with ( ) and [ ]",
-                        ));
-                    }
-                };
-                let inner = lex_tokens(group.stream())?;
-                toks.push(Tok {
-                    kind: Kind::Group(delim, inner),
-                    span,
-                    raw: vec![tree.clone()],
-                });
-            }
-            TokenTree::Punct(p) => {
-                // Rust splits `>>` and `..=` into single characters marked as joint.
-                let joint = |k: usize, c: char| {
-                    matches!(trees.get(i + k), Some(TokenTree::Punct(q)) if q.as_char() == c)
-                        && matches!(&trees[i + k - 1], TokenTree::Punct(q) if q.spacing() == Spacing::Joint)
-                };
-                let (text, len): (&'static str, usize) = match p.as_char() {
-                    '>' if joint(1, '>') => (">>", 2),
-                    '.' if joint(1, '.') && joint(2, '=') => ("..=", 3),
-                    '.' if joint(1, '.') => ("..", 2),
-                    '+' => ("+", 1),
-                    '-' => ("-", 1),
-                    '*' => ("*", 1),
-                    '/' => ("/", 1),
-                    '=' => ("=", 1),
-                    ',' => (",", 1),
-                    '.' => (".", 1),
-                    _ => {
-                        // Any other punctuation can only be part of a Rust argument expression.
-                        ("?", 1)
-                    }
-                };
-                let raw = trees[i..i + len].to_vec();
-                let kind = if text == "?" {
-                    Kind::Punct(leak_punct(p.as_char()))
-                } else {
-                    Kind::Punct(text)
-                };
-                toks.push(Tok { kind, span, raw });
-                i += len;
-                continue;
-            }
+/// A group being lexed: its trees, how far it has read, the tokens so far, and its delimiter
+/// (`None` for an invisible one, whose tokens are spliced in), span and tree.
+struct Level {
+    trees: Vec<TokenTree>,
+    next: usize,
+    toks: Vec<Tok>,
+    group: Option<(Option<Delim>, Span, TokenTree)>,
+}
+
+impl Level {
+    fn new(stream: TokenStream, group: Option<(Option<Delim>, Span, TokenTree)>) -> Self {
+        Self {
+            trees: stream.into_iter().collect(),
+            next: 0,
+            toks: Vec::new(),
+            group,
         }
-        i += 1;
     }
-    Ok(toks)
+}
+
+/// The token trees of a macro invocation, flattened group by group with a stack of the
+/// enclosing ones rather than by recursion: a group past the depth limit is refused on its
+/// delimiter.
+pub(crate) fn lex_tokens(stream: TokenStream) -> Result<Vec<Tok>, Error> {
+    let mut level = Level::new(stream, None);
+    let mut outer: Vec<Level> = Vec::new();
+    loop {
+        let Some(tree) = level.trees.get(level.next).cloned() else {
+            let Some(parent) = outer.pop() else {
+                return Ok(level.toks);
+            };
+            let done = std::mem::replace(&mut level, parent);
+            match done.group {
+                Some((Some(delim), span, tree)) => level.toks.push(Tok {
+                    kind: Kind::Group(delim, done.toks),
+                    span,
+                    raw: vec![tree],
+                }),
+                _ => level.toks.extend(done.toks),
+            }
+            continue;
+        };
+        let TokenTree::Group(group) = &tree else {
+            let (tok, len) = token(&level.trees, level.next)?;
+            level.toks.push(tok);
+            level.next += len;
+            continue;
+        };
+        level.next += 1;
+        let span = Span::Token(tree.span());
+        let delim = match group.delimiter() {
+            Delimiter::Parenthesis => Some(Delim::Paren),
+            Delimiter::Bracket => Some(Delim::Bracket),
+            // An invisible group (from a macro_rules! fragment): its tokens are spliced in,
+            // but it nests like parentheses.
+            Delimiter::None => None,
+            Delimiter::Brace => {
+                return Err(Error::new(
+                    span,
+                    "unexpected braces: a series is written with ( ) and [ ]",
+                ));
+            }
+        };
+        check_depth(outer.len() + 1, span)?;
+        let inner = Level::new(group.stream(), Some((delim, span, tree.clone())));
+        outer.push(std::mem::replace(&mut level, inner));
+    }
+}
+
+/// The token at `trees[i]` (not a group), and how many trees it took.
+fn token(trees: &[TokenTree], i: usize) -> Result<(Tok, usize), Error> {
+    let tree = &trees[i];
+    let span = Span::Token(tree.span());
+    let one = |kind| Tok {
+        kind,
+        span,
+        raw: vec![tree.clone()],
+    };
+    Ok(match tree {
+        TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+            let kind = if name == "_" {
+                Kind::Punct("_")
+            } else {
+                Kind::Ident(name)
+            };
+            (one(kind), 1)
+        }
+        TokenTree::Literal(lit) => {
+            let text = lit.to_string();
+            let kind = if text.starts_with('"') {
+                let parsed: syn::LitStr = syn::parse2(tree.clone().into())
+                    .map_err(|_| Error::new(span, "expected a plain string literal"))?;
+                Kind::Str(parsed.value())
+            } else if text.starts_with(|c: char| c.is_ascii_digit()) {
+                number(&text, span)?
+            } else {
+                return Err(Error::new(span, format!("unexpected literal {text}")));
+            };
+            (one(kind), 1)
+        }
+        TokenTree::Punct(p) => {
+            // Rust splits `>>` and `..=` into single characters marked as joint.
+            let joint = |k: usize, c: char| {
+                matches!(trees.get(i + k), Some(TokenTree::Punct(q)) if q.as_char() == c)
+                    && matches!(&trees[i + k - 1], TokenTree::Punct(q) if q.spacing() == Spacing::Joint)
+            };
+            let (text, len): (&'static str, usize) = match p.as_char() {
+                '>' if joint(1, '>') => (">>", 2),
+                '.' if joint(1, '.') && joint(2, '=') => ("..=", 3),
+                '.' if joint(1, '.') => ("..", 2),
+                '+' => ("+", 1),
+                '-' => ("-", 1),
+                '*' => ("*", 1),
+                '/' => ("/", 1),
+                '=' => ("=", 1),
+                ',' => (",", 1),
+                '.' => (".", 1),
+                // Any other punctuation can only be part of a Rust argument expression.
+                other => (leak_punct(other), 1),
+            };
+            let tok = Tok {
+                kind: Kind::Punct(text),
+                span,
+                raw: trees[i..i + len].to_vec(),
+            };
+            (tok, len)
+        }
+        // Groups are nested by `lex_trees`, never handed here.
+        TokenTree::Group(_) => return Err(Error::new(span, "unexpected group")),
+    })
 }
 
 /// Other punctuation keeps its character, for messages and Rust expressions.

@@ -20,17 +20,19 @@
 mod ast;
 mod error;
 mod lex;
+pub mod limits;
 pub mod notation;
 mod parse;
 
 pub use ast::{Arg, Closer, Item, Op, Period, Shape, WaveArgs, WaveKind};
 pub use error::{Error, Span, closest};
-pub use lex::{DURATION_UNITS, parse_duration};
+pub use lex::{DURATION_UNITS, parse_duration, whole_number};
 
 /// Parses a DSL expression written as text (a YAML value, a command-line argument).
 ///
 /// # Errors
-/// The first mistake, with its place in `text` ([`Error::render`] gives `line:column: message`).
+/// The first mistake, with its place in `text` ([`Error::render`] gives `line:column: message`);
+/// an expression past the [limits] too.
 pub fn parse_str(text: &str) -> Result<Shape, Error> {
     let tokens = lex::lex_str(text)?;
     parse::parse(
@@ -46,7 +48,7 @@ pub fn parse_str(text: &str) -> Result<Shape, Error> {
 /// Rust expressions ([`Arg::Expr`]), to be evaluated at run time.
 ///
 /// # Errors
-/// The first mistake, spanned on the offending token.
+/// The first mistake, spanned on the offending token; an expression past the [limits] too.
 pub fn parse_tokens(tokens: proc_macro2::TokenStream) -> Result<Shape, Error> {
     let end = Span::Token(proc_macro2::Span::call_site());
     let tokens = lex::lex_tokens(tokens)?;

@@ -266,7 +266,15 @@ impl<'a> Parser<'a> {
                 ),
             );
         }
-        match self.text[at..self.pos].parse() {
+        match self.text[at..self.pos].parse::<f64>() {
+            // As promtool: a literal past the largest float is refused, not read as infinity.
+            Ok(v) if v.is_infinite() => self.error(
+                at,
+                format!(
+                    "bad number {:?}: value out of range",
+                    &self.text[at..self.pos]
+                ),
+            ),
             Ok(v) => Ok(v),
             Err(_) => self.error(at, format!("bad number {:?}", &self.text[at..self.pos])),
         }

@@ -20,6 +20,8 @@ use crate::{
 };
 use promgen_syntax::{Arg, Closer, Item, Op, Shape};
 
+pub use promgen_syntax::limits::{MAX_DEPTH, MAX_SHAPES};
+
 /// A mistake in a DSL expression, with its line and column (1-based).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
@@ -34,8 +36,15 @@ pub struct DslError {
 
 /// Parses a DSL expression into a [`ShapeSpec`].
 ///
+/// ```
+/// let deep = format!("{}1{}", "(".repeat(65), ")".repeat(65));
+/// let err = promgen::dsl::parse(&deep).unwrap_err();
+/// assert_eq!(err.to_string(), "1:65: nested deeper than 64 levels");
+/// ```
+///
 /// # Errors
-/// [`DslError`] at the first mistake.
+/// [`DslError`] at the first mistake, and where an expression nests deeper than
+/// [`MAX_DEPTH`] or holds more than [`MAX_SHAPES`] shapes.
 pub fn parse(text: &str) -> Result<ShapeSpec, DslError> {
     let shape = promgen_syntax::parse_str(text).map_err(|e| {
         let (line, column) = e.span.line_column(text);
@@ -58,6 +67,15 @@ fn whole(arg: &Arg) -> u64 {
     match arg {
         Arg::Num { int: Some(n), .. } => *n,
         other => num(other) as u64,
+    }
+}
+
+fn arith_op(op: Op) -> ArithOp {
+    match op {
+        Op::Add => ArithOp::Add,
+        Op::Sub => ArithOp::Sub,
+        Op::Mul => ArithOp::Mul,
+        Op::Div => ArithOp::Div,
     }
 }
 
@@ -157,19 +175,20 @@ fn spec(shape: &Shape) -> ShapeSpec {
                 inner: boxed(inner),
             }
         }
-        Shape::Binary(op, a, b) => {
-            let op = match op {
-                Op::Add => ArithOp::Add,
-                Op::Sub => ArithOp::Sub,
-                Op::Mul => ArithOp::Mul,
-                Op::Div => ArithOp::Div,
-            };
-            ShapeSpec::Arith {
-                op,
-                left: boxed(a),
-                right: boxed(b),
-            }
-        }
+        Shape::Arith(first, rest) => match rest.as_slice() {
+            [(op, right)] => ShapeSpec::Arith {
+                op: arith_op(*op),
+                left: boxed(first),
+                right: Box::new(spec(right)),
+            },
+            _ => ShapeSpec::ArithChain {
+                first: boxed(first),
+                rest: rest
+                    .iter()
+                    .map(|(op, s)| (arith_op(*op), spec(s)))
+                    .collect(),
+            },
+        },
         Shape::Neg(inner) => ShapeSpec::Arith {
             op: ArithOp::Mul,
             left: Box::new(ShapeSpec::Constant(-1.0)),

@@ -3,8 +3,9 @@
 use crate::{
     notation::{Item, Notation},
     shape::{
-        Chain, DynShape, EndStrategy, Linear, OpAdd, OpDiv, OpMul, OpSub, Repeat, Shape, ShapeExt,
-        Value, WaveParams, constant, continuous_linear, gap, linear, normal, uniform, values, walk,
+        ArithChain, Chain, DynShape, EndStrategy, Linear, OpAdd, OpDiv, OpMul, OpSub, Repeat,
+        Shape, ShapeExt, Value, WaveParams, constant, continuous_linear, gap, linear, normal,
+        uniform, values, walk,
     },
 };
 
@@ -17,18 +18,7 @@ pub enum Period {
     Millis(i64),
 }
 
-/// A pointwise arithmetic operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
-    /// `*`
-    Mul,
-    /// `/`
-    Div,
-}
+pub use crate::shape::ArithOp;
 
 /// A shape described as data: what configs decode into and what [`ShapeSpec::build`] turns
 /// into a running [`DynShape`].
@@ -138,6 +128,15 @@ pub enum ShapeSpec {
         left: Box<ShapeSpec>,
         /// Right operand.
         right: Box<ShapeSpec>,
+    },
+    /// Pointwise arithmetic of any number of operands, left to right: `first op₁ s₁ op₂ s₂ …`
+    /// is `((first op₁ s₁) op₂ s₂) …`. The DSL's `a + b - c …`, built and run in a loop, so a
+    /// long chain is no deeper than a short one.
+    ArithChain {
+        /// The first operand.
+        first: Box<ShapeSpec>,
+        /// Each operator with its operand.
+        rest: Vec<(ArithOp, ShapeSpec)>,
     },
     /// Values limited to `min..=max`.
     Clamp {
@@ -262,6 +261,10 @@ impl ShapeSpec {
                     ArithOp::Div => Box::new(l.combine(r, OpDiv)),
                 }
             }
+            Self::ArithChain { first, rest } => Box::new(ArithChain::new(
+                first.build(),
+                rest.iter().map(|(op, s)| (*op, s.build())).collect(),
+            )),
             Self::Clamp { min, max, inner } => Box::new(inner.build().clamp(*min, *max)),
             Self::Round(inner) => Box::new(inner.build().round()),
             Self::Abs(inner) => Box::new(inner.build().abs()),
@@ -379,6 +382,9 @@ impl ShapeSpec {
                 _ => inner.range(),
             },
             Self::Arith { op, left, right } => left.range().arith(*op, right.range()),
+            Self::ArithChain { first, rest } => rest
+                .iter()
+                .fold(first.range(), |range, (op, s)| range.arith(*op, s.range())),
             Self::Clamp { min, max, inner } => {
                 let r = inner.range();
                 Range {

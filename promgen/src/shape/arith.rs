@@ -1,6 +1,6 @@
 //! Pointwise arithmetic of two shapes (a number is a constant shape).
 
-use super::{Point, SeedSeq, Shape};
+use super::{DynShape, Point, SeedSeq, Shape};
 use crate::Tick;
 
 /// A binary operation on values.
@@ -63,16 +63,23 @@ impl<A, B, O> Combine<A, B, O> {
     }
 }
 
+/// Two points combined by `op`, by [`Combine`]'s rules.
+#[inline(always)]
+fn combine(left: Point, right: Point, op: impl FnOnce(f64, f64) -> f64) -> Point {
+    match (left, right) {
+        (Point::Value(a), Point::Value(b)) => Point::from_value(op(a, b)),
+        (Point::End, _) | (_, Point::End) => Point::End,
+        (Point::Stale, _) | (_, Point::Stale) => Point::Stale,
+        _ => Point::Missing,
+    }
+}
+
 impl<A: Shape, B: Shape, O: BinaryOp> Shape for Combine<A, B, O> {
     #[inline]
     fn next_point(&mut self, tick: Tick) -> Point {
         // Both sides advance on every tick, so they stay aligned whatever they yield.
-        match (self.left.next_point(tick), self.right.next_point(tick)) {
-            (Point::Value(a), Point::Value(b)) => Point::from_value(self.op.apply(a, b)),
-            (Point::End, _) | (_, Point::End) => Point::End,
-            (Point::Stale, _) | (_, Point::Stale) => Point::Stale,
-            _ => Point::Missing,
-        }
+        let (left, right) = (self.left.next_point(tick), self.right.next_point(tick));
+        combine(left, right, |a, b| self.op.apply(a, b))
     }
     fn restart(&mut self) {
         self.left.restart();
@@ -81,6 +88,90 @@ impl<A: Shape, B: Shape, O: BinaryOp> Shape for Combine<A, B, O> {
     fn seed_from(&mut self, seeds: &mut SeedSeq) {
         self.left.seed_from(seeds);
         self.right.seed_from(seeds);
+    }
+}
+
+/// A pointwise operator chosen at run time: what configs and text build, and
+/// [`ArithChain`] applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl ArithOp {
+    /// `a op b`.
+    ///
+    /// ```
+    /// assert_eq!(promgen::shape::ArithOp::Div.apply(1.0, 4.0), 0.25);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            Self::Add => a + b,
+            Self::Sub => a - b,
+            Self::Mul => a * b,
+            Self::Div => a / b,
+        }
+    }
+}
+
+/// Any number of shapes combined point by point, left to right: `first op₁ s₁ op₂ s₂ …` is
+/// `((first op₁ s₁) op₂ s₂) …` by [`Combine`]'s rules at each step (every shape advances on
+/// every tick), but in a loop. The dynamic form of a long chain like `1 + 1 + …`: it nests
+/// no deeper for ten thousand shapes than for two.
+///
+/// ```
+/// use promgen::shape::{ArithChain, ArithOp, DynShape, ShapeExt, constant, linear};
+/// let rest: Vec<(ArithOp, DynShape)> = vec![
+///     (ArithOp::Add, Box::new(constant(1.0))),
+///     (ArithOp::Mul, Box::new(constant(10.0))),
+/// ];
+/// let chain = ArithChain::new(Box::new(linear(0.0, 2.0, 3)), rest);
+/// assert_eq!(chain.preview(5), "10 20 30"); // (x + 1) * 10
+/// ```
+pub struct ArithChain {
+    first: DynShape,
+    rest: Vec<(ArithOp, DynShape)>,
+}
+
+impl ArithChain {
+    /// `first`, then each operator applied with its shape, in order.
+    #[must_use]
+    pub fn new(first: DynShape, rest: Vec<(ArithOp, DynShape)>) -> Self {
+        Self { first, rest }
+    }
+}
+
+impl std::fmt::Debug for ArithChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ops: Vec<ArithOp> = self.rest.iter().map(|(op, _)| *op).collect();
+        write!(f, "ArithChain({ops:?})")
+    }
+}
+
+impl Shape for ArithChain {
+    fn next_point(&mut self, tick: Tick) -> Point {
+        let mut point = self.first.next_point(tick);
+        for (op, shape) in &mut self.rest {
+            point = combine(point, shape.next_point(tick), |a, b| op.apply(a, b));
+        }
+        point
+    }
+    fn restart(&mut self) {
+        self.first.restart();
+        self.rest.iter_mut().for_each(|(_, s)| s.restart());
+    }
+    fn seed_from(&mut self, seeds: &mut SeedSeq) {
+        self.first.seed_from(seeds);
+        self.rest.iter_mut().for_each(|(_, s)| s.seed_from(seeds));
     }
 }
 
@@ -167,6 +258,33 @@ mod tests {
         let g = || gap(1).then(gap(1)).then(2.0);
         assert_eq!(render(v() + 1.0, 5), ["_", "stale", "2", "stale", "end"]);
         assert_eq!(render(g() + v(), 4), ["_", "stale", "3", "stale"]);
+    }
+
+    #[test]
+    fn a_chain_gives_what_nested_pairs_give() {
+        let v = || {
+            values(vec![
+                Value::Num(1.0),
+                Value::Missing,
+                Value::Num(3.0),
+                Value::Stale,
+                Value::Num(0.0),
+            ])
+        };
+        let g = || gap(1).then(linear(2.0, 5.0, 4));
+        let nested = ((v() + g()) * 2.0 - v()) / g();
+        let rest: Vec<(ArithOp, DynShape)> = vec![
+            (ArithOp::Add, Box::new(g())),
+            (ArithOp::Mul, Box::new(2.0)),
+            (ArithOp::Sub, Box::new(v())),
+            (ArithOp::Div, Box::new(g())),
+        ];
+        let mut chain = ArithChain::new(Box::new(v()), rest);
+        let expected = render(nested, 7);
+        assert_eq!(render(&mut chain, 7), expected);
+        assert_eq!(expected, ["_", "_", "3", "stale", "2", "end", "end"]);
+        chain.restart();
+        assert_eq!(render(chain, 7), expected);
     }
 
     #[test]

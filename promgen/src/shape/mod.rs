@@ -32,7 +32,7 @@ mod values;
 mod wave;
 
 pub use adapt::{Abs, Clamp, Cumsum, Hold, Map, Round, Take, ValueFn};
-pub use arith::{BinaryOp, Combine, OpAdd, OpDiv, OpMul, OpSub};
+pub use arith::{ArithChain, ArithOp, BinaryOp, Combine, OpAdd, OpDiv, OpMul, OpSub};
 pub use constant::{Constant, Gap, constant, gap};
 pub use end::{End, EndStrategy};
 pub use linear::{ContinuousLinear, Linear, continuous_linear, linear};

@@ -1,349 +1,28 @@
-//! The parser: tokens to a validated [`Shape`].
-//!
-//! ```text
-//! chain   = repeat { ">>" repeat } [ ">>" closer ]      closer = loop | hold | end | const(v)
-//! repeat  = sum { "x" INT }
-//! sum     = product { ("+" | "-") product }
-//! product = unary { ("*" | "/") unary }
-//! unary   = "-" unary | postfix
-//! postfix = atom { "." method "(" args ")" }
-//! atom    = NUMBER | "_" | "stale" | "[" items "]" | STRING | name "(" args ")" | "(" chain ")"
-//! ```
+//! Calls: the arguments of functions, methods and `const(v)`, and the shapes they make.
 
+use super::{Parser, describe};
 use crate::{
     Error, Span,
-    ast::{Arg, Closer, Item, Op, Period, Shape, WaveArgs, WaveKind},
+    ast::{Arg, Item, Period, Shape, WaveArgs, WaveKind},
     error::closest,
     lex::{Delim, Kind, Tok},
-    notation,
 };
 
-const FUNCTIONS: &[&str] = &[
+pub(super) const FUNCTIONS: &[&str] = &[
     "linear", "constant", "gap", "uniform", "normal", "walk", "sin", "cos", "square", "sawtooth",
     "triangle", "pulse",
 ];
-const METHODS: &[&str] = &["seed", "clamp", "round", "abs", "cumsum", "every"];
-const CLOSERS: &[&str] = &["loop", "hold", "end", "const"];
-
-pub(crate) fn parse(toks: &[Tok], end: Span) -> Result<Shape, Error> {
-    let mut p = Parser { toks, pos: 0, end };
-    let shape = p.chain()?;
-    match p.peek() {
-        None => Ok(shape),
-        Some(t) => Err(Error::new(
-            t.span,
-            format!(
-                "expected `>>`, an operator or the end, found {}",
-                describe(t)
-            ),
-        )),
-    }
-}
-
-fn describe(t: &Tok) -> String {
-    match &t.kind {
-        Kind::Ident(name) => format!("`{name}`"),
-        Kind::Num(v, _) => format!("the number {v}"),
-        Kind::Duration(_) => "a duration".to_owned(),
-        Kind::Str(_) => "a string".to_owned(),
-        Kind::Punct(p) => format!("`{p}`"),
-        Kind::Group(Delim::Paren, _) => "`(`".to_owned(),
-        Kind::Group(Delim::Bracket, _) => "`[`".to_owned(),
-    }
-}
-
-struct Parser<'t> {
-    toks: &'t [Tok],
-    pos: usize,
-    /// Where "the end" is, for errors about missing tokens.
-    end: Span,
-}
+pub(super) const METHODS: &[&str] = &["seed", "clamp", "round", "abs", "cumsum", "every"];
 
 /// One argument of a call: `value` or `name = value`.
-struct CallArg<'t> {
+pub(super) struct CallArg<'t> {
     name: Option<(&'t str, Span)>,
     toks: &'t [Tok],
     span: Span,
 }
 
-impl<'t> Parser<'t> {
-    fn peek(&self) -> Option<&'t Tok> {
-        self.toks.get(self.pos)
-    }
-
-    fn peek_punct(&self, p: &str) -> bool {
-        self.peek().is_some_and(|t| t.is_punct(p))
-    }
-
-    fn next(&mut self) -> Option<&'t Tok> {
-        let t = self.toks.get(self.pos);
-        self.pos += usize::from(t.is_some());
-        t
-    }
-
-    fn here(&self) -> Span {
-        self.peek().map_or(self.end, |t| t.span)
-    }
-
-    fn chain(&mut self) -> Result<Shape, Error> {
-        let mut parts = vec![self.repeat()?];
-        let mut closer = None;
-        while self.peek_punct(">>") {
-            self.next();
-            if let Some(c) = self.closer()? {
-                if let Some(t) = self.peek().filter(|t| t.is_punct(">>")) {
-                    return Err(Error::new(
-                        t.span,
-                        "nothing can follow a closer (`loop`, `hold`, `end`, `const(v)`): it ends the chain",
-                    ));
-                }
-                closer = Some(c);
-                break;
-            }
-            parts.push(self.repeat()?);
-        }
-        let shape = if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Shape::Join(parts)
-        };
-        Ok(match closer {
-            Some(c) => Shape::Closed(Box::new(shape), c),
-            None => shape,
-        })
-    }
-
-    /// A closer, if one stands here.
-    fn closer(&mut self) -> Result<Option<Closer>, Error> {
-        let Some(Tok {
-            kind: Kind::Ident(name),
-            span,
-            ..
-        }) = self.peek()
-        else {
-            return Ok(None);
-        };
-        let closer = match name.as_str() {
-            "loop" => Closer::Loop,
-            "hold" => Closer::Hold,
-            "end" => Closer::End,
-            "const" => {
-                self.next();
-                let args = self.call_args("const")?;
-                let [arg] = args.as_slice() else {
-                    return Err(Error::new(*span, "const takes one value: const(v)"));
-                };
-                Closer::Const(self.positional(arg, "const")?)
-            }
-            _ => return Ok(None),
-        };
-        if !matches!(closer, Closer::Const(_)) {
-            self.next();
-        }
-        Ok(Some(closer))
-    }
-
-    fn repeat(&mut self) -> Result<Shape, Error> {
-        let mut shape = self.sum()?;
-        loop {
-            match self.peek().map(|t| &t.kind) {
-                Some(Kind::Ident(x)) if x == "x" => {
-                    let x_span = self.next().map_or(self.end, |t| t.span);
-                    shape = match self.next() {
-                        Some(Tok {
-                            kind: Kind::Num(_, Some(n)),
-                            ..
-                        }) if *n > 0 => Shape::Repeat(Box::new(shape), *n),
-                        Some(t) => {
-                            return Err(Error::new(
-                                t.span,
-                                format!("`x` needs a whole number above 0, found {}", describe(t)),
-                            ));
-                        }
-                        None => {
-                            return Err(Error::new(
-                                x_span,
-                                "`x` needs a whole number above 0 after it",
-                            ));
-                        }
-                    };
-                }
-                // `x3` written without a space lexes as one word.
-                Some(Kind::Ident(word))
-                    if word.len() > 1
-                        && word.starts_with('x')
-                        && word[1..].bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    let span = self.next().map_or(self.end, |t| t.span);
-                    match word[1..].parse::<u64>() {
-                        Ok(n) if n > 0 => shape = Shape::Repeat(Box::new(shape), n),
-                        _ => return Err(Error::new(span, "`x` needs a whole number above 0")),
-                    }
-                }
-                _ => return Ok(shape),
-            }
-        }
-    }
-
-    fn sum(&mut self) -> Result<Shape, Error> {
-        let mut shape = self.product()?;
-        loop {
-            let op = if self.peek_punct("+") {
-                Op::Add
-            } else if self.peek_punct("-") {
-                Op::Sub
-            } else {
-                return Ok(shape);
-            };
-            self.next();
-            shape = Shape::Binary(op, Box::new(shape), Box::new(self.product()?));
-        }
-    }
-
-    fn product(&mut self) -> Result<Shape, Error> {
-        let mut shape = self.unary()?;
-        loop {
-            let op = if self.peek_punct("*") {
-                Op::Mul
-            } else if self.peek_punct("/") {
-                Op::Div
-            } else {
-                return Ok(shape);
-            };
-            self.next();
-            shape = Shape::Binary(op, Box::new(shape), Box::new(self.unary()?));
-        }
-    }
-
-    fn unary(&mut self) -> Result<Shape, Error> {
-        if !self.peek_punct("-") {
-            return self.postfix();
-        }
-        let minus = self.next().map_or(self.end, |t| t.span);
-        // A negative number is a constant, not a negated shape.
-        if let Some(Tok {
-            kind: Kind::Num(v, _),
-            span: _,
-            ..
-        }) = self.peek()
-        {
-            self.next();
-            let arg = Arg::Num {
-                value: -v,
-                int: None,
-                span: minus,
-            };
-            return self.methods(Shape::Constant(arg));
-        }
-        Ok(Shape::Neg(Box::new(self.unary()?)))
-    }
-
-    fn postfix(&mut self) -> Result<Shape, Error> {
-        let atom = self.atom()?;
-        self.methods(atom)
-    }
-
-    fn methods(&mut self, mut shape: Shape) -> Result<Shape, Error> {
-        while self.peek_punct(".") {
-            self.next();
-            let (name, span) = match self.next() {
-                Some(Tok {
-                    kind: Kind::Ident(name),
-                    span,
-                    ..
-                }) => (name.as_str(), *span),
-                Some(t) => {
-                    return Err(Error::new(
-                        t.span,
-                        format!("expected a method name after `.`, found {}", describe(t)),
-                    ));
-                }
-                None => return Err(Error::new(self.end, "expected a method name after `.`")),
-            };
-            if !METHODS.contains(&name) {
-                return Err(Error::new(span, unknown("method", name, METHODS)));
-            }
-            let args = self.call_args(name)?;
-            shape = self.method(shape, name, span, &args)?;
-        }
-        Ok(shape)
-    }
-
-    fn atom(&mut self) -> Result<Shape, Error> {
-        let Some(t) = self.next() else {
-            return Err(Error::new(self.end, "expected a shape, found the end"));
-        };
-        match &t.kind {
-            Kind::Num(v, int) => Ok(Shape::Constant(Arg::Num {
-                value: *v,
-                int: *int,
-                span: t.span,
-            })),
-            Kind::Duration(_) => Err(Error::new(
-                t.span,
-                "a duration is not a shape: durations are for periods, like sin(period = 10m)",
-            )),
-            Kind::Punct("_") => Ok(Shape::Gap(Arg::Num {
-                value: 1.0,
-                int: Some(1),
-                span: t.span,
-            })),
-            Kind::Ident(name) if name == "stale" => Ok(Shape::Values(vec![Item::Stale])),
-            Kind::Str(text) => match notation::parse(text) {
-                Ok(_) => Ok(Shape::Notation(text.clone())),
-                Err(e) => Err(Error::new(
-                    t.span,
-                    format!(
-                        "invalid promtool notation at column {}: {}",
-                        e.column, e.message
-                    ),
-                )),
-            },
-            Kind::Group(Delim::Bracket, inner) => self.values(inner),
-            Kind::Group(Delim::Paren, inner) => {
-                let close = match t.span {
-                    Span::Text { end, .. } => Span::Text {
-                        start: end.saturating_sub(1),
-                        end,
-                    },
-                    other => other,
-                };
-                parse(inner, close)
-            }
-            Kind::Ident(name) if CLOSERS.contains(&name.as_str()) => Err(Error::new(
-                t.span,
-                format!("`{name}` closes a chain and must come last: write `shape >> {name}`"),
-            )),
-            Kind::Ident(name) => {
-                if !matches!(
-                    self.peek().map(|t| &t.kind),
-                    Some(Kind::Group(Delim::Paren, _))
-                ) {
-                    let hint = if FUNCTIONS.contains(&name.as_str()) {
-                        format!("`{name}` is a function: call it, like {name}(…)")
-                    } else if let Some(k) = closest(name, FUNCTIONS) {
-                        format!("unknown name '{name}', did you mean '{k}'?")
-                    } else {
-                        format!(
-                            "expected a shape, found `{name}` (for a variable, write constant({name}))"
-                        )
-                    };
-                    return Err(Error::new(t.span, hint));
-                }
-                if !FUNCTIONS.contains(&name.as_str()) {
-                    return Err(Error::new(t.span, unknown("function", name, FUNCTIONS)));
-                }
-                let args = self.call_args(name)?;
-                self.function(name, t.span, &args)
-            }
-            _ => Err(Error::new(
-                t.span,
-                format!("expected a shape, found {}", describe(t)),
-            )),
-        }
-    }
-
-    fn values(&self, inner: &'t [Tok]) -> Result<Shape, Error> {
+impl<'t> Parser<'t, '_> {
+    pub(super) fn values(&self, inner: &'t [Tok]) -> Result<Shape, Error> {
         let mut items = Vec::new();
         for (toks, span) in split_commas(inner) {
             let item = match toks {
@@ -363,7 +42,7 @@ impl<'t> Parser<'t> {
     }
 
     /// The parenthesised arguments after a name.
-    fn call_args(&mut self, name: &str) -> Result<Vec<CallArg<'t>>, Error> {
+    pub(super) fn call_args(&mut self, name: &str) -> Result<Vec<CallArg<'t>>, Error> {
         let Some(Tok {
             kind: Kind::Group(Delim::Paren, inner),
             span: _,
@@ -409,7 +88,7 @@ impl<'t> Parser<'t> {
         Ok(args)
     }
 
-    fn positional(&self, arg: &CallArg<'t>, function: &str) -> Result<Arg, Error> {
+    pub(super) fn positional(&self, arg: &CallArg<'t>, function: &str) -> Result<Arg, Error> {
         if let Some((name, span)) = arg.name {
             return Err(Error::new(
                 span,
@@ -419,7 +98,12 @@ impl<'t> Parser<'t> {
         value(arg.toks, arg.span, "a number")
     }
 
-    fn function(&self, name: &str, span: Span, args: &[CallArg<'t>]) -> Result<Shape, Error> {
+    pub(super) fn function(
+        &self,
+        name: &str,
+        span: Span,
+        args: &[CallArg<'t>],
+    ) -> Result<Shape, Error> {
         let count_error =
             |usage: &str| Error::new(span, format!("wrong number of arguments: {usage}"));
         match name {
@@ -549,7 +233,7 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn method(
+    pub(super) fn method(
         &self,
         shape: Shape,
         name: &str,
@@ -595,7 +279,7 @@ impl<'t> Parser<'t> {
     }
 }
 
-fn unknown(what: &str, name: &str, known: &[&str]) -> String {
+pub(super) fn unknown(what: &str, name: &str, known: &[&str]) -> String {
     match closest(name, known) {
         Some(k) => format!("unknown {what} '{name}', did you mean '{k}'?"),
         None => format!("unknown {what} '{name}'; known: {}", known.join(", ")),
@@ -785,6 +469,15 @@ fn value(toks: &[Tok], span: Span, what: &str) -> Result<Arg, Error> {
 fn check_positive_int(arg: &Arg, what: &str) -> Result<(), Error> {
     match arg {
         Arg::Num { int: Some(n), .. } if *n > 0 => Ok(()),
+        // Whole, but past u64: said as such, not as a fraction.
+        Arg::Num {
+            value,
+            span,
+            int: None,
+        } if *value >= 1.0 && value.fract() == 0.0 => Err(Error::new(
+            *span,
+            format!("{what} is too large: at most {}", u64::MAX),
+        )),
         Arg::Num { span, .. } => Err(Error::new(
             *span,
             format!("{what} needs a whole number above 0"),
