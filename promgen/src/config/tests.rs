@@ -814,3 +814,6 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
 
 /// What `check` must question rather than accept (issue #11).
 mod questioned;
+
+/// The depth and size limits, and numbers past a float (issue #12).
+mod limits;

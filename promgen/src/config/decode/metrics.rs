@@ -1,7 +1,7 @@
 //! `metrics:` entries: names, types, buckets and objectives, their series, labels and end
 //! strategies.
 
-use super::{Decoder, Fields, parse_number};
+use super::{Decoder, Fields};
 use crate::config::{
     MetricConfig, SeriesConfig,
     error::{KeyPath, closest},
@@ -506,14 +506,9 @@ impl Decoder<'_> {
         match self.scalar(node, path, "a number, null or stale")? {
             "_" => Some(Value::Missing),
             "stale" => Some(Value::Stale),
-            text => match parse_number(text) {
-                Some(v) => Some(Value::Num(v)),
-                None => self.error(
-                    node,
-                    path,
-                    format!("expected a number, null (missing scrape) or stale, found {text:?}"),
-                ),
-            },
+            text => self
+                .number(node, path, text, "a number, null (missing scrape) or stale")
+                .map(Value::Num),
         }
     }
 }

@@ -19,6 +19,11 @@ pub(crate) struct Decoder<'f> {
     file: &'f str,
     now_ms: i64,
     pub errors: Vec<ConfigError>,
+    /// The shape being decoded: how many levels of segments deep it is here, how many shapes
+    /// it holds so far, and whether it was refused for holding too many.
+    depth: usize,
+    shapes: usize,
+    too_many: bool,
 }
 
 /// The entries of a mapping, checked against the keys it may hold.
@@ -42,6 +47,9 @@ impl<'f> Decoder<'f> {
             file,
             now_ms,
             errors: Vec::new(),
+            depth: 0,
+            shapes: 0,
+            too_many: false,
         }
     }
 
@@ -135,8 +143,24 @@ impl<'f> Decoder<'f> {
 
     fn f64(&mut self, node: &Node, path: &KeyPath) -> Option<f64> {
         let text = self.scalar(node, path, "a number")?;
-        parse_number(text)
-            .or_else(|| self.error(node, path, format!("expected a number, found {text:?}")))
+        self.number(node, path, text, "a number")
+    }
+
+    /// `text` as a number, or an error: out of range, or not `what` was expected.
+    fn number(&mut self, node: &Node, path: &KeyPath, text: &str, what: &str) -> Option<f64> {
+        match parse_number(text) {
+            Ok(v) => Some(v),
+            Err(NotANumber::OutOfRange) => self.error(
+                node,
+                path,
+                format!(
+                    "the number {text} is out of range: a value is a 64-bit float, at most about 1.8e308 (.inf is infinity)"
+                ),
+            ),
+            Err(NotANumber::Syntax) => {
+                self.error(node, path, format!("expected {what}, found {text:?}"))
+            }
+        }
     }
 
     fn finite(&mut self, node: &Node, path: &KeyPath) -> Option<f64> {
@@ -148,15 +172,19 @@ impl<'f> Decoder<'f> {
         }
     }
 
+    /// A whole number, however it is written (`3`, `3.0`, `1e3`), as the DSL reads counts.
     fn u64(&mut self, node: &Node, path: &KeyPath) -> Option<u64> {
         let text = self.scalar(node, path, "a whole number")?;
-        text.parse().ok().or_else(|| {
-            self.error(
-                node,
-                path,
-                format!("expected a whole number >= 0, found {text:?}"),
-            )
-        })
+        let whole = text.parse().ok();
+        whole
+            .or_else(|| promgen_syntax::whole_number(text))
+            .or_else(|| {
+                self.error(
+                    node,
+                    path,
+                    format!("expected a whole number >= 0, found {text:?}"),
+                )
+            })
     }
 
     fn positive(&mut self, node: &Node, path: &KeyPath) -> Option<u64> {
@@ -298,15 +326,26 @@ impl<'f> Decoder<'f> {
     }
 }
 
+/// Why a scalar is not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotANumber {
+    /// Not written as one.
+    Syntax,
+    /// Written as one past the largest float, like `1e400`: refused, not read as infinity.
+    OutOfRange,
+}
+
 /// A number as YAML writes it (`1`, `-2.5e3`, `.inf`, `.nan`) or as Prometheus does (`+Inf`,
-/// `-Inf`, `NaN`).
-pub(crate) fn parse_number(text: &str) -> Option<f64> {
+/// `-Inf`, `NaN`). Infinity is only ever written as such.
+pub(crate) fn parse_number(text: &str) -> Result<f64, NotANumber> {
     let t = text.trim();
     match t.to_ascii_lowercase().as_str() {
-        ".inf" | "+.inf" | "inf" | "+inf" => return Some(f64::INFINITY),
-        "-.inf" | "-inf" => return Some(f64::NEG_INFINITY),
-        ".nan" | "nan" => return Some(f64::NAN),
-        "infinity" | "+infinity" | "-infinity" | "+nan" | "-nan" => return None,
+        ".inf" | "+.inf" | "inf" | "+inf" => return Ok(f64::INFINITY),
+        "-.inf" | "-inf" => return Ok(f64::NEG_INFINITY),
+        ".nan" | "nan" => return Ok(f64::NAN),
+        "infinity" | "+infinity" | "-infinity" | "+nan" | "-nan" => {
+            return Err(NotANumber::Syntax);
+        }
         _ => {}
     }
     // Rust's parser takes Go-like forms (1e3, .5, 1.); refuse anything with letters other
@@ -314,7 +353,11 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
     if t.chars()
         .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
     {
-        return None;
+        return Err(NotANumber::Syntax);
     }
-    t.parse().ok()
+    match t.parse::<f64>() {
+        Ok(v) if v.is_infinite() => Err(NotANumber::OutOfRange),
+        Ok(v) => Ok(v),
+        Err(_) => Err(NotANumber::Syntax),
+    }
 }

@@ -13,6 +13,7 @@ use crate::{
     shape::{Value, WaveKind, WaveParams},
     time::parse_duration,
 };
+use promgen_syntax::limits::{MAX_DEPTH, MAX_SHAPES, too_deep, too_many};
 
 const SHAPES: &[&str] = &[
     "LinearSegment",
@@ -131,13 +132,53 @@ impl Decoder<'_> {
 
     /// `data:` — a list of segments (an implicit join) or a single segment.
     pub(super) fn data(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
+        if self.depth == 0 {
+            // A series' shape starts here: its own count of shapes.
+            self.shapes = 0;
+            self.too_many = false;
+        }
         match &node.kind {
             Kind::Seq(_) => self.join(node, path, counter),
             _ => self.shape(node, path, counter),
         }
     }
 
+    /// One level deeper, decoded by `decode`: refused where it stands past [`MAX_DEPTH`], as
+    /// the DSL refuses it, so that no config nests a shape deeper than its text could.
+    fn level(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        decode: impl FnOnce(&mut Self) -> Option<ShapeSpec>,
+    ) -> Option<ShapeSpec> {
+        if self.depth >= MAX_DEPTH {
+            return self.error(node, path, too_deep());
+        }
+        self.depth += 1;
+        let spec = decode(self);
+        self.depth -= 1;
+        spec
+    }
+
+    /// One more shape in the series; past [`MAX_SHAPES`], refused (once, where it went past).
+    fn count(&mut self, node: &Node, path: &KeyPath) -> Option<()> {
+        self.shapes += 1;
+        if self.shapes <= MAX_SHAPES {
+            return Some(());
+        }
+        if !self.too_many {
+            self.too_many = true;
+            self.error_at(node.at, path, too_many());
+        }
+        None
+    }
+
+    /// A list of segments, joined: a level, like the DSL's `>>`.
     fn join(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
+        self.level(node, path, |d| d.join_items(node, path, counter))
+    }
+
+    fn join_items(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
         let items = self.seq(node, path)?;
         if items.is_empty() {
             return self.error(node, path, "an empty list of segments");
@@ -156,8 +197,15 @@ impl Decoder<'_> {
     }
 
     /// One segment: a mapping with a single key naming its kind. `counter` asks that its
-    /// values never be negative or NaN.
+    /// values never be negative or NaN. A level, and a shape in the count.
     fn shape(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
+        self.level(node, path, |d| {
+            d.count(node, path)?;
+            d.segment(node, path, counter)
+        })
+    }
+
+    fn segment(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
         let Kind::Map(entries) = &node.kind else {
             return self.error(
                 node,
@@ -441,6 +489,7 @@ impl Decoder<'_> {
     fn operand(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
         match &node.kind {
             Kind::Scalar { .. } => {
+                self.count(node, path)?;
                 let v = self.f64(node, path)?;
                 self.leaf(node, path, counter, ShapeSpec::Constant(v))
             }
