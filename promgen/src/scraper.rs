@@ -49,6 +49,20 @@ pub enum ScraperError {
         /// The end.
         end: Rfc3339,
     },
+    /// The last scrape would fall past the largest timestamp: refused rather than ending the
+    /// run early without a word.
+    #[error(
+        "{count} scrapes every {interval} from {start} run past the largest timestamp ({} ms after the epoch): give fewer scrapes or a shorter interval",
+        i64::MAX
+    )]
+    PastTheEndOfTime {
+        /// How many scrapes were asked for.
+        count: u64,
+        /// Their interval.
+        interval: Duration,
+        /// The first one's time.
+        start: Rfc3339,
+    },
 }
 
 /// The clock: a start, an interval and a stop. It yields [`Tick`]s.
@@ -73,19 +87,37 @@ pub struct Scraper {
 impl Scraper {
     /// A scraper starting at `start_ms`, one tick every `interval_ms`, stopping at `stop`.
     ///
+    /// ```
+    /// use promgen::{Scraper, Stop};
+    /// let err = Scraper::new(0, i64::MAX, Stop::Count(3)).unwrap_err();
+    /// assert!(err.to_string().starts_with("3 scrapes every 292471208y"), "{err}");
+    /// ```
+    ///
     /// # Errors
-    /// A non-positive interval, or an end before the start.
+    /// A non-positive interval, an end before the start, or a count of scrapes whose last
+    /// would fall past the largest timestamp. (A scraper that never stops ends there.)
     pub fn new(start_ms: i64, interval_ms: i64, stop: Stop) -> Result<Self, ScraperError> {
         if interval_ms <= 0 {
             return Err(ScraperError::Interval(Duration(interval_ms)));
         }
-        if let Stop::Until(end) = stop
-            && end < start_ms
-        {
-            return Err(ScraperError::EndBeforeStart {
-                start: Rfc3339(start_ms),
-                end: Rfc3339(end),
-            });
+        match stop {
+            Stop::Until(end) if end < start_ms => {
+                return Err(ScraperError::EndBeforeStart {
+                    start: Rfc3339(start_ms),
+                    end: Rfc3339(end),
+                });
+            }
+            Stop::Count(count @ 1..) => {
+                let last = i128::from(start_ms) + i128::from(count - 1) * i128::from(interval_ms);
+                if last > i128::from(i64::MAX) {
+                    return Err(ScraperError::PastTheEndOfTime {
+                        count,
+                        interval: Duration(interval_ms),
+                        start: Rfc3339(start_ms),
+                    });
+                }
+            }
+            _ => {}
         }
         Ok(Self {
             start_ms,
@@ -113,10 +145,11 @@ impl Scraper {
     }
 
     /// The same scraper with another stop.
-    #[must_use]
-    pub const fn with_stop(mut self, stop: Stop) -> Self {
-        self.stop = stop;
-        self
+    ///
+    /// # Errors
+    /// As [`Scraper::new`].
+    pub fn with_stop(self, stop: Stop) -> Result<Self, ScraperError> {
+        Self::new(self.start_ms, self.interval_ms, stop)
     }
 
     /// How many ticks the scraper yields, or `None` when it never stops.
@@ -125,8 +158,12 @@ impl Scraper {
         match self.stop {
             Stop::Count(0) => None,
             Stop::Count(n) => Some(n),
-            // `new` guarantees end >= start.
-            Stop::Until(end) => Some(((end - self.start_ms) / self.interval_ms) as u64 + 1),
+            // `new` guarantees end >= start; the distance may not fit an i64.
+            // (Every millisecond of the whole range would be one more than a u64 holds: a
+            // count no run reaches.)
+            Stop::Until(end) => Some(
+                (end.abs_diff(self.start_ms) / self.interval_ms.unsigned_abs()).saturating_add(1),
+            ),
         }
     }
 
@@ -136,8 +173,8 @@ impl Scraper {
         if self.tick_count().is_some_and(|n| index >= n) {
             return None;
         }
-        let offset = i64::try_from(index).ok()?.checked_mul(self.interval_ms)?;
-        Some(Tick::new(index, self.start_ms.checked_add(offset)?))
+        let at = i128::from(self.start_ms) + i128::from(index) * i128::from(self.interval_ms);
+        Some(Tick::new(index, i64::try_from(at).ok()?))
     }
 
     /// Every tick in order.
@@ -178,7 +215,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [1000, 1500, 2000]
         );
-        let s = s.with_stop(Stop::Until(2000));
+        let s = s.with_stop(Stop::Until(2000)).unwrap();
         assert_eq!(s.ticks().map(|t| t.index).collect::<Vec<_>>(), [0, 1, 2]);
         assert_eq!(
             Scraper::new(0, 10, Stop::Until(0)).unwrap().ticks().count(),
@@ -198,6 +235,34 @@ mod tests {
     #[test]
     fn stops_at_the_end_of_time_instead_of_overflowing() {
         let s = Scraper::new(i64::MAX - 10, 5, Stop::Count(0)).unwrap();
+        assert_eq!(s.ticks().count(), 3);
+    }
+
+    /// Issue #12 item 10: `preview --values '1 2 3' --interval 9223372036854775807ms` printed
+    /// two rows. A count of scrapes whose last falls past the largest timestamp is refused.
+    #[test]
+    fn a_count_past_the_end_of_time_is_refused() {
+        assert_eq!(
+            Scraper::new(0, i64::MAX, Stop::Count(3)),
+            Err(ScraperError::PastTheEndOfTime {
+                count: 3,
+                interval: Duration(i64::MAX),
+                start: Rfc3339(0),
+            })
+        );
+        // Two fit: 0 and i64::MAX.
+        let two = Scraper::new(0, i64::MAX, Stop::Count(2)).unwrap();
+        assert_eq!(two.ticks().count(), 2);
+        let last = Scraper::new(i64::MAX - 10, 5, Stop::Count(3)).unwrap();
+        assert_eq!(last.ticks().count(), 3);
+        assert!(Scraper::new(i64::MAX - 10, 5, Stop::Count(4)).is_err());
+        assert!(last.with_stop(Stop::Count(4)).is_err());
+    }
+
+    #[test]
+    fn counts_ticks_across_the_whole_timestamp_range() {
+        let s = Scraper::new(i64::MIN, i64::MAX, Stop::Until(i64::MAX)).unwrap();
+        assert_eq!(s.tick_count(), Some(3));
         assert_eq!(s.ticks().count(), 3);
     }
 
