@@ -16,6 +16,11 @@ pub enum TimeError {
     /// A time outside the range of millisecond timestamps.
     #[error("time {0:?} is out of range")]
     OutOfRange(String),
+    /// An RFC 3339 time whose offset is not `Z` or `±HH:MM` within a day.
+    #[error(
+        "invalid time {0:?}: an RFC 3339 offset is Z or ±HH:MM, with HH from 00 to 23 and MM from 00 to 59"
+    )]
+    Offset(String),
 }
 
 use promgen_syntax::DURATION_UNITS as UNITS;
@@ -112,7 +117,31 @@ pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, TimeError> {
         return Ok(ms as i64);
     }
     let ts: jiff::Timestamp = text.parse().map_err(|_| TimeError::Time(text.to_owned()))?;
+    // jiff takes offsets up to ±25:59:59 and other forms; RFC 3339 (and Prometheus) do not.
+    if !has_rfc3339_offset(text) {
+        return Err(TimeError::Offset(text.to_owned()));
+    }
     Ok(ts.as_millisecond())
+}
+
+/// Whether `text` ends in an RFC 3339 offset: `Z`, or `+HH:MM` / `-HH:MM` with HH at most 23
+/// and MM at most 59.
+fn has_rfc3339_offset(text: &str) -> bool {
+    if text.ends_with(['Z', 'z']) {
+        return true;
+    }
+    let Some(offset) = text.len().checked_sub(6).and_then(|at| text.get(at..)) else {
+        return false;
+    };
+    let b = offset.as_bytes();
+    let two = |i: usize| {
+        let (hi, lo) = (b[i], b[i + 1]);
+        (hi.is_ascii_digit() && lo.is_ascii_digit()).then(|| (hi - b'0') * 10 + (lo - b'0'))
+    };
+    matches!(b[0], b'+' | b'-')
+        && b[3] == b':'
+        && two(1).is_some_and(|h| h <= 23)
+        && two(4).is_some_and(|m| m <= 59)
 }
 
 /// The wall clock in milliseconds since the Unix epoch.
@@ -201,5 +230,43 @@ mod tests {
         for bad in ["yesterday", "-2x", "2024-13-01T00:00:00Z", ""] {
             assert!(parse_time(bad, now).is_err(), "{bad}");
         }
+    }
+
+    /// Issue #12 item 10: `--start 2024-01-01T00:00:00+25:00` was accepted (jiff takes
+    /// offsets up to ±25:59:59). RFC 3339 offsets stay within a day, as in Prometheus.
+    #[test]
+    fn rfc3339_offsets_stay_within_a_day() {
+        let now = 0;
+        assert_eq!(
+            parse_time("2024-01-01T00:00:00+23:59", now),
+            Ok(1_703_980_860_000)
+        );
+        assert_eq!(
+            parse_time("2024-01-01T00:00:00-00:00", now),
+            Ok(1_704_067_200_000)
+        );
+        assert_eq!(
+            parse_time("2024-01-01t00:00:00z", now),
+            Ok(1_704_067_200_000)
+        );
+        for bad in [
+            "2024-01-01T00:00:00+25:00",
+            "2024-01-01T00:00:00+24:00",
+            "2024-01-01T00:00:00-24:30",
+            "2024-01-01T00:00:00+01:60",
+            "2024-01-01T00:00:00+0100",
+            "2024-01-01T00:00:00+01",
+        ] {
+            let refused = parse_time(bad, now);
+            assert!(
+                matches!(&refused, Err(TimeError::Offset(t)) if t == bad)
+                    || matches!(&refused, Err(TimeError::Time(t)) if t == bad),
+                "{bad}: {refused:?}"
+            );
+        }
+        assert_eq!(
+            parse_time("2024-01-01T00:00:00+25:00", now),
+            Err(TimeError::Offset("2024-01-01T00:00:00+25:00".into()))
+        );
     }
 }
