@@ -178,8 +178,13 @@ fn scraper(
         (None, None) => Stop::Count(WHOLE_SHAPE_LIMIT),
     };
     let whole_shape = stop == Stop::Count(WHOLE_SHAPE_LIMIT) && args.count.is_none();
-    let scraper = Scraper::new(scraper.start_ms(), scraper.interval_ms(), stop)
-        .context("invalid scraper settings")?;
+    let scraper = Scraper::new(scraper.start_ms(), scraper.interval_ms(), stop).with_context(|| {
+        if whole_shape {
+            format!("invalid scraper settings (without --count, a preview looks {WHOLE_SHAPE_LIMIT} scrapes ahead)")
+        } else {
+            "invalid scraper settings".to_owned()
+        }
+    })?;
     Ok((scraper, whole_shape))
 }
 
