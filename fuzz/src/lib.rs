@@ -311,7 +311,7 @@ fn label_name(name: &str) -> Result<(), String> {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok && !name.starts_with("__") || name == "__name__" {
+    if ok {
         Ok(())
     } else {
         Err(format!("bad label name {name:?}"))
