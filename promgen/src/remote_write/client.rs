@@ -1,15 +1,17 @@
 //! The HTTP side: one request with the protocol's headers, what the receiver's answer
 //! means, and retries.
 //!
-//! Retried: network errors, timeouts, 5xx and 429 (after `Retry-After` when the receiver
-//! gives one, else after an exponential backoff with jitter), until `retry_for` has passed.
+//! Retried: network errors, timeouts, 5xx and 429, after an exponential backoff with jitter
+//! (longer when a `Retry-After` asks for longer: backoff.rs), until `retry_for` has passed.
 //! Never retried: any other 4xx, whose body is reported as it came. For 2.0, a 415, or a
 //! 2xx without any `X-Prometheus-Remote-Write-*-Written` header (a 1.0 receiver that
 //! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
 //! 1.0 for good and the same batch is sent again.
 
 use super::{
-    Batch, Encoder, Protocol, SeriesTable, WriteOptions, WriteSummary, options::RESERVED_HEADERS,
+    Batch, Encoder, Protocol, SeriesTable, WriteOptions, WriteSummary,
+    backoff::Backoff,
+    options::RESERVED_HEADERS,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -331,7 +333,7 @@ impl Client {
         mut body: impl FnMut(Protocol) -> (Vec<u8>, Protocol),
     ) -> Result<Delivery, WriteError> {
         let started = Instant::now();
-        let mut backoff = self.opts.min_backoff;
+        let mut backoff = Backoff::new(self.opts.min_backoff, self.opts.max_backoff);
         let mut delivery = Delivery::default();
         let mut attempts = 0;
         loop {
@@ -360,22 +362,17 @@ impl Client {
                     last: why,
                 });
             }
-            let wait = after.unwrap_or_else(|| self.jitter(backoff));
-            backoff = (backoff * 2).min(self.opts.max_backoff);
+            let wait = backoff.wait(after, self.random());
             delivery.retries += 1;
             tokio::time::sleep(wait.min(self.opts.retry_for.saturating_sub(elapsed))).await;
         }
     }
 
-    /// Half the backoff plus a random part of the other half, so shards that failed
-    /// together do not come back together.
-    fn jitter(&self, backoff: Duration) -> Duration {
-        let half = backoff / 2;
-        let random = self
-            .rng
+    /// A number in `[0, 1)` for the backoff's jitter.
+    fn random(&self) -> f64 {
+        self.rng
             .lock()
-            .map_or(0.5, |mut rng| rng.random_range(0.0..1.0));
-        half + half.mul_f64(random)
+            .map_or(0.5, |mut rng| rng.random_range(0.0..1.0))
     }
 
     async fn post(
@@ -466,11 +463,12 @@ async fn read_error_body(response: reqwest::Response) -> String {
     }
 }
 
-/// A `Retry-After` value: whole seconds, or an HTTP date (how long until then).
+/// A `Retry-After` value: whole seconds (more than fit in a `u64` are as many as fit), or
+/// an HTTP date (how long until then).
 fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
     }
     let at = jiff::fmt::rfc2822::DateTimeParser::new()
         .parse_timestamp(value)
@@ -528,6 +526,12 @@ mod tests {
             "{text}: {wait:?}"
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX)),
+            "a number too big for u64 is a long wait, not none"
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! itself needs the `remote-write` feature.
 
 #[cfg(feature = "remote-write")]
+mod backoff;
+#[cfg(feature = "remote-write")]
 mod client;
 #[cfg(feature = "remote-write")]
 mod encode;
@@ -24,6 +26,8 @@ mod staging;
 #[cfg(feature = "remote-write")]
 mod writer;
 
+#[cfg(feature = "remote-write")]
+pub use backoff::MAX_RETRY_AFTER;
 #[cfg(feature = "remote-write")]
 pub use client::{Client, Delivery, FallbackReason, WriteError};
 #[cfg(feature = "remote-write")]
