@@ -10,16 +10,31 @@
 mod rw_common;
 
 use axum::{
-    body::Bytes,
-    http::{HeaderMap, StatusCode},
+    body::{Body, Bytes},
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
 };
-use rw_common::{Running, Server, Shared, TempConfig, assert_stops, reply, shared};
+use rw_common::{Running, Server, Shared, TempConfig, assert_stops, cli_write, reply, shared};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
 const CONFIG: &str = r#"
+metrics:
+  - name: jobs_total
+    type: counter
+    timeseries:
+      - labels: {queue: a}
+        values: "0+2x1000"
+  - name: level
+    timeseries:
+      - values: "1x1000"
+"#;
+
+/// The same series, 20 samples each, from a fixed past hour: a backfill that ends.
+const SHORT: &str = r#"
+scraper: {scrapeInterval: 15s, startTime: "2023-11-14T22:13:20Z", scrapesCount: 20}
 metrics:
   - name: jobs_total
     type: counter
@@ -104,4 +119,84 @@ async fn retry_after_0_on_every_answer_does_not_make_a_retry_storm() {
             pair[1] - pair[0]
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 6: a receiver's text reaches the terminal escaped and cut.
+// ---------------------------------------------------------------------------------------
+
+/// Sets the terminal's title and clears the screen, then NUL, a byte that is not UTF-8, a
+/// newline that would forge a line of output, and a long tail.
+fn hostile_body() -> Vec<u8> {
+    let mut body = b"\x1b]0;TITLE\x07\x1b[2J\0\xff\nok: done ".to_vec();
+    body.extend(std::iter::repeat_n(b'x', 2000));
+    body
+}
+
+/// How the start of [`hostile_body`] must be shown: every control and the bad byte
+/// written out.
+const SHOWN_START: &str = r"\x1b]0;TITLE\x07\x1b[2J\0\xff\nok: done ";
+
+/// A stub answering every request `status` with [`hostile_body`].
+async fn hostile_receiver(status: StatusCode) -> Server {
+    Server::start(move |_headers: HeaderMap, _body: Bytes| async move {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(hostile_body()))
+            .unwrap()
+    })
+    .await
+}
+
+/// Fails unless `stderr` shows [`hostile_body`] escaped and cut, saying how many bytes
+/// were left out.
+fn assert_escaped_and_cut(stderr: &[u8], what: &str) {
+    let text = String::from_utf8_lossy(stderr);
+    for raw in [0x1b, 0x07, 0x00, 0xff] {
+        assert!(
+            !stderr.contains(&raw),
+            "{what}: byte {raw:#04x} reached the terminal as it came: {text:?}"
+        );
+    }
+    let Some(at) = text.find(SHOWN_START) else {
+        panic!("{what}: the body is not shown escaped ({SHOWN_START}): {text}");
+    };
+    let tail = &text[at + SHOWN_START.len()..];
+    let xs = tail.bytes().take_while(|&b| b == b'x').count();
+    // Of the 2000 x that end the body, those not shown.
+    let left_out = 2000 - xs;
+    let cut = format!("… ({left_out} more bytes)");
+    assert!(
+        tail[xs..].starts_with(&cut),
+        "{what}: the body is not cut with {cut:?} after {xs} x: {text}"
+    );
+    assert!(
+        SHOWN_START.len() + xs <= 512 && xs > 400,
+        "{what}: {} bytes of the body shown, not up to 512",
+        SHOWN_START.len() + xs
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_body_is_shown_escaped_and_cut() {
+    let server = hostile_receiver(StatusCode::BAD_REQUEST).await;
+    let config = TempConfig::new("hostile-400", SHORT);
+    let output = cli_write(&config, &["--url", &server.url()]).await;
+    server.shutdown().await;
+    assert_eq!(output.status.code(), Some(1), "a 400 fails the write");
+    assert_escaped_and_cut(&output.stderr, "400");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_failures_body_is_shown_escaped_and_cut_when_the_writer_gives_up() {
+    let server = hostile_receiver(StatusCode::SERVICE_UNAVAILABLE).await;
+    let yaml = format!("remoteWriter: {{retryFor: 300ms}}\n{SHORT}");
+    let config = TempConfig::new("hostile-503", &yaml);
+    let output = cli_write(&config, &["--url", &server.url()]).await;
+    server.shutdown().await;
+    assert_eq!(output.status.code(), Some(1), "giving up fails the write");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("gave up after"), "{stderr}");
+    assert_escaped_and_cut(&output.stderr, "503, given up");
 }

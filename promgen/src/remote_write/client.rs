@@ -3,7 +3,8 @@
 //!
 //! Retried: network errors, timeouts, 5xx and 429, after an exponential backoff with jitter
 //! (longer when a `Retry-After` asks for longer: backoff.rs), until `retry_for` has passed.
-//! Never retried: any other 4xx, whose body is reported as it came. For 2.0, a 415, or a
+//! Never retried: any other 4xx, whose body is reported (made printable: a receiver's text
+//! reaches terminals). For 2.0, a 415, or a
 //! 2xx without any `X-Prometheus-Remote-Write-*-Written` header (a 1.0 receiver that
 //! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
 //! 1.0 for good and the same batch is sent again.
@@ -12,6 +13,7 @@ use super::{
     Batch, Encoder, Protocol, SeriesTable, WriteOptions, WriteSummary,
     backoff::Backoff,
     options::RESERVED_HEADERS,
+    printable::{printable, printable_start},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -22,7 +24,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// The most of an error body kept for the message.
+/// The most of an error body read: enough for any message, and a receiver that sends
+/// gigabytes is not read to its end.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 const SAMPLES_WRITTEN: &str = "x-prometheus-remote-write-samples-written";
@@ -62,7 +65,8 @@ pub enum WriteError {
     Rejected {
         /// The status code.
         status: u16,
-        /// The response body, as it came (up to 64 KiB).
+        /// The response body, made safe to print by [`printable`](super::printable)
+        /// (escaped, and cut after 512 bytes).
         body: String,
     },
     /// The TLS handshake failed (the receiver's certificate is not trusted, say): retrying
@@ -442,7 +446,7 @@ impl Client {
         }
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             return Ok(Outcome::Retry {
-                why: format!("HTTP {}: {}", status.as_u16(), body.trim_end()),
+                why: format!("HTTP {}: {body}", status.as_u16()),
                 after: headers
                     .get(header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
@@ -456,10 +460,30 @@ impl Client {
     }
 }
 
-async fn read_error_body(response: reqwest::Response) -> String {
-    match response.bytes().await {
-        Ok(b) => String::from_utf8_lossy(&b[..b.len().min(MAX_ERROR_BODY)]).into_owned(),
-        Err(e) => format!("(the body could not be read: {e})"),
+/// An error answer's body, made printable, read up to [`MAX_ERROR_BODY`].
+async fn read_error_body(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_ERROR_BODY {
+                    // The rest is not read: dropping the answer closes its connection.
+                    return printable_start(&body);
+                }
+            }
+            Ok(None) => return printable(&body),
+            Err(e) if body.is_empty() => {
+                return format!("(the body could not be read: {})", error_chain(&e));
+            }
+            Err(e) => {
+                return format!(
+                    "{} (the rest of the body could not be read: {})",
+                    printable(&body),
+                    error_chain(&e)
+                );
+            }
+        }
     }
 }
 

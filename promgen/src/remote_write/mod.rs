@@ -20,6 +20,8 @@ mod encode;
 mod halt;
 pub(crate) mod options;
 #[cfg(feature = "remote-write")]
+mod printable;
+#[cfg(feature = "remote-write")]
 pub mod proto;
 #[cfg(feature = "remote-write")]
 mod staging;
@@ -33,5 +35,7 @@ pub use client::{Client, Delivery, FallbackReason, WriteError};
 #[cfg(feature = "remote-write")]
 pub use encode::{Batch, Encoder, SeriesTable, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};
+#[cfg(feature = "remote-write")]
+pub use printable::{MAX_SHOWN, printable};
 #[cfg(feature = "remote-write")]
 pub use writer::{RemoteWriter, WriteStats, WriteSummary};
