@@ -10,15 +10,21 @@
 mod rw_common;
 
 use axum::{
+    Router,
     body::{Body, Bytes},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, Method, StatusCode, Uri, header},
     response::Response,
 };
-use rw_common::{Running, Server, Shared, TempConfig, assert_stops, cli_write, reply, shared};
+use rw_common::{
+    Running, Server, Shared, Store, TempConfig, accepted, assert_stops, cli_write, count, decode,
+    expected, reply, scraper, shared,
+};
 use std::{
-    sync::Arc,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+use tokio::net::TcpListener;
 
 const CONFIG: &str = r#"
 metrics:
@@ -199,4 +205,166 @@ async fn a_retried_failures_body_is_shown_escaped_and_cut_when_the_writer_gives_
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("gave up after"), "{stderr}");
     assert_escaped_and_cut(&output.stderr, "503, given up");
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 7: redirects.
+// ---------------------------------------------------------------------------------------
+
+/// The requests a redirecting stub got: method and path.
+type Requests = Shared<Vec<(Method, String)>>;
+
+/// A stub on every path: `/loop` redirects (307) to itself, `/chain/N` to `/chain/N+1`,
+/// `/found` answers 302 to `/api/v1/push`, `/found-binary` 302 to a Location that is not
+/// UTF-8, `/temporary` 307 to `/api/v1/write`, which takes Remote Write (POST only).
+async fn redirecting_receiver() -> (SocketAddr, Requests, Shared<Store>) {
+    let requests: Requests = shared();
+    let store: Shared<Store> = shared();
+    let (seen, kept) = (Arc::clone(&requests), Arc::clone(&store));
+    let app = Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (seen, kept) = (Arc::clone(&seen), Arc::clone(&kept));
+            async move { redirect_answer(&seen, &kept, method, uri.path(), &headers, &body) }
+        },
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, requests, store)
+}
+
+fn redirect_answer(
+    seen: &Mutex<Vec<(Method, String)>>,
+    kept: &Mutex<Store>,
+    method: Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    seen.lock().unwrap().push((method.clone(), path.to_owned()));
+    let to = |status: StatusCode, location: &[u8]| {
+        Response::builder()
+            .status(status)
+            .header(
+                header::LOCATION,
+                header::HeaderValue::from_bytes(location).unwrap(),
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    match path {
+        "/loop" => to(StatusCode::TEMPORARY_REDIRECT, b"/loop"),
+        "/found" => to(StatusCode::FOUND, b"/api/v1/push"),
+        "/found-binary" => to(StatusCode::FOUND, b"/moved\xff"),
+        "/temporary" => to(StatusCode::TEMPORARY_REDIRECT, b"/api/v1/write"),
+        "/api/v1/write" if method == Method::POST => match decode(headers, body) {
+            Ok(series) => {
+                let n = series.iter().map(|(_, s)| s.len()).sum();
+                kept.lock().unwrap().add(series);
+                accepted(headers, n)
+            }
+            Err(e) => reply(StatusCode::BAD_REQUEST, &[], &e),
+        },
+        _ => match path.strip_prefix("/chain/").and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) => to(
+                StatusCode::TEMPORARY_REDIRECT,
+                format!("/chain/{}", n + 1).as_bytes(),
+            ),
+            None => reply(StatusCode::METHOD_NOT_ALLOWED, &[], "POST to /api/v1/write"),
+        },
+    }
+}
+
+/// `promgen-cli write` to `path` of the redirecting stub, which must fail within 3 s
+/// (a `retryFor` of 20 s shows a retried redirect); its stderr and the stub's requests.
+async fn refused_redirect(path: &str) -> (String, Vec<(Method, String)>, SocketAddr) {
+    let (addr, requests, _) = redirecting_receiver().await;
+    let url = format!("http://{addr}{path}");
+    let yaml = format!("remoteWriter: {{retryFor: 20s}}\n{SHORT}");
+    let what = format!("a redirect from {path}");
+    let name = format!("redirect{}", path.replace('/', "-"));
+    let stderr = tokio::task::spawn_blocking(move || {
+        let config = TempConfig::new(&name, &yaml);
+        let mut cli = Running::start(config, &["--url", &url]);
+        let (status, took) = cli.exit_within(Duration::from_secs(3), &what);
+        assert_eq!(status.code(), Some(1), "{what}: {}", cli.stderr());
+        assert!(took < Duration::from_secs(3), "{what}: {took:?}");
+        cli.stderr()
+    })
+    .await
+    .unwrap();
+    let requests = requests.lock().unwrap().clone();
+    (stderr, requests, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_loop_is_an_error_at_once() {
+    let (stderr, requests, addr) = refused_redirect("/loop").await;
+    assert!(
+        stderr.contains(&format!(
+            "error: redirect loop: the receiver redirects (HTTP 307) to http://{addr}/loop"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(requests.len(), 1, "one request, not retried: {requests:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_redirects_are_an_error_at_once() {
+    let (stderr, requests, addr) = refused_redirect("/chain/0").await;
+    assert!(
+        stderr.contains(&format!(
+            "error: too many redirects: more than 10, the last (HTTP 307) to http://{addr}/chain/11"
+        )),
+        "{stderr}"
+    );
+    // The first request and the 10 redirects followed, once.
+    let paths: Vec<String> = (0..=10).map(|n| format!("/chain/{n}")).collect();
+    let got: Vec<&str> = requests.iter().map(|(_, p)| p.as_str()).collect();
+    assert_eq!(got, paths, "not retried");
+    assert!(requests.iter().all(|(m, _)| m == Method::POST), "{requests:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_302_is_not_followed_with_a_get_and_names_its_location() {
+    let (stderr, requests, addr) = refused_redirect("/found").await;
+    assert!(
+        stderr.contains(&format!(
+            "error: the receiver redirects the write (HTTP 302) to http://{addr}/api/v1/push: \
+             not followed"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        requests,
+        [(Method::POST, "/found".to_owned())],
+        "no GET to the Location, no retry"
+    );
+
+    // A Location that is not UTF-8 is shown escaped.
+    let (stderr, requests, _) = refused_redirect("/found-binary").await;
+    assert!(
+        stderr.contains(r"(HTTP 302) to /moved\xff: not followed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{fffd}'), "{stderr}");
+    assert_eq!(requests.len(), 1, "{requests:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_307_is_followed_with_the_write_as_it_was() {
+    let (addr, requests, store) = redirecting_receiver().await;
+    let config = TempConfig::new("redirect-307", SHORT);
+    let output = cli_write(&config, &["--url", &format!("http://{addr}/temporary")]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let store = store.lock().unwrap();
+    assert!(store.violations.is_empty(), "{:?}", store.violations);
+    let want = expected(SHORT, &scraper(20, 15_000));
+    assert_eq!(count(&store.samples), count(&want), "every sample: {stderr}");
+    let requests = requests.lock().unwrap();
+    assert!(
+        requests.iter().all(|(m, _)| m == Method::POST),
+        "{requests:?}"
+    );
 }

@@ -4,7 +4,7 @@
 //! Retried: network errors, timeouts, 5xx and 429, after an exponential backoff with jitter
 //! (longer when a `Retry-After` asks for longer: backoff.rs), until `retry_for` has passed.
 //! Never retried: any other 4xx, whose body is reported (made printable: a receiver's text
-//! reaches terminals). For 2.0, a 415, or a
+//! reaches terminals), and redirects that are not followed (redirect.rs). For 2.0, a 415, or a
 //! 2xx without any `X-Prometheus-Remote-Write-*-Written` header (a 1.0 receiver that
 //! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
 //! 1.0 for good and the same batch is sent again.
@@ -14,6 +14,7 @@ use super::{
     backoff::Backoff,
     options::RESERVED_HEADERS,
     printable::{printable, printable_start},
+    redirect::{self, RedirectProblem},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -68,6 +69,19 @@ pub enum WriteError {
         /// The response body, made safe to print by [`printable`](super::printable)
         /// (escaped, and cut after 512 bytes).
         body: String,
+    },
+    /// The receiver redirected the write where it is not followed: a loop, more than
+    /// [`MAX_REDIRECTS`](super::MAX_REDIRECTS) redirects, or a 3xx other than 307 and 308
+    /// (a 301, 302 or 303 would send the write again as a GET without its samples).
+    /// Retrying cannot help.
+    #[error("{}", redirect::describe(*status, location.as_deref(), *problem))]
+    Redirect {
+        /// The status code of the redirect.
+        status: u16,
+        /// Where it points, made safe to print; `None` without a `Location`.
+        location: Option<String>,
+        /// Why it was not followed.
+        problem: RedirectProblem,
     },
     /// The TLS handshake failed (the receiver's certificate is not trusted, say): retrying
     /// cannot help. Trust its CA with `caFile`.
@@ -234,6 +248,7 @@ impl Client {
             .user_agent(concat!("promgen/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
             .timeout(opts.timeout)
+            .redirect(redirect::policy())
             .pool_max_idle_per_host(opts.concurrency.max(1));
         if let Some(path) = &opts.ca_file {
             let ca_error = |reason: String| WriteError::CaFile {
@@ -409,6 +424,13 @@ impl Client {
             Ok(r) => r,
             Err(e) if is_tls_failure(&e) => return Err(WriteError::Tls(error_chain(&e))),
             Err(e) => {
+                if let Some(refused) = redirect::refused(&e) {
+                    return Err(WriteError::Redirect {
+                        status: refused.status,
+                        location: Some(refused.location.clone()),
+                        problem: refused.problem,
+                    });
+                }
                 return Ok(Outcome::Retry {
                     why: error_chain(&e),
                     after: None,
@@ -439,6 +461,15 @@ impl Client {
                 }
             }
             return Ok(Outcome::Done);
+        }
+        if status.is_redirection() {
+            // What the redirect policy handed back (redirect.rs).
+            let location = headers.get(header::LOCATION).map(header::HeaderValue::as_bytes);
+            return Err(WriteError::Redirect {
+                status: status.as_u16(),
+                location: redirect::location(response.url(), location),
+                problem: RedirectProblem::NotFollowed,
+            });
         }
         let body = read_error_body(response).await;
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE && protocol == Protocol::V2 {

@@ -24,6 +24,8 @@ mod printable;
 #[cfg(feature = "remote-write")]
 pub mod proto;
 #[cfg(feature = "remote-write")]
+mod redirect;
+#[cfg(feature = "remote-write")]
 mod staging;
 #[cfg(feature = "remote-write")]
 mod writer;
@@ -37,5 +39,7 @@ pub use encode::{Batch, Encoder, SeriesTable, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};
 #[cfg(feature = "remote-write")]
 pub use printable::{MAX_SHOWN, printable};
+#[cfg(feature = "remote-write")]
+pub use redirect::{MAX_REDIRECTS, RedirectProblem};
 #[cfg(feature = "remote-write")]
 pub use writer::{RemoteWriter, WriteStats, WriteSummary};
