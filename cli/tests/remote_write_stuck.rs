@@ -2,7 +2,8 @@
 //! is stuck on (issue #12, item 4): a receiver that stops answering after 5 requests, 429s
 //! (without `Retry-After`, with a short one, with one of an hour), a connection cut in the
 //! middle of a response (the headers, then the socket closed; a body that never ends), and
-//! a signal before the first answer, which must still be a clean stop with stale markers.
+//! a signal before the first answer (as soon as the first line is printed, too), which must
+//! still be a clean stop with stale markers.
 //!
 //! The receivers are stubs on 127.0.0.1, for fault injection (a real receiver cannot be
 //! told to misbehave like this): axum handlers, and for the cut responses a few lines of
@@ -107,6 +108,26 @@ async fn a_receiver_that_stops_answering_after_5_requests() {
         stops_after(server.url(), requests, 7, signal, &what).await;
         drop(server);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_as_soon_as_the_first_line_is_printed_is_a_clean_stop() {
+    // The handlers are in before that line: the signal lands before any request is
+    // answered (here: none ever is).
+    let (server, _) = answers_then_hangs(0).await;
+    let url = server.url();
+    tokio::task::spawn_blocking(move || {
+        let mut cli = start(&url, "first-line", &[]);
+        cli.wait_for("promgen-cli write: ");
+        let stderr = assert_stops(cli, "INT", "Ctrl-C at the first line");
+        assert!(
+            stderr.contains("undelivered") && stderr.contains("the families' metadata"),
+            "the metadata request was never answered: {stderr}"
+        );
+    })
+    .await
+    .unwrap();
+    drop(server);
 }
 
 /// A stub answering 429 to every request, with `Retry-After: retry_after` when given.
