@@ -16,8 +16,8 @@ use axum::{
     response::Response,
 };
 use rw_common::{
-    Running, Server, Shared, Store, TempConfig, accepted, assert_stops, cli_write, count, decode,
-    expected, reply, scraper, shared,
+    LONG_SERIES, Running, Server, Shared, Store, TempConfig, accepted, assert_stops, cli_write,
+    count, decode, expected, reply, scraper, shared,
 };
 use std::{
     net::SocketAddr,
@@ -26,31 +26,13 @@ use std::{
 };
 use tokio::net::TcpListener;
 
-const CONFIG: &str = r#"
-metrics:
-  - name: jobs_total
-    type: counter
-    timeseries:
-      - labels: {queue: a}
-        values: "0+2x1000"
-  - name: level
-    timeseries:
-      - values: "1x1000"
-"#;
-
-/// The same series, 20 samples each, from a fixed past hour: a backfill that ends.
-const SHORT: &str = r#"
-scraper: {scrapeInterval: 15s, startTime: "2023-11-14T22:13:20Z", scrapesCount: 20}
-metrics:
-  - name: jobs_total
-    type: counter
-    timeseries:
-      - labels: {queue: a}
-        values: "0+2x1000"
-  - name: level
-    timeseries:
-      - values: "1x1000"
-"#;
+/// [`LONG_SERIES`]' first 20 ticks in a fixed past (a backfill that ends), after
+/// `remote_writer` (a config block, or nothing).
+fn short(remote_writer: &str) -> String {
+    let scraper =
+        r#"scraper: {scrapeInterval: 15s, startTime: "2023-11-14T22:13:20Z", scrapesCount: 20}"#;
+    format!("{remote_writer}{scraper}\n{LONG_SERIES}")
+}
 
 // ---------------------------------------------------------------------------------------
 // Item 5: no retry storm.
@@ -81,9 +63,7 @@ async fn retry_after_0_on_every_answer_does_not_make_a_retry_storm() {
     let url = server.url();
     let watched = Arc::clone(&arrivals);
     tokio::task::spawn_blocking(move || {
-        let config = TempConfig::new("storm", CONFIG);
-        let args = ["--url", &url, "--from", "-1h", "--to", "now"];
-        let cli = Running::start(config, &args);
+        let cli = Running::backfill(&url, "hostile-storm", &[]);
         let started = Instant::now();
         let first = loop {
             if let Some(&first) = watched.lock().unwrap().first() {
@@ -187,7 +167,7 @@ fn assert_escaped_and_cut(stderr: &[u8], what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_body_is_shown_escaped_and_cut() {
     let server = hostile_receiver(StatusCode::BAD_REQUEST).await;
-    let config = TempConfig::new("hostile-400", SHORT);
+    let config = TempConfig::new("hostile-400", &short(""));
     let output = cli_write(&config, &["--url", &server.url()]).await;
     server.shutdown().await;
     assert_eq!(output.status.code(), Some(1), "a 400 fails the write");
@@ -197,7 +177,7 @@ async fn a_refusal_body_is_shown_escaped_and_cut() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_failures_body_is_shown_escaped_and_cut_when_the_writer_gives_up() {
     let server = hostile_receiver(StatusCode::SERVICE_UNAVAILABLE).await;
-    let yaml = format!("remoteWriter: {{retryFor: 300ms}}\n{SHORT}");
+    let yaml = short("remoteWriter: {retryFor: 300ms}\n");
     let config = TempConfig::new("hostile-503", &yaml);
     let output = cli_write(&config, &["--url", &server.url()]).await;
     server.shutdown().await;
@@ -265,7 +245,10 @@ fn redirect_answer(
             }
             Err(e) => reply(StatusCode::BAD_REQUEST, &[], &e),
         },
-        _ => match path.strip_prefix("/chain/").and_then(|n| n.parse::<u32>().ok()) {
+        _ => match path
+            .strip_prefix("/chain/")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
             Some(n) => to(
                 StatusCode::TEMPORARY_REDIRECT,
                 format!("/chain/{}", n + 1).as_bytes(),
@@ -280,7 +263,7 @@ fn redirect_answer(
 async fn refused_redirect(path: &str) -> (String, Vec<(Method, String)>, SocketAddr) {
     let (addr, requests, _) = redirecting_receiver().await;
     let url = format!("http://{addr}{path}");
-    let yaml = format!("remoteWriter: {{retryFor: 20s}}\n{SHORT}");
+    let yaml = short("remoteWriter: {retryFor: 20s}\n");
     let what = format!("a redirect from {path}");
     let name = format!("redirect{}", path.replace('/', "-"));
     let stderr = tokio::task::spawn_blocking(move || {
@@ -322,7 +305,10 @@ async fn too_many_redirects_are_an_error_at_once() {
     let paths: Vec<String> = (0..=10).map(|n| format!("/chain/{n}")).collect();
     let got: Vec<&str> = requests.iter().map(|(_, p)| p.as_str()).collect();
     assert_eq!(got, paths, "not retried");
-    assert!(requests.iter().all(|(m, _)| m == Method::POST), "{requests:?}");
+    assert!(
+        requests.iter().all(|(m, _)| m == Method::POST),
+        "{requests:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -354,14 +340,18 @@ async fn a_302_is_not_followed_with_a_get_and_names_its_location() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_307_is_followed_with_the_write_as_it_was() {
     let (addr, requests, store) = redirecting_receiver().await;
-    let config = TempConfig::new("redirect-307", SHORT);
+    let config = TempConfig::new("redirect-307", &short(""));
     let output = cli_write(&config, &["--url", &format!("http://{addr}/temporary")]).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let store = store.lock().unwrap();
     assert!(store.violations.is_empty(), "{:?}", store.violations);
-    let want = expected(SHORT, &scraper(20, 15_000));
-    assert_eq!(count(&store.samples), count(&want), "every sample: {stderr}");
+    let want = expected(&short(""), &scraper(20, 15_000));
+    assert_eq!(
+        count(&store.samples),
+        count(&want),
+        "every sample: {stderr}"
+    );
     let requests = requests.lock().unwrap();
     assert!(
         requests.iter().all(|(m, _)| m == Method::POST),

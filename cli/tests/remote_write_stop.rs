@@ -17,7 +17,7 @@ use axum::{
 };
 use promgen::remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions};
 use rw_common::{
-    Running, STOP_WITHIN, STOPPING, Server, Shared, TempConfig, assert_stops, decode, registry,
+    LONG_SERIES, Running, STOP_WITHIN, STOPPING, Server, Shared, assert_stops, decode, registry,
     reply, scraper, shared,
 };
 use std::{
@@ -25,20 +25,6 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-
-const CONFIG: &str = r#"
-metrics:
-  - name: jobs_total
-    type: counter
-    timeseries:
-      - labels: {queue: a}
-        values: "0+2x1000"
-      - labels: {queue: b}
-        values: "0+1x1000"
-  - name: level
-    timeseries:
-      - values: "1x1000"
-"#;
 
 /// A stub answering 503 to every request with samples, counting them; a request without
 /// (1.0 metadata) is taken.
@@ -108,7 +94,7 @@ async fn stopped_write(
     Result<promgen::remote_write::WriteSummary, WriteError>,
     Duration,
 ) {
-    let mut reg = registry(CONFIG);
+    let mut reg = registry(LONG_SERIES);
     let writer = RemoteWriter::new(&options(url, protocol)).unwrap();
     let stop_at = Arc::new(Mutex::new(None));
     let mark = Arc::clone(&stop_at);
@@ -224,19 +210,10 @@ fn check_interrupted(
 // The CLI: Ctrl-C (SIGINT) and SIGTERM.
 // ---------------------------------------------------------------------------------------
 
-/// A backfill of the last hour into `url`, in small batches.
-fn start(url: &str, name: &str) -> Running {
-    let config = TempConfig::new(&format!("stop-{name}"), CONFIG);
-    let args = ["--url", url, "--from", "-1h", "--to", "now"];
-    let mut all = args.to_vec();
-    all.extend(["--concurrency", "2", "--batch-size", "10"]);
-    Running::start(config, &all)
-}
-
 #[test]
 fn ctrl_c_stops_a_write_to_a_port_nothing_listens_on() {
     let url = nothing_listening();
-    let mut cli = start(&url, "refused");
+    let mut cli = Running::backfill(&url, "stop-refused", &[]);
     cli.wait_for("promgen-cli write: ");
     // Connections are refused and retried with backoff from the start.
     std::thread::sleep(Duration::from_secs(1));
@@ -250,7 +227,7 @@ async fn ctrl_c_and_sigterm_stop_a_write_to_a_receiver_answering_503() {
         let url = server.url();
         let failures = Arc::clone(&failed);
         tokio::task::spawn_blocking(move || {
-            let cli = start(&url, &format!("503-{signal}"));
+            let cli = Running::backfill(&url, &format!("stop-503-{signal}"), &[]);
             let started = Instant::now();
             // Retrying: several requests with samples answered 503 already.
             while *failures.lock().unwrap() < 4 {
@@ -270,7 +247,7 @@ async fn a_second_ctrl_c_quits_at_once() {
     let server = hanging_receiver().await;
     let url = server.url();
     tokio::task::spawn_blocking(move || {
-        let mut cli = start(&url, "twice");
+        let mut cli = Running::backfill(&url, "stop-twice", &[]);
         cli.wait_for("promgen-cli write: ");
         std::thread::sleep(Duration::from_millis(500));
         cli.signal("INT");

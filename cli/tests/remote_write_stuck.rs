@@ -16,8 +16,8 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 use rw_common::{
-    Running, STOPPING, Server, Shared, Store, TempConfig, accepted, assert_stops,
-    decode, read_request, reply, shared,
+    Running, STOPPING, Server, Shared, Store, accepted, assert_stops, decode, read_request, reply,
+    shared,
 };
 use std::{
     sync::{
@@ -27,29 +27,6 @@ use std::{
     time::{Duration, Instant},
 };
 use tokio::{io::AsyncWriteExt, net::TcpListener, sync::watch};
-
-const CONFIG: &str = r#"
-metrics:
-  - name: jobs_total
-    type: counter
-    timeseries:
-      - labels: {queue: a}
-        values: "0+2x1000"
-      - labels: {queue: b}
-        values: "0+1x1000"
-  - name: level
-    timeseries:
-      - values: "1x1000"
-"#;
-
-/// A backfill of the last hour into `url`, in small batches, with `extra` flags.
-fn start(url: &str, name: &str, extra: &[&str]) -> Running {
-    let config = TempConfig::new(&format!("stuck-{name}"), CONFIG);
-    let mut args = vec!["--url", url, "--from", "-1h", "--to", "now"];
-    args.extend(["--concurrency", "2", "--batch-size", "10"]);
-    args.extend(extra);
-    Running::start(config, &args)
-}
 
 /// Waits until `count` reaches `n` (the stub got that far), failing after 20 s.
 fn wait_for_requests(count: &AtomicUsize, n: usize, cli: &Running) {
@@ -70,7 +47,8 @@ fn wait_for_requests(count: &AtomicUsize, n: usize, cli: &Running) {
 async fn stops_after(url: String, requests: Arc<AtomicUsize>, n: usize, signal: &str, what: &str) {
     let (signal, what) = (signal.to_owned(), what.to_owned());
     tokio::task::spawn_blocking(move || {
-        let cli = start(&url, &what.replace([' ', ','], "-"), &[]);
+        let name = format!("stuck-{}", what.replace([' ', ','], "-"));
+        let cli = Running::backfill(&url, &name, &[]);
         wait_for_requests(&requests, n, &cli);
         // Let the writer settle into the wait (a request in flight, a backoff).
         std::thread::sleep(Duration::from_millis(300));
@@ -117,7 +95,7 @@ async fn ctrl_c_as_soon_as_the_first_line_is_printed_is_a_clean_stop() {
     let (server, _) = answers_then_hangs(0).await;
     let url = server.url();
     tokio::task::spawn_blocking(move || {
-        let mut cli = start(&url, "first-line", &[]);
+        let mut cli = Running::backfill(&url, "stuck-first-line", &[]);
         cli.wait_for("promgen-cli write: ");
         let stderr = assert_stops(cli, "INT", "Ctrl-C at the first line");
         assert!(
@@ -256,7 +234,8 @@ async fn stopped_before_the_first_answer(protocol: &str) -> Shared<Store> {
     let protocol = protocol.to_owned();
     tokio::task::spawn_blocking(move || {
         let what = format!("{protocol}, Ctrl-C before the first answer");
-        let mut cli = start(&url, &format!("first-{protocol}"), &["--protocol", &protocol]);
+        let name = format!("stuck-first-{protocol}");
+        let mut cli = Running::backfill(&url, &name, &["--protocol", &protocol]);
         wait_for_requests(&requests, 1, &cli);
         cli.signal("INT");
         cli.wait_for(STOPPING);
@@ -279,20 +258,21 @@ async fn stopped_before_the_first_answer(protocol: &str) -> Shared<Store> {
 async fn ctrl_c_before_the_first_answer_stops_cleanly_and_marks_the_series_stale() {
     // 1.0: the first request is the families' metadata, sent before any sample is
     // generated, so there is nothing to mark stale: the stop ends the write there.
-    let store = stopped_before_the_first_answer("v1").await;
-    let store = store.lock().unwrap();
-    assert!(
-        store.samples.is_empty(),
-        "v1: no samples before the metadata: {:?}",
-        store.samples
-    );
+    let v1 = stopped_before_the_first_answer("v1").await;
+    let v1 = v1.lock().unwrap().samples.clone();
+    assert!(v1.is_empty(), "v1: no samples before the metadata: {v1:?}");
 
     // 2.0 carries the metadata on every series: samples were generated and queued before
     // the first answer, and every series must end with its stale marker.
     let store = stopped_before_the_first_answer("v2").await;
     let store = store.lock().unwrap();
     assert!(store.violations.is_empty(), "{:?}", store.violations);
-    assert_eq!(store.samples.len(), 3, "v2: every series: {:?}", store.samples);
+    assert_eq!(
+        store.samples.len(),
+        3,
+        "v2: every series: {:?}",
+        store.samples
+    );
     for (key, points) in &store.samples {
         let stale = points
             .iter()

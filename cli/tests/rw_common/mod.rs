@@ -47,6 +47,22 @@ use tokio::{
 /// Where every receiver listens.
 pub const WRITE_PATH: &str = "/api/v1/write";
 
+/// Three series with 1001 samples each: more than the tests that stop a write send, so it
+/// ends only when stopped (or at `--to`).
+pub const LONG_SERIES: &str = r#"
+metrics:
+  - name: jobs_total
+    type: counter
+    timeseries:
+      - labels: {queue: a}
+        values: "0+2x1000"
+      - labels: {queue: b}
+        values: "0+1x1000"
+  - name: level
+    timeseries:
+      - values: "1x1000"
+"#;
+
 /// A fixed past start (2023-11-14T22:13:20Z), so a backfill never waits for the wall clock.
 pub const START_MS: i64 = 1_700_000_000_000;
 

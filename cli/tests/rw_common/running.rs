@@ -1,7 +1,7 @@
 //! `promgen-cli write` running in the background, its stderr collected as it comes, to be
 //! signalled with `kill` and timed to its exit.
 
-use super::TempConfig;
+use super::{LONG_SERIES, TempConfig};
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, ExitStatus, Stdio},
@@ -53,6 +53,16 @@ impl Running {
             stderr,
             _config: config,
         }
+    }
+
+    /// A backfill of the last hour of [`LONG_SERIES`] into `url`, by 2 shards in batches
+    /// of 10 samples, with `extra` flags; `name` names the config file.
+    pub fn backfill(url: &str, name: &str, extra: &[&str]) -> Self {
+        let config = TempConfig::new(name, LONG_SERIES);
+        let mut args = vec!["--url", url, "--from", "-1h", "--to", "now"];
+        args.extend(["--concurrency", "2", "--batch-size", "10"]);
+        args.extend(extra);
+        Self::start(config, &args)
     }
 
     /// Its stderr so far (invalid UTF-8 shown as U+FFFD).

@@ -60,7 +60,12 @@ mod tests {
 
     const MS: Duration = Duration::from_millis(1);
 
-    fn waits(backoff: &mut Backoff, n: usize, retry_after: Option<Duration>, random: f64) -> Vec<u128> {
+    fn waits(
+        backoff: &mut Backoff,
+        n: usize,
+        retry_after: Option<Duration>,
+        random: f64,
+    ) -> Vec<u128> {
         (0..n)
             .map(|_| backoff.wait(retry_after, random).as_millis())
             .collect()
@@ -89,7 +94,10 @@ mod tests {
     #[test]
     fn a_retry_after_lengthens_a_wait_up_to_a_minute() {
         let mut backoff = Backoff::new(30 * MS, 5000 * MS);
-        assert_eq!(backoff.wait(Some(Duration::from_secs(1)), 0.0), Duration::from_secs(1));
+        assert_eq!(
+            backoff.wait(Some(Duration::from_secs(1)), 0.0),
+            Duration::from_secs(1)
+        );
         // Doubled from the second it waited, as Prometheus's sender does.
         assert_eq!(backoff.wait(None, 0.999_999).as_millis(), 1999);
         assert_eq!(backoff.wait(Some(Duration::MAX), 0.0), MAX_RETRY_AFTER);
@@ -98,12 +106,22 @@ mod tests {
             MAX_RETRY_AFTER
         );
         // A Retry-After shorter than the backoff does not shorten it.
-        assert_eq!(backoff.wait(Some(Duration::from_millis(1)), 0.0).as_millis(), 2500);
+        assert_eq!(
+            backoff
+                .wait(Some(Duration::from_millis(1)), 0.0)
+                .as_millis(),
+            2500
+        );
     }
 
     #[test]
     fn a_zero_floor_still_backs_off() {
-        let w = waits(&mut Backoff::new(Duration::ZERO, Duration::ZERO), 3, Some(Duration::ZERO), 0.0);
+        let w = waits(
+            &mut Backoff::new(Duration::ZERO, Duration::ZERO),
+            3,
+            Some(Duration::ZERO),
+            0.0,
+        );
         assert_eq!(w, [1, 1, 1]);
         let w = waits(&mut Backoff::new(Duration::ZERO, 100 * MS), 8, None, 0.0);
         assert_eq!(w, [1, 1, 2, 4, 8, 16, 32, 50]);

@@ -464,7 +464,9 @@ impl Client {
         }
         if status.is_redirection() {
             // What the redirect policy handed back (redirect.rs).
-            let location = headers.get(header::LOCATION).map(header::HeaderValue::as_bytes);
+            let location = headers
+                .get(header::LOCATION)
+                .map(header::HeaderValue::as_bytes);
             return Err(WriteError::Redirect {
                 status: status.as_u16(),
                 location: redirect::location(response.url(), location),

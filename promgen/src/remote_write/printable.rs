@@ -125,7 +125,11 @@ mod tests {
             printable("admin\u{202e}gpj.exe\u{200b}".as_bytes()),
             r"admin\u{202e}gpj.exe\u{200b}"
         );
-        assert_eq!(printable(br"C:\x1b"), r"C:\\x1b", "a backslash cannot fake an escape");
+        assert_eq!(
+            printable(br"C:\x1b"),
+            r"C:\\x1b",
+            "a backslash cannot fake an escape"
+        );
         // An incomplete UTF-8 sequence, byte by byte.
         assert_eq!(printable(b"caf\xc3"), r"caf\xc3");
     }
@@ -134,7 +138,11 @@ mod tests {
     fn text_is_kept_as_it_is() {
         let body = r#"out of order sample: label "job"="a", übel, 日本"#;
         assert_eq!(printable(body.as_bytes()), body);
-        assert_eq!(printable(b"slow down\r\n\n"), "slow down", "trailing newlines dropped");
+        assert_eq!(
+            printable(b"slow down\r\n\n"),
+            "slow down",
+            "trailing newlines dropped"
+        );
         assert_eq!(printable(b""), "");
     }
 

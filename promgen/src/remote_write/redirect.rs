@@ -106,10 +106,7 @@ pub(super) fn location(answered: &Url, header: Option<&[u8]>) -> Option<String> 
 
 /// The message of a redirect that was not followed.
 pub(super) fn describe(status: u16, location: Option<&str>, problem: RedirectProblem) -> String {
-    let to = location.map_or_else(
-        || "without a Location".to_owned(),
-        |l| format!("to {l}"),
-    );
+    let to = location.map_or_else(|| "without a Location".to_owned(), |l| format!("to {l}"));
     match problem {
         RedirectProblem::Loop => format!(
             "redirect loop: the receiver redirects (HTTP {status}) {to}, where this request \
@@ -151,7 +148,10 @@ mod tests {
             Some("http://[::1"),
             "as it came when it does not resolve"
         );
-        assert_eq!(location(&at, Some(b"\xff\x07")).as_deref(), Some(r"\xff\x07"));
+        assert_eq!(
+            location(&at, Some(b"\xff\x07")).as_deref(),
+            Some(r"\xff\x07")
+        );
         assert_eq!(location(&at, None), None);
     }
 }
