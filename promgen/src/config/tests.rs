@@ -813,4 +813,5 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
 }
 
 /// What `check` must question rather than accept (issue #11).
+mod names;
 mod questioned;

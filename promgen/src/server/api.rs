@@ -57,10 +57,28 @@ fn invalid(errors: &ConfigErrors) -> Response {
 fn registry_error(e: &RegistryError) -> Response {
     let status = match e {
         RegistryError::NotFound(_) => StatusCode::NOT_FOUND,
-        RegistryError::Duplicate(..) | RegistryError::TypeConflict { .. } => StatusCode::CONFLICT,
-        RegistryError::SourceMismatch(..) => StatusCode::BAD_REQUEST,
+        RegistryError::Duplicate(..)
+        | RegistryError::TypeConflict { .. }
+        | RegistryError::NameClash { .. } => StatusCode::CONFLICT,
+        RegistryError::SourceMismatch(..) | RegistryError::ReservedLabel { .. } => {
+            StatusCode::BAD_REQUEST
+        }
     };
-    error(status, e.to_string())
+    // The body's field the refusal is about, as a 400 from the decoder names it.
+    let field = match e {
+        RegistryError::NameClash { .. } | RegistryError::TypeConflict { .. } => "name".to_owned(),
+        RegistryError::ReservedLabel { reason, .. } => format!("labels.{}", reason.label),
+        RegistryError::Duplicate(..) => "labels".to_owned(),
+        RegistryError::NotFound(_) | RegistryError::SourceMismatch(..) => {
+            return error(status, e.to_string());
+        }
+    };
+    let message = e.to_string();
+    (
+        status,
+        Json(json!({ "error": message, "errors": [{ "field": field, "message": message }] })),
+    )
+        .into_response()
 }
 
 /// A listed series. `shape` is the shape as it was written (the DSL or notation text, or the
