@@ -147,7 +147,7 @@ fn an_alias_bomb_is_refused_without_the_memory_it_would_take() {
     assert_eq!(
         stderr(&out),
         format!(
-            "{0}:6:45: invalid YAML: aliases expand to more than 100000 nodes\n{0}: 1 error\n",
+            "{0}:6:45: aliases expand to more than 100000 nodes\n{0}: 1 error\n",
             config.path()
         )
     );

@@ -345,15 +345,17 @@ fn parse_root(
     match yaml::parse(text) {
         Ok(Some(root)) => Ok(root),
         Ok(None) => Err(error(start, empty.to_owned())),
+        Err(e) if e.limit => Err(error(e.at, e.message)),
         Err(e) => Err(error(e.at, format!("invalid {syntax}: {}", e.message))),
     }
 }
 
-/// What a control-API body is written in, for messages: JSON when it starts like JSON,
-/// else YAML (the parser reads both).
+/// What a control-API body is written in, for messages: JSON when it starts like JSON (an
+/// object's first key quoted), else YAML (the parser reads both).
 fn body_syntax(text: &str) -> &'static str {
-    match text.trim_start().chars().next() {
-        Some('{' | '[' | '"') => "JSON",
+    let mut chars = text.chars().filter(|c| !c.is_whitespace());
+    match (chars.next(), chars.next()) {
+        (Some('{'), Some('"' | '}')) | (Some('[' | '"'), _) => "JSON",
         _ => "YAML",
     }
 }

@@ -93,6 +93,8 @@ impl Node {
 pub(crate) struct SyntaxError {
     pub at: Position,
     pub message: String,
+    /// Whether this is a limit of ours (nesting, aliases), not a mistake in the YAML.
+    pub limit: bool,
 }
 
 /// Parses the first document of `text`; `None` when the text holds no document.
@@ -147,6 +149,7 @@ impl<'a> Builder<'a> {
                     column: e.marker().col() + 1,
                 },
                 message: e.info().to_owned(),
+                limit: false,
             }),
             None => Ok((Event::StreamEnd, Span::default())),
         }
@@ -171,6 +174,7 @@ impl<'a> Builder<'a> {
                 return Err(SyntaxError {
                     at: Position::of(span),
                     message: "unexpected content after the document".into(),
+                    limit: false,
                 });
             }
         }
@@ -178,6 +182,7 @@ impl<'a> Builder<'a> {
             return Err(SyntaxError {
                 at: Position::of(span),
                 message: "a config holds one YAML document; found a second".into(),
+                limit: false,
             });
         }
         Ok(Some(root))
@@ -186,7 +191,13 @@ impl<'a> Builder<'a> {
     /// An alias to a node of `size`, at `at`: refused when it would take the document past
     /// a budget, before anything of it is built.
     fn alias(&mut self, size: Size, at: Position) -> Result<(), SyntaxError> {
-        let error = |message: String| Err(SyntaxError { at, message });
+        let error = |message: String| {
+            Err(SyntaxError {
+                at,
+                message,
+                limit: true,
+            })
+        };
         if self.depth + size.height > MAX_DEPTH {
             return error(format!("aliases nest deeper than {MAX_DEPTH} levels"));
         }
@@ -214,6 +225,7 @@ impl<'a> Builder<'a> {
             return Err(SyntaxError {
                 at,
                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                limit: true,
             });
         }
         self.depth += 1;
@@ -291,6 +303,7 @@ impl<'a> Builder<'a> {
                     return Err(SyntaxError {
                         at,
                         message: "alias to an unknown anchor".into(),
+                        limit: false,
                     });
                 };
                 let (mut node, size) = (node.clone(), *size);
@@ -302,6 +315,7 @@ impl<'a> Builder<'a> {
                 return Err(SyntaxError {
                     at,
                     message: "unexpected YAML event".into(),
+                    limit: false,
                 });
             }
         })

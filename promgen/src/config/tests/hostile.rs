@@ -60,6 +60,12 @@ fn control_api_bodies_are_called_what_they_are() {
     assert!(yaml.to_string().contains(": invalid YAML: "), "{yaml}");
     let json = Config::parse_api_series(r#"{"name": "x", "series": "1""#).unwrap_err();
     assert!(json.to_string().contains(": invalid JSON: "), "{json}");
+    let flow = Config::parse_api_series("{name: x, series: [1}").unwrap_err();
+    assert!(flow.to_string().contains(": invalid YAML: "), "{flow}");
+    // A limit of ours is no mistake in the YAML.
+    let bomb =
+        Config::parse_api_series("{a: &a [x, x], b: [*a, *a], c: [[[[[*a]]]]]}").unwrap_err();
+    assert!(!bomb.to_string().contains("invalid"), "{bomb}");
 }
 
 #[test]
