@@ -3,11 +3,14 @@
 //! Where memory is the point, the child runs under `ulimit -v`: a run that would allocate
 //! more dies instead of passing.
 
+mod support;
+
 use std::{
     path::PathBuf,
     process::{Command, Output},
     time::{Duration, Instant},
 };
+use support::prometheus::TempDir;
 
 /// The most virtual memory a `check` may use here, in KiB: a few times what it needs.
 const MEMORY_KIB: u32 = 200 * 1024;
@@ -34,33 +37,18 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A file in a fresh temporary directory, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, bytes: &[u8]) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("promgen-hostile-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        Self(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(self.0.parent().unwrap());
-    }
+/// `bytes` as the file `name` in `dir`.
+fn file(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
 }
 
 #[test]
 fn check_refuses_reserved_labels_and_names_that_clash_once_exposed() {
-    let config = TempFile::new(
+    let dir = TempDir::new("hostile-config");
+    let config = file(
+        &dir,
         "names.yaml",
         b"\
 metrics:
@@ -94,10 +82,10 @@ metrics:
         values: '1'
 ",
     );
-    let out = cli(&["check", "--config", config.path()]);
+    let out = cli(&["check", "--config", config.to_str().unwrap()]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    let file = config.path();
+    let file = config.to_str().unwrap();
     let expected = [
         format!(
             "{file}:6:18: metrics[0].timeseries[0].labels.le: label `le` is reserved in a histogram"
@@ -141,14 +129,15 @@ fn an_alias_bomb_is_refused_without_the_memory_it_would_take() {
         yaml.push_str(&format!("  - &a{i} [{refs}]\n"));
     }
     yaml.push_str("metrics: []\n");
-    let config = TempFile::new("bomb.yaml", yaml.as_bytes());
-    let out = cli_within(MEMORY_KIB, &["check", "--config", config.path()]);
+    let dir = TempDir::new("hostile-config");
+    let config = file(&dir, "bomb.yaml", yaml.as_bytes());
+    let out = cli_within(MEMORY_KIB, &["check", "--config", config.to_str().unwrap()]);
     // Through `a3` aliases add 12 330 nodes; each `*a3` of `a4` 11 111: the eighth crosses.
     assert_eq!(
         stderr(&out),
         format!(
             "{0}:6:45: aliases expand to more than 100000 nodes\n{0}: 1 error\n",
-            config.path()
+            config.to_str().unwrap()
         )
     );
     assert_eq!(out.status.code(), Some(1));
@@ -162,13 +151,14 @@ fn a_large_plain_config_is_refused_by_its_size_not_as_an_alias_bomb() {
     while yaml.len() < 20_000_000 {
         yaml.push_str(entry);
     }
-    let config = TempFile::new("large.yaml", yaml.as_bytes());
-    let out = cli_within(MEMORY_KIB, &["check", "--config", config.path()]);
+    let dir = TempDir::new("hostile-config");
+    let config = file(&dir, "large.yaml", yaml.as_bytes());
+    let out = cli_within(MEMORY_KIB, &["check", "--config", config.to_str().unwrap()]);
     assert_eq!(
         stderr(&out),
         format!(
             "error: {}: the config is larger than 16 MiB\n",
-            config.path()
+            config.to_str().unwrap()
         )
     );
     assert_eq!(out.status.code(), Some(1));
@@ -182,14 +172,15 @@ fn file_errors_give_their_cause_once_and_bad_bytes_their_place() {
         "error: cannot read /nonexistent/promgen.yaml: No such file or directory (os error 2)\n"
     );
     assert_eq!(out.status.code(), Some(1));
-    let latin1 = TempFile::new("latin1.yaml", b"metrics:\n  - name: x\xff\n");
+    let dir = TempDir::new("hostile-config");
+    let latin1 = file(&dir, "latin1.yaml", b"metrics:\n  - name: x\xff\n");
     for command in ["check", "preview", "serve"] {
-        let out = cli(&[command, "--config", latin1.path()]);
+        let out = cli(&[command, "--config", latin1.to_str().unwrap()]);
         let err = stderr(&out);
         assert!(
             err.starts_with(&format!(
                 "{}:2:12: not valid UTF-8 (byte 0xff)\n",
-                latin1.path()
+                latin1.to_str().unwrap()
             )),
             "{command}: {err}"
         );

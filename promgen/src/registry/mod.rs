@@ -96,8 +96,8 @@ pub enum RegistryError {
         id: u64,
         /// That series.
         existing: String,
-        /// The name both would write.
-        clash: Clash,
+        /// The name both would write (boxed: errors stay small).
+        clash: Box<Clash>,
     },
     /// The source does not fit the type (a plain shape for a histogram, say).
     #[error("a {0} needs {1}")]
@@ -303,7 +303,7 @@ impl Registry {
                     name: def.labels.name().to_owned(),
                     id: member.id,
                     existing: member.labels.to_string(),
-                    clash,
+                    clash: Box::new(clash),
                 });
             }
             if family.name == def.labels.name() && family.metric_type != def.metric_type {
