@@ -813,4 +813,6 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
 }
 
 /// What `check` must question rather than accept (issue #11).
+mod hostile;
+mod names;
 mod questioned;
