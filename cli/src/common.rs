@@ -32,6 +32,20 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Result<(Config, String
     }
 }
 
+/// A flag's value for a message: quoted whole when it is short, else its start and its
+/// length, so that a mistake in a 60 KB expression does not print all of it (the error
+/// itself names the column).
+pub fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 64;
+    let length = text.chars().count();
+    if length <= SHOWN {
+        format!("{text:?}")
+    } else {
+        let start: String = text.chars().take(SHOWN).collect();
+        format!("{start:?}… ({length} characters)")
+    }
+}
+
 /// `--from`, `--to` and `--interval` as given.
 pub struct RangeFlags<'a> {
     pub from: Option<&'a str>,
@@ -47,7 +61,7 @@ pub fn time_range(
     now: i64,
 ) -> anyhow::Result<Scraper> {
     let time = |flag: &str, text: &str| {
-        parse_time(text, now).with_context(|| format!("invalid --{flag} {text:?}"))
+        parse_time(text, now).with_context(|| format!("invalid --{flag} {}", excerpt(text)))
     };
     let start = match flags.from {
         Some(from) => time("from", from)?,
@@ -58,7 +72,9 @@ pub fn time_range(
         Some(interval) => match parse_duration(interval) {
             Ok(ms) if ms > 0 => ms,
             Ok(_) => bail!("invalid --interval {interval:?}: it must be longer than 0"),
-            Err(e) => return Err(e).with_context(|| format!("invalid --interval {interval:?}")),
+            Err(e) => {
+                return Err(e).with_context(|| format!("invalid --interval {}", excerpt(interval)));
+            }
         },
         None => config.interval_ms,
     };

@@ -1,5 +1,6 @@
 //! `promgen-cli preview`: print every sample a config or a notation produces.
 
+use crate::common::excerpt;
 use crate::format::{self, Format};
 use anyhow::{Context, bail};
 use clap::Args;
@@ -117,12 +118,13 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
             Err(e) => return Err(e.into()),
         },
         (None, Some(text), _) => {
-            let notation =
-                Notation::parse(text).with_context(|| format!("invalid --values {text:?}"))?;
+            let notation = Notation::parse(text)
+                .with_context(|| format!("invalid --values {}", excerpt(text)))?;
             (one(Box::new(notation), text)?, ScraperConfig::default())
         }
         (None, None, Some(text)) => {
-            let spec = dsl::parse(text).with_context(|| format!("invalid --series {text:?}"))?;
+            let spec =
+                dsl::parse(text).with_context(|| format!("invalid --series {}", excerpt(text)))?;
             (one(spec.build(), text)?, ScraperConfig::default())
         }
         (None, None, None) => bail!("give --config FILE, --values NOTATION or --series EXPR"),

@@ -87,6 +87,16 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
     let mut registry = config.build_registry().context("cannot write the config")?;
     let total_ticks = scraper.tick_count();
     let bar = progress_bar(total_ticks);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    // The handlers go in before anything is announced or sent: from the first line on, a
+    // Ctrl-C is a clean stop, never the default handler's exit.
+    let stop = {
+        let _inside = runtime.enter();
+        stop_after_signal(Arc::clone(&bar))?
+    };
     let shown = Arc::clone(&bar);
     let writer = RemoteWriter::new(&opts)?.on_fallback(move |why| {
         shown.suspend(|| {
@@ -106,12 +116,7 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         },
     );
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let stop = stop_after_signal(Arc::clone(&bar))?;
         let ticker = tokio::spawn(update(Arc::clone(&bar), writer.stats(), total_ticks));
         let result = writer.run(&mut registry, &scraper, stop).await;
         ticker.abort();

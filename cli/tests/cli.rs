@@ -230,7 +230,7 @@ fn preview_refuses_bad_input_with_a_location() {
     let out = cli(&["preview", "--config", "no/such/file.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).starts_with("error: no/such/file.yaml: "),
+        stderr(&out).starts_with("error: cannot read no/such/file.yaml: "),
         "{}",
         stderr(&out)
     );

@@ -14,6 +14,7 @@ use std::{
     path::Path,
     process::{Command, Output, Stdio},
 };
+use support::oracle::{python, require_python_client};
 use support::{agent, expect::expected_all, prometheus::TempDir, scrape, serve::serve};
 
 /// Five scrapes from 2024-01-01T00:00:00Z, 15 s apart.
@@ -161,23 +162,6 @@ fn parse_scrape(body: &str, format: &str) -> BTreeMap<BTreeMap<String, String>, 
             (labels, number(sample["value"].as_str().unwrap()))
         })
         .collect()
-}
-
-/// The Python that has the client: `$PROMGEN_PYTHON`, else `python3`.
-fn python() -> String {
-    std::env::var("PROMGEN_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
-fn require_python_client() {
-    let found = Command::new(python())
-        .args(["-c", "import prometheus_client"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "python3 with the official client (`pip install prometheus-client`) reads the scrapes back; ./scripts/test.sh installs it"
-    );
 }
 
 fn same(a: f64, b: f64) -> bool {

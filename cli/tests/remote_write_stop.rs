@@ -16,32 +16,15 @@ use axum::{
     response::Response,
 };
 use promgen::remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions};
-use rw_common::{Server, Shared, TempConfig, decode, registry, reply, scraper, shared};
+use rw_common::{
+    LONG_SERIES, Running, STOP_WITHIN, STOPPING, Server, Shared, assert_stops, decode, registry,
+    reply, scraper, shared,
+};
 use std::{
-    io::{BufRead, BufReader},
     net::TcpListener,
-    process::{Child, Command, ExitStatus, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-
-const CONFIG: &str = r#"
-metrics:
-  - name: jobs_total
-    type: counter
-    timeseries:
-      - labels: {queue: a}
-        values: "0+2x1000"
-      - labels: {queue: b}
-        values: "0+1x1000"
-  - name: level
-    timeseries:
-      - values: "1x1000"
-"#;
-
-/// How long the tests allow from the stop signal to the exit (the writer's own bound is
-/// `RemoteWriter::STOP_GRACE`).
-const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// A stub answering 503 to every request with samples, counting them; a request without
 /// (1.0 metadata) is taken.
@@ -111,7 +94,7 @@ async fn stopped_write(
     Result<promgen::remote_write::WriteSummary, WriteError>,
     Duration,
 ) {
-    let mut reg = registry(CONFIG);
+    let mut reg = registry(LONG_SERIES);
     let writer = RemoteWriter::new(&options(url, protocol)).unwrap();
     let stop_at = Arc::new(Mutex::new(None));
     let mark = Arc::clone(&stop_at);
@@ -227,133 +210,10 @@ fn check_interrupted(
 // The CLI: Ctrl-C (SIGINT) and SIGTERM.
 // ---------------------------------------------------------------------------------------
 
-/// `promgen-cli write` running, its stderr collected as it comes.
-struct Running {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-    _config: TempConfig,
-}
-
-impl Running {
-    /// A backfill of the last hour into `url`, in small batches.
-    fn start(url: &str, name: &str) -> Self {
-        let config = TempConfig::new(&format!("stop-{name}"), CONFIG);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-            .args(["write", "--config"])
-            .arg(config.path())
-            .args(["--url", url, "--from", "-1h", "--to", "now"])
-            .args(["--concurrency", "2", "--batch-size", "10"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run promgen-cli write");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&stderr);
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut text = sink.lock().unwrap();
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        Self {
-            child,
-            stderr,
-            _config: config,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Waits until stderr holds `text`.
-    fn wait_for(&mut self, text: &str) {
-        let started = Instant::now();
-        while !self.stderr().contains(text) {
-            assert!(
-                self.child.try_wait().unwrap().is_none(),
-                "exited before printing {text:?}: {}",
-                self.stderr()
-            );
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "no {text:?} on stderr: {}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let sent = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success(), "kill -{name}");
-    }
-
-    /// Its exit status and how long it took from now, or a failure (after killing it) when
-    /// it is still running after `within`.
-    fn exit_within(&mut self, within: Duration, what: &str) -> (ExitStatus, Duration) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last lines.
-                std::thread::sleep(Duration::from_millis(50));
-                return (status, started.elapsed());
-            }
-            if started.elapsed() > within {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!(
-                    "{what}: still running {within:?} after the signal; stderr:\n{}",
-                    self.stderr()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-const STOPPING: &str = "stopping: ";
-
-/// The first signal: a clean stop, exit status 1, the undelivered samples named.
-fn assert_stops(mut cli: Running, signal: &str, what: &str) {
-    cli.signal(signal);
-    let (status, took) = cli.exit_within(Duration::from_secs(5), what);
-    let stderr = cli.stderr();
-    assert!(
-        took < STOP_WITHIN,
-        "{what}: exited {took:?} after SIG{signal}: {stderr}"
-    );
-    assert_eq!(
-        status.code(),
-        Some(1),
-        "{what}: exit status after SIG{signal} ({status}): {stderr}"
-    );
-    assert!(
-        stderr.contains(STOPPING),
-        "{what}: no stopping message: {stderr}"
-    );
-    assert!(
-        stderr.contains("error: stopped with ") && stderr.contains(" undelivered"),
-        "{what}: the undelivered data is reported: {stderr}"
-    );
-}
-
 #[test]
 fn ctrl_c_stops_a_write_to_a_port_nothing_listens_on() {
     let url = nothing_listening();
-    let mut cli = Running::start(&url, "refused");
+    let mut cli = Running::backfill(&url, "stop-refused", &[]);
     cli.wait_for("promgen-cli write: ");
     // Connections are refused and retried with backoff from the start.
     std::thread::sleep(Duration::from_secs(1));
@@ -367,7 +227,7 @@ async fn ctrl_c_and_sigterm_stop_a_write_to_a_receiver_answering_503() {
         let url = server.url();
         let failures = Arc::clone(&failed);
         tokio::task::spawn_blocking(move || {
-            let cli = Running::start(&url, &format!("503-{signal}"));
+            let cli = Running::backfill(&url, &format!("stop-503-{signal}"), &[]);
             let started = Instant::now();
             // Retrying: several requests with samples answered 503 already.
             while *failures.lock().unwrap() < 4 {
@@ -387,7 +247,7 @@ async fn a_second_ctrl_c_quits_at_once() {
     let server = hanging_receiver().await;
     let url = server.url();
     tokio::task::spawn_blocking(move || {
-        let mut cli = Running::start(&url, "twice");
+        let mut cli = Running::backfill(&url, "stop-twice", &[]);
         cli.wait_for("promgen-cli write: ");
         std::thread::sleep(Duration::from_millis(500));
         cli.signal("INT");

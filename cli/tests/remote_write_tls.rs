@@ -5,10 +5,12 @@
 //! The receiver is in-process (a few lines of HTTP/1.1 over `tokio-rustls`): what is tested
 //! is the sender's TLS, which the local Prometheus cannot exercise without its own certs.
 
+mod rw_common;
 mod support;
 
 use promgen::remote_write::proto::v1::WriteRequest;
 use prost::Message;
+use rw_common::read_request;
 use std::{
     process::Command,
     sync::{
@@ -18,10 +20,7 @@ use std::{
     time::{Duration, Instant},
 };
 use support::prometheus::TempDir;
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-};
+use tokio::{io::AsyncWriteExt, net::TcpListener};
 
 /// A TLS receiver for 1.0 requests on 127.0.0.1, certified for `localhost` by a fresh CA.
 /// Returns its port, the CA certificate (PEM) and the count of samples received.
@@ -71,28 +70,6 @@ fn start_receiver(runtime: &tokio::runtime::Runtime) -> (u16, String, Arc<Atomic
         }
     });
     (port, ca.pem(), samples)
-}
-
-/// One HTTP/1.1 request's body (by Content-Length), or None when the connection ends.
-async fn read_request(stream: &mut (impl AsyncReadExt + Unpin)) -> Option<Vec<u8>> {
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let mut byte = [0];
-        if stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))?
-        .trim()
-        .parse()
-        .ok()?;
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await.ok()?;
-    Some(body)
 }
 
 fn write(config: &std::path::Path) -> (bool, String, Duration) {

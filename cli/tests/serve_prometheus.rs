@@ -7,12 +7,11 @@ mod support;
 
 use serde_json::{Value, json};
 use std::{
-    io::Write,
-    process::{Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 use support::prometheus::{Prometheus, TempDir, require, samples, single_value};
-use support::{agent, call, scrape, serve::serve};
+use support::{agent, call, oracle::promtool_check_metrics, scrape, serve::serve};
 
 /// A real Prometheus scraping `target` (host:port) every second.
 fn scraping(dir: &TempDir, target: &str) -> Prometheus {
@@ -218,27 +217,10 @@ fn promtool_finds_nothing_to_lint_in_the_demo_set() {
             r.contains(r#"http_request_duration_seconds_bucket{handler="/api",le="0.25"}"#),
             "{r}"
         );
-        let mut promtool = Command::new("promtool")
-            .args(["check", "metrics"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        promtool
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(r.as_bytes())
-            .unwrap();
-        let out = promtool.wait_with_output().unwrap();
-        let findings = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let promtool = promtool_check_metrics(&r);
+        let findings = promtool.output;
         assert!(
-            out.status.success(),
+            promtool.code == Some(0),
             "promtool check metrics: {findings}\n---\n{r}"
         );
         assert_eq!(findings, "", "promtool check metrics findings\n---\n{r}");

@@ -1,12 +1,17 @@
 //! Shared by the Remote Write tests: an in-process receiver on 127.0.0.1 (axum), the
-//! samples a config must produce (from a second registry driven with `collect`), and series
-//! keys and comparisons with readable failures.
+//! samples a config must produce (from a second registry driven with `collect`), series
+//! keys and comparisons with readable failures, and `promgen-cli write` run in the
+//! background to be signalled ([`Running`]).
 //!
 //! [`decode`] reads requests with promgen's own `prost` structs, for tests about what is
 //! sent rather than how it is encoded; remote_write_v2.rs checks the 2.0 encoding itself
 //! with a decoder of its own.
 
 #![allow(dead_code)] // each test binary uses a part
+
+mod running;
+#[allow(unused_imports)] // each test binary uses a part
+pub use running::{Running, STOP_WITHIN, STOPPING, assert_stops};
 
 use axum::{
     Router,
@@ -32,10 +37,31 @@ use std::{
     process::{Command, Output},
     sync::{Arc, Mutex},
 };
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{
+    io::{AsyncRead, AsyncReadExt},
+    net::TcpListener,
+    sync::oneshot,
+    task::JoinHandle,
+};
 
 /// Where every receiver listens.
 pub const WRITE_PATH: &str = "/api/v1/write";
+
+/// Three series with 1001 samples each: more than the tests that stop a write send, so it
+/// ends only when stopped (or at `--to`).
+pub const LONG_SERIES: &str = r#"
+metrics:
+  - name: jobs_total
+    type: counter
+    timeseries:
+      - labels: {queue: a}
+        values: "0+2x1000"
+      - labels: {queue: b}
+        values: "0+1x1000"
+  - name: level
+    timeseries:
+      - values: "1x1000"
+"#;
 
 /// A fixed past start (2023-11-14T22:13:20Z), so a backfill never waits for the wall clock.
 pub const START_MS: i64 = 1_700_000_000_000;
@@ -394,4 +420,27 @@ pub async fn cli_write(config: &TempConfig, args: &[&str]) -> Output {
     tokio::task::spawn_blocking(move || command.output().expect("run promgen-cli write"))
         .await
         .unwrap()
+}
+
+/// One HTTP/1.1 request's body (by Content-Length), read from a raw stream, or None when
+/// the connection ends first: for stubs that answer below HTTP libraries.
+pub async fn read_request(stream: &mut (impl AsyncRead + Unpin)) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0];
+        if stream.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await.ok()?;
+    Some(body)
 }

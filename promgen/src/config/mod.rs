@@ -32,11 +32,13 @@
 
 mod decode;
 mod error;
+mod input;
 mod json;
 mod spec;
 mod yaml;
 
 pub use error::{ConfigError, ConfigErrors, KeyPath};
+pub use input::{MAX_CONFIG_BYTES, utf8};
 pub use spec::{ArithOp, Period, Range, ShapeSpec};
 pub use yaml::Position;
 
@@ -315,11 +317,13 @@ impl SeriesConfig {
     }
 }
 
-/// The document's root node, or the one error that stops decoding: an empty document or a
-/// syntax error (`syntax` names the language for the message).
+/// The document's root node, or the one error that stops decoding: a document larger than
+/// [`MAX_CONFIG_BYTES`], an empty one (`empty` says so), or a syntax error. `what` names the
+/// document ("the config") and `syntax` its language for the messages.
 fn parse_root(
     text: &str,
     file: &str,
+    what: &str,
     empty: &str,
     syntax: &str,
 ) -> Result<yaml::Node, ConfigErrors> {
@@ -331,23 +335,51 @@ fn parse_root(
             message,
         )])
     };
+    let start = Position { line: 1, column: 1 };
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(error(
+            start,
+            format!("{what} is larger than {}", input::limit_text()),
+        ));
+    }
     match yaml::parse(text) {
         Ok(Some(root)) => Ok(root),
-        Ok(None) => Err(error(Position { line: 1, column: 1 }, empty.to_owned())),
+        Ok(None) => Err(error(start, empty.to_owned())),
+        Err(e) if e.limit => Err(error(e.at, e.message)),
         Err(e) => Err(error(e.at, format!("invalid {syntax}: {}", e.message))),
+    }
+}
+
+/// What a control-API body is written in, for messages: JSON when it starts like JSON (an
+/// object's first key quoted), else YAML (the parser reads both).
+fn body_syntax(text: &str) -> &'static str {
+    let mut chars = text.chars().filter(|c| !c.is_whitespace());
+    match (chars.next(), chars.next()) {
+        (Some('{'), Some('"' | '}')) | (Some('[' | '"'), _) => "JSON",
+        _ => "YAML",
     }
 }
 
 /// Why a config file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
+    /// The file could not be read. Displays as `cannot read PATH`; the cause is its
+    /// [`source`](std::error::Error::source).
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: String,
         /// The cause.
         source: std::io::Error,
+    },
+    /// The file is larger than a config may be ([`MAX_CONFIG_BYTES`]); it was not read
+    /// (or, for a stream, read only that far).
+    #[error("{path}: the config is larger than {} MiB", limit >> 20)]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// The file was read but is not a valid config.
     #[error(transparent)]
@@ -358,16 +390,14 @@ impl Config {
     /// Reads and validates a config file.
     ///
     /// # Errors
-    /// [`LoadError::Read`] when the file cannot be read, [`LoadError::Invalid`] with every
-    /// problem found otherwise.
+    /// [`LoadError::Read`] when the file cannot be read, [`LoadError::TooLarge`] past
+    /// [`MAX_CONFIG_BYTES`] (read no further), [`LoadError::Invalid`] with every problem
+    /// found otherwise (bytes that are not UTF-8 included, with their place).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, LoadError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
-            path: name.clone(),
-            source,
-        })?;
-        Ok(Self::parse(&text, &name)?)
+        let bytes = input::read_capped(path)?;
+        Ok(Self::parse(utf8(&bytes, &name)?, &name)?)
     }
 
     /// Validates a config given as text; `file` names it in errors.
@@ -387,18 +417,14 @@ impl Config {
         let root = parse_root(
             text,
             file,
+            "the config",
             "the config is empty: it needs at least `metrics:`",
             "YAML",
         )?;
         let config = decoder.config(&root);
-        let mut errors = decoder.errors;
         match config {
-            Some(config) if errors.is_empty() => Ok(config),
-            _ => {
-                errors.sort_by_key(|e| (e.line, e.column));
-                errors.dedup();
-                Err(ConfigErrors(errors))
-            }
+            Some(config) if !decoder.has_errors() => Ok(config),
+            _ => Err(ConfigErrors(decoder.into_errors())),
         }
     }
 
@@ -419,11 +445,17 @@ impl Config {
     pub fn parse_api_series(text: &str) -> Result<MetricConfig, ConfigErrors> {
         let file = "request";
         let mut decoder = decode::Decoder::new(file, crate::time::now_ms());
-        let root = parse_root(text, file, "the request body is empty", "JSON")?;
+        let root = parse_root(
+            text,
+            file,
+            "the request body",
+            "the request body is empty",
+            body_syntax(text),
+        )?;
         let metric = decoder.api_series(&root);
         match metric {
-            Some(m) if decoder.errors.is_empty() => Ok(m),
-            _ => Err(ConfigErrors(decoder.errors)),
+            Some(m) if !decoder.has_errors() => Ok(m),
+            _ => Err(ConfigErrors(decoder.into_errors())),
         }
     }
 

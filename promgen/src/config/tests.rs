@@ -813,6 +813,8 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
 }
 
 /// What `check` must question rather than accept (issue #11).
+mod hostile;
+mod names;
 mod questioned;
 
 /// The depth and size limits, and numbers past a float (issue #12).

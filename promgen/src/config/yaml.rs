@@ -4,7 +4,7 @@
 //! can name the line and column of the value it is about.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use std::collections::HashMap;
+use std::{collections::HashMap, ops::Deref, rc::Rc};
 
 /// 1-based line and column of a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,8 +32,36 @@ pub(crate) enum Kind {
         text: String,
         plain: bool,
     },
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Seq(Shared<Node>),
+    Map(Shared<(Node, Node)>),
+}
+
+/// The items of a list or mapping, shared: an alias is its anchored node, not a copy of it,
+/// so the tree is never larger than the text, however far its aliases expand.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Shared<T>(Rc<Vec<T>>);
+
+impl<T> Deref for Shared<T> {
+    type Target = Vec<T>;
+
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self(Rc::new(items))
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Shared<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +93,8 @@ impl Node {
 pub(crate) struct SyntaxError {
     pub at: Position,
     pub message: String,
+    /// Whether this is a limit of ours (nesting, aliases), not a mistake in the YAML.
+    pub limit: bool,
 }
 
 /// Parses the first document of `text`; `None` when the text holds no document.
@@ -73,24 +103,40 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         depth: 0,
-        budget: MAX_NODES,
+        aliased: Size::default(),
     };
     builder.document()
 }
 
-/// Deeper nesting than this is refused rather than risking the stack.
+/// Deeper nesting than this is refused rather than risking the stack (the decoder walks the
+/// tree recursively).
 const MAX_DEPTH: usize = 200;
-/// More nodes than this, aliases expanded, is refused rather than exhausting memory (a
-/// "billion laughs" document expands a few anchors into an exponential tree).
-const MAX_NODES: usize = 2_000_000;
+/// The most nodes aliases may add to a document, expanded. A "billion laughs" document of a
+/// few hundred bytes expands a few anchors into an exponential tree: the tree itself shares
+/// what aliases repeat, but the decoder walks (and copies into the config) each expanded
+/// node. A hand-written config that reuses a shape or a label set by alias adds hundreds.
+pub(crate) const MAX_ALIAS_NODES: usize = 100_000;
+/// The most scalar text aliases may add to a document, expanded (each copy may end up in
+/// the config: a label value, a help text, a series expression to parse).
+pub(crate) const MAX_ALIAS_BYTES: usize = 4 << 20;
+
+/// How much of the document a node stands for, aliases expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    /// Scalar text, in bytes.
+    bytes: usize,
+    /// Levels of nesting, the node itself included.
+    height: usize,
+}
 
 struct Builder<'a> {
     events: Parser<'a, saphyr_parser::StrInput<'a>>,
-    /// Each anchored node, with its size in nodes.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Each anchored node, with its size expanded.
+    anchors: HashMap<usize, (Node, Size)>,
     depth: usize,
-    /// Nodes that may still be created.
-    budget: usize,
+    /// What aliases have added so far.
+    aliased: Size,
 }
 
 impl<'a> Builder<'a> {
@@ -103,6 +149,7 @@ impl<'a> Builder<'a> {
                     column: e.marker().col() + 1,
                 },
                 message: e.info().to_owned(),
+                limit: false,
             }),
             None => Ok((Event::StreamEnd, Span::default())),
         }
@@ -120,13 +167,14 @@ impl<'a> Builder<'a> {
         if matches!(event, Event::DocumentEnd) {
             return Ok(None);
         }
-        let root = self.node(event, span)?;
+        let (root, _) = self.node(event, span)?;
         match self.next()? {
             (Event::DocumentEnd | Event::StreamEnd, _) => {}
             (_, span) => {
                 return Err(SyntaxError {
                     at: Position::of(span),
                     message: "unexpected content after the document".into(),
+                    limit: false,
                 });
             }
         }
@@ -134,56 +182,90 @@ impl<'a> Builder<'a> {
             return Err(SyntaxError {
                 at: Position::of(span),
                 message: "a config holds one YAML document; found a second".into(),
+                limit: false,
             });
         }
         Ok(Some(root))
     }
 
-    fn spend(&mut self, nodes: usize, at: Position) -> Result<(), SyntaxError> {
-        self.budget = self.budget.checked_sub(nodes).ok_or_else(|| SyntaxError {
-            at,
-            message: format!("the document expands to more than {MAX_NODES} nodes"),
-        })?;
+    /// An alias to a node of `size`, at `at`: refused when it would take the document past
+    /// a budget, before anything of it is built.
+    fn alias(&mut self, size: Size, at: Position) -> Result<(), SyntaxError> {
+        let error = |message: String| {
+            Err(SyntaxError {
+                at,
+                message,
+                limit: true,
+            })
+        };
+        if self.depth + size.height > MAX_DEPTH {
+            return error(format!("aliases nest deeper than {MAX_DEPTH} levels"));
+        }
+        let nodes = self.aliased.nodes.saturating_add(size.nodes);
+        if nodes > MAX_ALIAS_NODES {
+            return error(format!(
+                "aliases expand to more than {MAX_ALIAS_NODES} nodes"
+            ));
+        }
+        let bytes = self.aliased.bytes.saturating_add(size.bytes);
+        if bytes > MAX_ALIAS_BYTES {
+            return error(format!(
+                "aliases expand to more than {} MiB of text",
+                MAX_ALIAS_BYTES >> 20
+            ));
+        }
+        self.aliased.nodes = nodes;
+        self.aliased.bytes = bytes;
         Ok(())
     }
 
-    fn node(&mut self, event: Event<'a>, span: Span) -> Result<Node, SyntaxError> {
+    fn node(&mut self, event: Event<'a>, span: Span) -> Result<(Node, Size), SyntaxError> {
         let at = Position::of(span);
         if self.depth >= MAX_DEPTH {
             return Err(SyntaxError {
                 at,
                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                limit: true,
             });
         }
         self.depth += 1;
-        let budget_before = self.budget;
         let node = self.node_inner(event, at);
         self.depth -= 1;
-        let (node, anchor) = node?;
+        let (node, size, anchor) = node?;
         if anchor != 0 {
-            let size = budget_before - self.budget;
+            // Shares the node's items: no copy.
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        Ok(node)
+        Ok((node, size))
     }
 
-    fn node_inner(&mut self, event: Event<'a>, at: Position) -> Result<(Node, usize), SyntaxError> {
-        self.spend(1, at)?;
+    /// A node, its size, and its anchor (0 for none).
+    fn node_inner(
+        &mut self,
+        event: Event<'a>,
+        at: Position,
+    ) -> Result<(Node, Size, usize), SyntaxError> {
+        let mut size = Size {
+            nodes: 1,
+            bytes: 0,
+            height: 1,
+        };
+        let mut add = |child: Size| {
+            size.nodes = size.nodes.saturating_add(child.nodes);
+            size.bytes = size.bytes.saturating_add(child.bytes);
+            size.height = size.height.max(child.height + 1);
+        };
         Ok(match event {
             Event::Scalar(text, style, anchor, tag) => {
                 // A `!!str` tag makes a plain scalar a string too.
                 let forced_string = tag.is_some_and(|t| t.suffix == "str");
                 let plain = style == ScalarStyle::Plain && !forced_string;
-                (
-                    Node {
-                        kind: Kind::Scalar {
-                            text: text.into_owned(),
-                            plain,
-                        },
-                        at,
-                    },
-                    anchor,
-                )
+                size.bytes = text.len();
+                let kind = Kind::Scalar {
+                    text: text.into_owned(),
+                    plain,
+                };
+                (Node { kind, at }, size, anchor)
             }
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
@@ -192,15 +274,12 @@ impl<'a> Builder<'a> {
                     if matches!(event, Event::SequenceEnd) {
                         break;
                     }
-                    items.push(self.node(event, span)?);
+                    let (item, item_size) = self.node(event, span)?;
+                    add(item_size);
+                    items.push(item);
                 }
-                (
-                    Node {
-                        kind: Kind::Seq(items),
-                        at,
-                    },
-                    anchor,
-                )
+                let kind = Kind::Seq(items.into());
+                (Node { kind, at }, size, anchor)
             }
             Event::MappingStart(anchor, _) => {
                 let mut entries = Vec::new();
@@ -209,33 +288,34 @@ impl<'a> Builder<'a> {
                     if matches!(event, Event::MappingEnd) {
                         break;
                     }
-                    let key = self.node(event, span)?;
+                    let (key, key_size) = self.node(event, span)?;
                     let (event, span) = self.next()?;
-                    let value = self.node(event, span)?;
+                    let (value, value_size) = self.node(event, span)?;
+                    add(key_size);
+                    add(value_size);
                     entries.push((key, value));
                 }
-                (
-                    Node {
-                        kind: Kind::Map(entries),
-                        at,
-                    },
-                    anchor,
-                )
+                let kind = Kind::Map(entries.into());
+                (Node { kind, at }, size, anchor)
             }
             Event::Alias(id) => {
-                let (mut node, size) =
-                    self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return Err(SyntaxError {
                         at,
                         message: "alias to an unknown anchor".into(),
-                    })?;
-                self.spend(size, at)?;
+                        limit: false,
+                    });
+                };
+                let (mut node, size) = (node.clone(), *size);
+                self.alias(size, at)?;
                 node.at = at;
-                (node, 0)
+                (node, size, 0)
             }
             _ => {
                 return Err(SyntaxError {
                     at,
                     message: "unexpected YAML event".into(),
+                    limit: false,
                 });
             }
         })
@@ -307,16 +387,67 @@ mod tests {
             parse(&block).unwrap_err().message,
             "nesting deeper than 200 levels"
         );
+    }
+
+    #[test]
+    fn aliases_share_their_anchor_and_spend_a_budget() {
         // Each level doubles the size: 2^40 nodes if expanded.
         let mut laughs = String::from("a0: &a0 [x, x]\n");
         for i in 1..40 {
             laughs.push_str(&format!("a{i}: &a{i} [*a{}, *a{}]\n", i - 1, i - 1));
         }
-        assert!(
-            parse(&laughs)
-                .unwrap_err()
-                .message
-                .contains("expands to more than")
+        let err = parse(&laughs).unwrap_err();
+        assert_eq!(err.message, "aliases expand to more than 100000 nodes");
+        // Refused at the alias that crosses the budget: through `a13` aliases have added
+        // 65 502 nodes, the first `*a13` of `a14` adds 32 767, the second crosses.
+        assert_eq!(
+            err.at,
+            Position {
+                line: 15,
+                column: 18
+            }
         );
+        // Below the budget, an alias is its anchor's items, not a copy.
+        let doc = root("a: &a [1, 2]\nb: *a\n");
+        let Kind::Map(entries) = doc.kind else {
+            panic!("map")
+        };
+        let (Kind::Seq(a), Kind::Seq(b)) = (&entries[0].1.kind, &entries[1].1.kind) else {
+            panic!("seqs")
+        };
+        assert!(Rc::ptr_eq(&a.0, &b.0));
+        assert_eq!(entries[1].1.at, Position { line: 2, column: 4 });
+    }
+
+    #[test]
+    fn aliased_text_and_nesting_are_budgeted_too() {
+        let text = format!("a: &a '{}'\nb: [*a, *a, *a, *a, *a]\n", "x".repeat(1 << 20));
+        assert_eq!(
+            parse(&text).unwrap_err().message,
+            "aliases expand to more than 4 MiB of text"
+        );
+        // 150 levels, placed 100 levels down by an alias: 250 levels once expanded.
+        let deep: String = (0..150)
+            .map(|i| format!("{}k:\n", " ".repeat(i + 2)))
+            .collect();
+        let under: String = (0..100).map(|i| format!("{}u:\n", " ".repeat(i))).collect();
+        let doc = format!(
+            "a: &a\n{deep}{}  v: *a\n",
+            under.trim_end_matches('\n').to_owned() + "\n" + &" ".repeat(98)
+        );
+        let err = parse(&doc).unwrap_err();
+        assert_eq!(
+            err.message, "aliases nest deeper than 200 levels",
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_large_document_without_aliases_is_no_alias_bomb() {
+        let list = format!("[{}]", vec!["1"; 300_000].join(","));
+        let Kind::Seq(items) = root(&list).kind else {
+            panic!("seq")
+        };
+        assert_eq!(items.len(), 300_000);
     }
 }

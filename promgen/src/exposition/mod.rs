@@ -21,8 +21,10 @@
 //! # Ok::<(), promgen::LabelError>(())
 //! ```
 
+mod names;
 mod negotiate;
 mod writer;
 
+pub use names::{Clash, Family, ReservedLabel};
 pub use negotiate::Format;
 pub use writer::{RenderedLabels, Writer, openmetrics_timestamp};

@@ -3,7 +3,7 @@
 use crate::{FormatValue, Labels, MetricType, labels::write_escaped_label_value};
 use std::fmt::Write as _;
 
-use super::Format;
+use super::{Family, Format};
 
 /// A series' labels rendered once: `a="b",c="d"` (no braces, no `__name__`), written as they
 /// are into every scrape.
@@ -82,11 +82,9 @@ impl<'a> Writer<'a> {
 
     /// The family name: in OpenMetrics a counter's family has no `_total`.
     fn family_name<'n>(&self, name: &'n str, metric_type: MetricType) -> &'n str {
-        match (self.format, metric_type) {
-            (Format::OpenMetrics, MetricType::Counter) => {
-                name.strip_suffix("_total").unwrap_or(name)
-            }
-            _ => name,
+        match self.format {
+            Format::OpenMetrics => Family::new(name, metric_type).openmetrics_name(),
+            Format::Text => name,
         }
     }
 

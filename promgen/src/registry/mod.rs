@@ -7,7 +7,7 @@ pub use source::Source;
 
 use crate::{
     FormatValue, Labels, MetricType,
-    exposition::{Format, RenderedLabels, Writer},
+    exposition::{Clash, Family as Exposed, Format, RenderedLabels, ReservedLabel, Writer},
     sample::{is_stale, stale_nan},
     shape::{DynShape, Point, SeedSeq, Shape},
 };
@@ -77,6 +77,27 @@ pub enum RegistryError {
         existing: MetricType,
         /// The type given.
         given: MetricType,
+    },
+    /// The series carries a label its family's samples carry themselves (`le`, `quantile`).
+    #[error("series {series}: {reason}")]
+    ReservedLabel {
+        /// The series.
+        series: String,
+        /// Why.
+        reason: ReservedLabel,
+    },
+    /// Its family would write a name another family writes (`h_bucket` beside the
+    /// histogram `h`; the counters `c` and `c_total`, both the family `c` in OpenMetrics).
+    #[error("metric {name} clashes with series {id} ({existing}): {clash}")]
+    NameClash {
+        /// The metric given.
+        name: String,
+        /// A series of the family it clashes with.
+        id: u64,
+        /// That series.
+        existing: String,
+        /// The name both would write (boxed: errors stay small).
+        clash: Box<Clash>,
     },
     /// The source does not fit the type (a plain shape for a histogram, say).
     #[error("a {0} needs {1}")]
@@ -263,19 +284,36 @@ impl Registry {
             };
             return Err(RegistryError::SourceMismatch(def.metric_type, need));
         }
+        let given = Exposed::new(def.labels.name(), def.metric_type);
+        for (label, _) in def.labels.without_name() {
+            given
+                .check_label(label)
+                .map_err(|reason| RegistryError::ReservedLabel {
+                    series: def.labels.to_string(),
+                    reason,
+                })?;
+        }
         for family in &self.families {
-            let others = family.members.iter().filter(|m| Some(m.id) != replacing);
-            if family.name == def.labels.name()
-                && family.metric_type != def.metric_type
-                && others.clone().count() > 0
-            {
+            let mut others = family.members.iter().filter(|m| Some(m.id) != replacing);
+            let Some(member) = others.clone().next() else {
+                continue;
+            };
+            if let Some(clash) = Exposed::new(&family.name, family.metric_type).clash(&given) {
+                return Err(RegistryError::NameClash {
+                    name: def.labels.name().to_owned(),
+                    id: member.id,
+                    existing: member.labels.to_string(),
+                    clash: Box::new(clash),
+                });
+            }
+            if family.name == def.labels.name() && family.metric_type != def.metric_type {
                 return Err(RegistryError::TypeConflict {
                     name: family.name.clone(),
                     existing: family.metric_type,
                     given: def.metric_type,
                 });
             }
-            if let Some(m) = others.clone().find(|m| m.labels == def.labels) {
+            if let Some(m) = others.find(|m| m.labels == def.labels) {
                 return Err(RegistryError::Duplicate(def.labels.to_string(), m.id));
             }
         }

@@ -318,3 +318,94 @@ fn mark_stale_marks_each_running_series_once() {
     assert_eq!(marks(&mut r), [0, 2, 3, 4, 5]);
     assert_eq!(marks(&mut r), [] as [usize; 0]);
 }
+
+fn histogram(bounds: &[f64]) -> Source {
+    Source::Histogram(Histogram::new(
+        Box::new(values(vec![Value::Num(0.5)])),
+        1,
+        Buckets::new(bounds.to_vec()).unwrap(),
+    ))
+}
+
+#[test]
+fn names_that_clash_once_exposed_are_refused() {
+    let mut r = Registry::default();
+    let h = r
+        .add(def("h", &[], MetricType::Histogram, histogram(&[1.0])))
+        .unwrap();
+    let refused = r
+        .add(def(
+            "h_bucket",
+            &[("le", "1")],
+            MetricType::Gauge,
+            plain(&[]),
+        ))
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "metric h_bucket clashes with series 1 (h): `h_bucket` is both the buckets of the histogram `h` and the name of the gauge `h_bucket`"
+    );
+    assert!(matches!(refused, RegistryError::NameClash { id, .. } if id == h));
+    let c = r
+        .add(def("c", &[], MetricType::Counter, plain(&[])))
+        .unwrap();
+    // In OpenMetrics both are the family `c` with samples `c_total`.
+    assert!(matches!(
+        r.add(def("c_total", &[("k", "v")], MetricType::Counter, plain(&[]))),
+        Err(RegistryError::NameClash { id, .. }) if id == c
+    ));
+    // A family that is being replaced away does not clash with what replaces it.
+    r.replace(c, def("c_total", &[], MetricType::Counter, plain(&[])))
+        .unwrap();
+    assert!(
+        r.add(def("c_created", &[], MetricType::Gauge, plain(&[])))
+            .is_err()
+    );
+    assert!(
+        r.add(def("h_seconds", &[], MetricType::Gauge, plain(&[])))
+            .is_ok()
+    );
+    assert_eq!(r.len(), 3);
+}
+
+#[test]
+fn a_label_the_family_writes_itself_is_refused() {
+    let mut r = Registry::default();
+    let refused = r
+        .add(def(
+            "hle",
+            &[("le", "0.1")],
+            MetricType::Histogram,
+            histogram(&[1.0]),
+        ))
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("series hle{le=\"0.1\"}: label `le` is reserved in a histogram"),
+        "{refused}"
+    );
+    let quantile = def(
+        "s",
+        &[("quantile", "1")],
+        MetricType::Summary,
+        Source::Summary(Summary::new(
+            Box::new(values(vec![Value::Num(1.0)])),
+            1,
+            Objectives::new(vec![0.5]).unwrap(),
+        )),
+    );
+    assert!(matches!(
+        r.add(quantile),
+        Err(RegistryError::ReservedLabel { .. })
+    ));
+    // Other types may carry either.
+    r.add(def(
+        "g",
+        &[("le", "1"), ("quantile", "2")],
+        MetricType::Gauge,
+        plain(&[]),
+    ))
+    .unwrap();
+    assert!(r.wire_series().iter().all(|s| s.labels.name() == "g"));
+}

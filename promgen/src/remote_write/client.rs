@@ -1,15 +1,20 @@
 //! The HTTP side: one request with the protocol's headers, what the receiver's answer
 //! means, and retries.
 //!
-//! Retried: network errors, timeouts, 5xx and 429 (after `Retry-After` when the receiver
-//! gives one, else after an exponential backoff with jitter), until `retry_for` has passed.
-//! Never retried: any other 4xx, whose body is reported as it came. For 2.0, a 415, or a
+//! Retried: network errors, timeouts, 5xx and 429, after an exponential backoff with jitter
+//! (longer when a `Retry-After` asks for longer: backoff.rs), until `retry_for` has passed.
+//! Never retried: any other 4xx, whose body is reported (made printable: a receiver's text
+//! reaches terminals), and redirects that are not followed (redirect.rs). For 2.0, a 415, or a
 //! 2xx without any `X-Prometheus-Remote-Write-*-Written` header (a 1.0 receiver that
 //! decoded the 2.0 body as an empty 1.0 request and wrote nothing), switches the writer to
 //! 1.0 for good and the same batch is sent again.
 
 use super::{
-    Batch, Encoder, Protocol, SeriesTable, WriteOptions, WriteSummary, options::RESERVED_HEADERS,
+    Batch, Encoder, Protocol, SeriesTable, WriteOptions, WriteSummary,
+    backoff::Backoff,
+    options::RESERVED_HEADERS,
+    printable::{printable, printable_start},
+    redirect::{self, RedirectProblem},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,7 +25,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// The most of an error body kept for the message.
+/// The most of an error body read: enough for any message, and a receiver that sends
+/// gigabytes is not read to its end.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 const SAMPLES_WRITTEN: &str = "x-prometheus-remote-write-samples-written";
@@ -60,8 +66,22 @@ pub enum WriteError {
     Rejected {
         /// The status code.
         status: u16,
-        /// The response body, as it came (up to 64 KiB).
+        /// The response body, made safe to print by [`printable`](super::printable)
+        /// (escaped, and cut after 512 bytes).
         body: String,
+    },
+    /// The receiver redirected the write where it is not followed: a loop, more than
+    /// [`MAX_REDIRECTS`](super::MAX_REDIRECTS) redirects, or a 3xx other than 307 and 308
+    /// (a 301, 302 or 303 would send the write again as a GET without its samples).
+    /// Retrying cannot help.
+    #[error("{}", redirect::describe(*status, location.as_deref(), *problem))]
+    Redirect {
+        /// The status code of the redirect.
+        status: u16,
+        /// Where it points, made safe to print; `None` without a `Location`.
+        location: Option<String>,
+        /// Why it was not followed.
+        problem: RedirectProblem,
     },
     /// The TLS handshake failed (the receiver's certificate is not trusted, say): retrying
     /// cannot help. Trust its CA with `caFile`.
@@ -228,6 +248,7 @@ impl Client {
             .user_agent(concat!("promgen/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
             .timeout(opts.timeout)
+            .redirect(redirect::policy())
             .pool_max_idle_per_host(opts.concurrency.max(1));
         if let Some(path) = &opts.ca_file {
             let ca_error = |reason: String| WriteError::CaFile {
@@ -331,7 +352,7 @@ impl Client {
         mut body: impl FnMut(Protocol) -> (Vec<u8>, Protocol),
     ) -> Result<Delivery, WriteError> {
         let started = Instant::now();
-        let mut backoff = self.opts.min_backoff;
+        let mut backoff = Backoff::new(self.opts.min_backoff, self.opts.max_backoff);
         let mut delivery = Delivery::default();
         let mut attempts = 0;
         loop {
@@ -360,22 +381,17 @@ impl Client {
                     last: why,
                 });
             }
-            let wait = after.unwrap_or_else(|| self.jitter(backoff));
-            backoff = (backoff * 2).min(self.opts.max_backoff);
+            let wait = backoff.wait(after, self.random());
             delivery.retries += 1;
             tokio::time::sleep(wait.min(self.opts.retry_for.saturating_sub(elapsed))).await;
         }
     }
 
-    /// Half the backoff plus a random part of the other half, so shards that failed
-    /// together do not come back together.
-    fn jitter(&self, backoff: Duration) -> Duration {
-        let half = backoff / 2;
-        let random = self
-            .rng
+    /// A number in `[0, 1)` for the backoff's jitter.
+    fn random(&self) -> f64 {
+        self.rng
             .lock()
-            .map_or(0.5, |mut rng| rng.random_range(0.0..1.0));
-        half + half.mul_f64(random)
+            .map_or(0.5, |mut rng| rng.random_range(0.0..1.0))
     }
 
     async fn post(
@@ -408,6 +424,13 @@ impl Client {
             Ok(r) => r,
             Err(e) if is_tls_failure(&e) => return Err(WriteError::Tls(error_chain(&e))),
             Err(e) => {
+                if let Some(refused) = redirect::refused(&e) {
+                    return Err(WriteError::Redirect {
+                        status: refused.status,
+                        location: Some(refused.location.clone()),
+                        problem: refused.problem,
+                    });
+                }
                 return Ok(Outcome::Retry {
                     why: error_chain(&e),
                     after: None,
@@ -439,13 +462,24 @@ impl Client {
             }
             return Ok(Outcome::Done);
         }
+        if status.is_redirection() {
+            // What the redirect policy handed back (redirect.rs).
+            let location = headers
+                .get(header::LOCATION)
+                .map(header::HeaderValue::as_bytes);
+            return Err(WriteError::Redirect {
+                status: status.as_u16(),
+                location: redirect::location(response.url(), location),
+                problem: RedirectProblem::NotFollowed,
+            });
+        }
         let body = read_error_body(response).await;
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE && protocol == Protocol::V2 {
             return Ok(Outcome::FallBack(FallbackReason::UnsupportedMediaType));
         }
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             return Ok(Outcome::Retry {
-                why: format!("HTTP {}: {}", status.as_u16(), body.trim_end()),
+                why: format!("HTTP {}: {body}", status.as_u16()),
                 after: headers
                     .get(header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
@@ -459,18 +493,39 @@ impl Client {
     }
 }
 
-async fn read_error_body(response: reqwest::Response) -> String {
-    match response.bytes().await {
-        Ok(b) => String::from_utf8_lossy(&b[..b.len().min(MAX_ERROR_BODY)]).into_owned(),
-        Err(e) => format!("(the body could not be read: {e})"),
+/// An error answer's body, made printable, read up to [`MAX_ERROR_BODY`].
+async fn read_error_body(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_ERROR_BODY {
+                    // The rest is not read: dropping the answer closes its connection.
+                    return printable_start(&body);
+                }
+            }
+            Ok(None) => return printable(&body),
+            Err(e) if body.is_empty() => {
+                return format!("(the body could not be read: {})", error_chain(&e));
+            }
+            Err(e) => {
+                return format!(
+                    "{} (the rest of the body could not be read: {})",
+                    printable(&body),
+                    error_chain(&e)
+                );
+            }
+        }
     }
 }
 
-/// A `Retry-After` value: whole seconds, or an HTTP date (how long until then).
+/// A `Retry-After` value: whole seconds (more than fit in a `u64` are as many as fit), or
+/// an HTTP date (how long until then).
 fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
     }
     let at = jiff::fmt::rfc2822::DateTimeParser::new()
         .parse_timestamp(value)
@@ -528,6 +583,12 @@ mod tests {
             "{text}: {wait:?}"
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX)),
+            "a number too big for u64 is a long wait, not none"
+        );
     }
 
     #[test]

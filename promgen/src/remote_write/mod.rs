@@ -11,6 +11,8 @@
 //! itself needs the `remote-write` feature.
 
 #[cfg(feature = "remote-write")]
+mod backoff;
+#[cfg(feature = "remote-write")]
 mod client;
 #[cfg(feature = "remote-write")]
 mod encode;
@@ -18,16 +20,26 @@ mod encode;
 mod halt;
 pub(crate) mod options;
 #[cfg(feature = "remote-write")]
+mod printable;
+#[cfg(feature = "remote-write")]
 pub mod proto;
+#[cfg(feature = "remote-write")]
+mod redirect;
 #[cfg(feature = "remote-write")]
 mod staging;
 #[cfg(feature = "remote-write")]
 mod writer;
 
 #[cfg(feature = "remote-write")]
+pub use backoff::MAX_RETRY_AFTER;
+#[cfg(feature = "remote-write")]
 pub use client::{Client, Delivery, FallbackReason, WriteError};
 #[cfg(feature = "remote-write")]
 pub use encode::{Batch, Encoder, SeriesTable, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};
+#[cfg(feature = "remote-write")]
+pub use printable::{MAX_SHOWN, printable};
+#[cfg(feature = "remote-write")]
+pub use redirect::{MAX_REDIRECTS, RedirectProblem};
 #[cfg(feature = "remote-write")]
 pub use writer::{RemoteWriter, WriteStats, WriteSummary};

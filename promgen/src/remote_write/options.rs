@@ -95,9 +95,11 @@ pub struct WriteOptions {
     /// Requests in flight at once. Series are split into this many shards, each sending
     /// its requests one after another, so each series' samples arrive in order.
     pub concurrency: usize,
-    /// The first wait before a retry; it doubles up to `max_backoff`, with jitter.
+    /// The first wait before a retry; it doubles up to `max_backoff`, with jitter, and no
+    /// wait is shorter, whatever the receiver's `Retry-After` says (a zero is taken as 1 ms).
     pub min_backoff: Duration,
-    /// The longest wait between retries (a `Retry-After` header may ask for longer).
+    /// The longest wait between retries (a `Retry-After` header may ask for longer, up to a
+    /// minute: `MAX_RETRY_AFTER`).
     pub max_backoff: Duration,
     /// How long to keep retrying one request before giving up.
     pub retry_for: Duration,

@@ -6,13 +6,13 @@
 
 use super::{AppState, lock};
 use crate::{
-    config::{Config, ConfigErrors},
+    config::{Config, ConfigErrors, utf8},
     registry::{RegistryError, SeriesInfo},
 };
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{Path, State},
+    extract::{FromRequest, Path, Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -57,10 +57,28 @@ fn invalid(errors: &ConfigErrors) -> Response {
 fn registry_error(e: &RegistryError) -> Response {
     let status = match e {
         RegistryError::NotFound(_) => StatusCode::NOT_FOUND,
-        RegistryError::Duplicate(..) | RegistryError::TypeConflict { .. } => StatusCode::CONFLICT,
-        RegistryError::SourceMismatch(..) => StatusCode::BAD_REQUEST,
+        RegistryError::Duplicate(..)
+        | RegistryError::TypeConflict { .. }
+        | RegistryError::NameClash { .. } => StatusCode::CONFLICT,
+        RegistryError::SourceMismatch(..) | RegistryError::ReservedLabel { .. } => {
+            StatusCode::BAD_REQUEST
+        }
     };
-    error(status, e.to_string())
+    // The body's field the refusal is about, as a 400 from the decoder names it.
+    let field = match e {
+        RegistryError::NameClash { .. } | RegistryError::TypeConflict { .. } => "name".to_owned(),
+        RegistryError::ReservedLabel { reason, .. } => format!("labels.{}", reason.label),
+        RegistryError::Duplicate(..) => "labels".to_owned(),
+        RegistryError::NotFound(_) | RegistryError::SourceMismatch(..) => {
+            return error(status, e.to_string());
+        }
+    };
+    let message = e.to_string();
+    (
+        status,
+        Json(json!({ "error": message, "errors": [{ "field": field, "message": message }] })),
+    )
+        .into_response()
 }
 
 /// A listed series. `shape` is the shape as it was written (the DSL or notation text, or the
@@ -114,10 +132,31 @@ fn parse_id(id: &str) -> Result<u64, Response> {
         .map_err(|_| error(StatusCode::NOT_FOUND, format!("no series with id {id:?}")))
 }
 
+/// A request body within the limit. Past it, the 413 is JSON like every other refusal,
+/// whether the body announced its length or came in chunks.
+pub(super) struct Body(Bytes);
+
+impl FromRequest<AppState> for Body {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        match Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(Self(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the body is larger than the limit of {} bytes",
+                    state.body_limit
+                ),
+            )),
+            Err(rejection) => Err(error(rejection.status(), rejection.body_text())),
+        }
+    }
+}
+
 /// The body as a series definition.
-fn definition(body: &Bytes) -> Result<crate::registry::SeriesDef, Response> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| error(StatusCode::BAD_REQUEST, "the body is not UTF-8"))?;
+fn definition(Body(body): &Body) -> Result<crate::registry::SeriesDef, Response> {
+    let text = utf8(body, "request").map_err(|e| invalid(&e))?;
     let metric = Config::parse_api_series(text).map_err(|e| invalid(&e))?;
     Ok(metric.series_def(&metric.series[0]))
 }
@@ -138,7 +177,7 @@ async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Response 
     }
 }
 
-async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     if let Err(r) = authorized(&state, &headers) {
         return r;
     }
@@ -156,7 +195,7 @@ async fn replace(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     if let Err(r) = authorized(&state, &headers) {
         return r;

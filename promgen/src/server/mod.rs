@@ -50,6 +50,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 struct AppState {
     registry: SharedRegistry,
     token: Option<Arc<str>>,
+    /// The largest request body accepted, for the 413's message.
+    body_limit: usize,
 }
 
 /// A server over a [`Registry`].
@@ -95,6 +97,7 @@ impl Server {
         let state = AppState {
             registry: Arc::clone(&self.registry),
             token: self.token.as_deref().map(Arc::from),
+            body_limit: self.body_limit,
         };
         Router::new()
             .route("/metrics", get(metrics))

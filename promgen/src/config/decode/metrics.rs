@@ -10,6 +10,7 @@ use crate::config::{
 };
 use crate::{
     Labels, MetricType,
+    exposition::Family,
     labels::{is_valid_label_name, is_valid_metric_name},
     observe::{Buckets, List, Objectives, bound_problems},
     shape::{EndStrategy, Value},
@@ -56,6 +57,18 @@ pub(super) struct Declared {
     names: HashMap<String, usize>,
     /// Each series, with the line it starts on.
     series: HashMap<Labels, usize>,
+    /// Every name a family takes once exposed ([`Family::exposed_names`]), with the family
+    /// that took it first.
+    exposed: HashMap<String, Owner>,
+}
+
+/// A family, where its name stands.
+#[derive(Clone)]
+struct Owner {
+    name: String,
+    metric_type: MetricType,
+    at: Position,
+    path: KeyPath,
 }
 
 impl Decoder<'_> {
@@ -78,6 +91,45 @@ impl Decoder<'_> {
                 &path.key("name"),
                 format!("metric `{name}` is already declared on line {line}; put all its series under one entry"),
             );
+        }
+    }
+
+    /// Records the names a family takes once exposed; one that another family (of another
+    /// name) took first is an error here, naming both.
+    fn claim_family(
+        &mut self,
+        declared: &mut Declared,
+        name: &str,
+        metric_type: MetricType,
+        at: Position,
+        path: &KeyPath,
+    ) {
+        let family = Family::new(name, metric_type);
+        let mut reported = false;
+        for exposed in family.exposed_names() {
+            match declared.exposed.get(&exposed) {
+                Some(owner) if owner.name != name => {
+                    let first = Family::new(&owner.name, owner.metric_type);
+                    if let (false, Some(clash)) = (reported, first.clash(&family)) {
+                        let message = format!(
+                            "metric `{name}` clashes with metric `{}` at {}:{}:{} ({}): {clash}; rename one of them",
+                            owner.name, self.file, owner.at.line, owner.at.column, owner.path
+                        );
+                        self.error_at(at, path, message);
+                        reported = true;
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    let owner = Owner {
+                        name: name.to_owned(),
+                        metric_type,
+                        at,
+                        path: path.clone(),
+                    };
+                    declared.exposed.insert(exposed, owner);
+                }
+            }
         }
     }
 
@@ -142,7 +194,18 @@ impl Decoder<'_> {
                 Err(e) => d.error(n, p, e.to_string()),
             }
         });
-        let label_names = self.optional(&f, path, "labels", Self::label_names);
+        // Only a valid type tells which names the family takes.
+        if let (Some(name), Some(t), Some(node)) = (&name, metric_type, f.get("name")) {
+            self.claim_family(
+                declared,
+                name,
+                t.unwrap_or_default(),
+                node.at,
+                &path.key("name"),
+            );
+        }
+        let kind = metric_type.flatten().unwrap_or_default();
+        let label_names = self.optional(&f, path, "labels", |d, n, p| d.label_names(n, p, kind));
         // Checked here, where each bound has its place in the file; a list that passes is
         // one the library takes.
         let buckets = self.optional(&f, path, "buckets", |d, n, p| {
@@ -244,22 +307,35 @@ impl Decoder<'_> {
         }
     }
 
-    fn label_names(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<String>> {
+    fn label_names(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        metric_type: MetricType,
+    ) -> Option<Vec<String>> {
+        let family = Family::new("", metric_type);
         let mut names = Vec::new();
         let mut ok = true;
         for (i, item) in self.seq(node, path)?.iter().enumerate() {
             let p = path.index(i);
-            match self.string(item, &p) {
-                Some(n) if !is_valid_label_name(&n) || n.starts_with("__") => {
+            let Some(n) = self.string(item, &p) else {
+                ok = false;
+                continue;
+            };
+            match family.check_label(&n) {
+                _ if !is_valid_label_name(&n) || n.starts_with("__") => {
                     self.error_at(item.at, &p, format!("invalid label name {n:?}: must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __"));
                     ok = false;
                 }
-                Some(n) if names.contains(&n) => {
+                Err(reserved) => {
+                    self.error_at(item.at, &p, reserved.to_string());
+                    ok = false;
+                }
+                Ok(()) if names.contains(&n) => {
                     self.error_at(item.at, &p, format!("label {n:?} declared twice"));
                     ok = false;
                 }
-                Some(n) => names.push(n),
-                None => ok = false,
+                Ok(()) => names.push(n),
             }
         }
         ok.then_some(names)
@@ -275,7 +351,8 @@ impl Decoder<'_> {
         let metric_type = header.metric_type;
         let f = self.map(node, path, &SERIES_KEYS)?;
         let definition = definition(header.fields, &f);
-        let labels = self.series_labels(&f, path, header.name, header.label_names);
+        let family = Family::new(header.name, metric_type);
+        let labels = self.series_labels(&f, path, family, header.label_names);
         if let (Some(labels), Some(claims)) = (&labels, claims) {
             self.claim_series(claims, labels, node.at, path);
         }
@@ -367,11 +444,13 @@ impl Decoder<'_> {
         })
     }
 
+    /// A series' labels. Those the family's samples carry themselves (`le`, `quantile`) are
+    /// refused here, as they are in the metric's `labels` list.
     fn series_labels(
         &mut self,
         f: &Fields<'_>,
         path: &KeyPath,
-        name: &str,
+        family: Family<'_>,
         declared: Option<&[String]>,
     ) -> Option<Labels> {
         let mut pairs = Vec::new();
@@ -396,6 +475,9 @@ impl Decoder<'_> {
                 let p = lpath.key(&k);
                 if !is_valid_label_name(&k) || k.starts_with("__") {
                     self.error_at(key.at, &p, format!("invalid label name {k:?}: must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __"));
+                    ok = false;
+                } else if let Err(e) = family.check_label(&k) {
+                    self.error_at(key.at, &p, e.to_string());
                     ok = false;
                 } else if declared.is_some_and(|d| !d.contains(&k)) {
                     let d = declared.unwrap_or_default().join(", ");
@@ -436,7 +518,7 @@ impl Decoder<'_> {
         if !ok {
             return None;
         }
-        match Labels::new(name, pairs) {
+        match Labels::new(family.name, pairs) {
             Ok(l) => Some(l),
             Err(e) => self.error(f.node, &path.key("labels"), e.to_string()),
         }

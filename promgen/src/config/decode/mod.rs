@@ -18,13 +18,21 @@ use crate::time::{parse_duration, parse_time};
 pub(crate) struct Decoder<'f> {
     file: &'f str,
     now_ms: i64,
-    pub errors: Vec<ConfigError>,
+    errors: Vec<ConfigError>,
+    /// Errors past [`MAX_ERRORS`]: counted, not kept, and where the first of them is.
+    omitted: usize,
+    first_omitted: Position,
     /// The shape being decoded: how many levels of segments deep it is here, how many shapes
     /// it holds so far, and whether it was refused for holding too many.
     depth: usize,
     shapes: usize,
     too_many: bool,
 }
+
+/// The most errors kept for one document. Every one is reported up to this; beyond it they
+/// are only counted, so that a hostile document (aliases can repeat a bad node up to the
+/// alias budget) cannot make the error list and its rendering hold hundreds of megabytes.
+pub(crate) const MAX_ERRORS: usize = 100;
 
 /// The entries of a mapping, checked against the keys it may hold.
 struct Fields<'n> {
@@ -47,15 +55,50 @@ impl<'f> Decoder<'f> {
             file,
             now_ms,
             errors: Vec::new(),
+            omitted: 0,
+            first_omitted: Position::default(),
             depth: 0,
             shapes: 0,
             too_many: false,
         }
     }
 
+    /// Whether anything was wrong.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The errors in the order they stand in the document, and a last one saying how many
+    /// more there were when there were more than [`MAX_ERRORS`].
+    pub fn into_errors(self) -> Vec<ConfigError> {
+        let mut errors = self.errors;
+        errors.sort_by_key(|e| (e.line, e.column));
+        errors.dedup();
+        if self.omitted > 0 {
+            let n = self.omitted;
+            errors.push(ConfigError::new(
+                self.file,
+                self.first_omitted,
+                &KeyPath::default(),
+                format!(
+                    "… and {n} more error{} (only the first {MAX_ERRORS} are listed)",
+                    if n == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        errors
+    }
+
     fn error_at(&mut self, at: Position, path: &KeyPath, message: impl Into<String>) {
-        self.errors
-            .push(ConfigError::new(self.file, at, path, message));
+        if self.errors.len() < MAX_ERRORS {
+            self.errors
+                .push(ConfigError::new(self.file, at, path, message));
+        } else {
+            if self.omitted == 0 {
+                self.first_omitted = at;
+            }
+            self.omitted += 1;
+        }
     }
 
     fn error<T>(&mut self, node: &Node, path: &KeyPath, message: impl Into<String>) -> Option<T> {
@@ -287,7 +330,7 @@ impl<'f> Decoder<'f> {
                 .collect()
         };
         let series = Node {
-            kind: Kind::Map(pick(&SERIES)),
+            kind: Kind::Map(pick(&SERIES).into()),
             at: root.at,
         };
         let mut metric = pick(&METRIC);
@@ -300,14 +343,14 @@ impl<'f> Decoder<'f> {
                 at: root.at,
             },
             Node {
-                kind: Kind::Seq(vec![series]),
+                kind: Kind::Seq(vec![series].into()),
                 at: root.at,
             },
         ));
         let before = self.errors.len();
         let decoded = self.metric(
             &Node {
-                kind: Kind::Map(metric),
+                kind: Kind::Map(metric.into()),
                 at: root.at,
             },
             &top,
