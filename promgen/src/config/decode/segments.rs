@@ -199,10 +199,7 @@ impl Decoder<'_> {
     /// One segment: a mapping with a single key naming its kind. `counter` asks that its
     /// values never be negative or NaN. A level, and a shape in the count.
     fn shape(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
-        self.level(node, path, |d| {
-            d.count(node, path)?;
-            d.segment(node, path, counter)
-        })
+        self.level(node, path, |d| d.segment(node, path, counter))
     }
 
     fn segment(&mut self, node: &Node, path: &KeyPath, counter: bool) -> Option<ShapeSpec> {
@@ -226,6 +223,8 @@ impl Decoder<'_> {
                 ),
             );
         };
+        // A segment (an item that is none is an error of its own, not a shape).
+        self.count(node, path)?;
         let kind = self.scalar(key, path, "a segment kind")?.to_owned();
         let p = path.key(&kind);
         let boxed = |s: ShapeSpec| Box::new(s);
