@@ -204,6 +204,8 @@ use std::fmt;
 impl fmt::Display for Arg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // A whole number as written: above 2^53 its float is another number.
+            Self::Num { int: Some(n), .. } => write!(f, "{n}"),
             Self::Num { value, .. } => write!(f, "{value}"),
             Self::Expr(tokens, _) => write!(f, "{tokens}"),
         }

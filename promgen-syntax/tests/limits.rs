@@ -202,6 +202,12 @@ fn numbers_past_a_float_are_refused_and_whole_numbers_are_whole_in_any_spelling(
         text("[1].every(2.5)"),
         "1:11: every(n) needs a whole number above 0"
     );
+    // The canonical text keeps the count, not its float (2^64 would be too large).
+    let max = parse_str("[1].every(18446744073709551615)")
+        .unwrap()
+        .to_string();
+    assert_eq!(max, "([1]).every(18446744073709551615)");
+    assert_eq!(text(&max), "ok");
 }
 
 /// One level around `inner`, in one of the ways to nest: each adds exactly one level of tree
