@@ -6,22 +6,15 @@
 mod support;
 
 use serde_json::{Value, json};
-use std::{
-    path::PathBuf,
-    process::{Command, Output},
+use std::process::Output;
+use support::{
+    agent, call,
+    cli::{TempConfig, cli},
+    serve::serve,
 };
-use support::{agent, call, serve::serve};
 
 const TOO_DEEP: &str = "nested deeper than 64 levels";
 const TOO_MANY: &str = "more than 10000 shapes in one series";
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run promgen-cli")
-}
 
 /// Exit status 1 (not a signal, not success) and stderr, for a refused command.
 fn refused(out: &Output) -> String {
@@ -32,30 +25,6 @@ fn refused(out: &Output) -> String {
 
 fn nested(open: &str, n: usize, inner: &str, close: &str) -> String {
     format!("{}{inner}{}", open.repeat(n), close.repeat(n))
-}
-
-/// A config file in a fresh directory, removed on drop.
-struct TempConfig(PathBuf);
-
-impl TempConfig {
-    fn new(name: &str, text: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("promgen-hostile-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        Self(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempConfig {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(self.0.parent().unwrap());
-    }
 }
 
 #[test]
@@ -226,7 +195,8 @@ fn serve_answers_400_to_deep_bodies_and_stays_up() {
         r.body
     );
 
-    // Within the limits: 64 levels and 10 000 shapes are served, on the server's own threads.
+    // Within the limits: 64 levels (of text, of segments) and 10 000 shapes are served, on
+    // the server's own threads.
     let accepted = [
         nested("-(", 63, "1", ")"),
         vec!["1"; 10_000].join("+"),
@@ -242,6 +212,13 @@ fn serve_answers_400_to_deep_bodies_and_stays_up() {
         );
         assert_eq!(r.status, 201, "{}", r.body);
     }
+    let mut data = json!({"CustomValues": {"values": [2]}});
+    for _ in 0..63 {
+        data = json!({"Abs": {"data": data}});
+    }
+    let segments = json!({"name": "hostile", "labels": {"i": "33"}, "data": data}).to_string();
+    let r = call(&agent, "POST", &series_url, Some(&segments), None);
+    assert_eq!(r.status, 201, "{}", r.body);
     let r = call(&agent, "GET", &format!("{url}/-/healthy"), None, None);
     assert_eq!(r.status, 200, "{}", r.body);
     let listed: Value = call(&agent, "GET", &series_url, None, None).json();
@@ -251,57 +228,42 @@ fn serve_answers_400_to_deep_bodies_and_stays_up() {
         .iter()
         .filter(|s| s["name"] == "hostile")
         .count();
-    assert_eq!(hostile, accepted.len());
+    assert_eq!(hostile, accepted.len() + 1);
     let metrics = call(&agent, "GET", &format!("{url}/metrics"), None, None).body;
     assert!(metrics.contains("hostile{i=\"30\"} -1\n"), "{metrics}");
     assert!(metrics.contains("hostile{i=\"31\"} 10000\n"), "{metrics}");
+    assert!(metrics.contains("hostile{i=\"33\"} 2\n"), "{metrics}");
 }
 
 #[test]
 fn silent_wrong_values_are_refused() {
-    let stderr = refused(&cli(&[
-        "preview",
-        "--values",
-        "1 2 3",
-        "--start",
-        "0",
-        "--interval",
-        "9223372036854775807ms",
-    ]));
+    // Three values a 292-million-year interval apart: the third is past the largest timestamp.
+    let apart = |extra: &[&str]| {
+        let mut args = vec![
+            "preview",
+            "--values",
+            "1 2 3",
+            "--start",
+            "0",
+            "--interval",
+            "9223372036854775807ms",
+        ];
+        args.extend(extra);
+        cli(&args)
+    };
+    let stderr = refused(&apart(&[]));
     assert!(
         stderr.starts_with("error: invalid scraper settings (without --count, a preview looks 1000 scrapes ahead): 1000 scrapes every 292471208y")
             && stderr.contains("run past the largest timestamp"),
         "{stderr}"
     );
-    let stderr = refused(&cli(&[
-        "preview",
-        "--values",
-        "1 2 3",
-        "--start",
-        "0",
-        "--interval",
-        "9223372036854775807ms",
-        "--count",
-        "3",
-    ]));
+    let stderr = refused(&apart(&["--count", "3"]));
     assert!(
         stderr.starts_with("error: invalid scraper settings: 3 scrapes every 292471208y"),
         "{stderr}"
     );
     // Two fit: 0 and the largest timestamp.
-    let out = cli(&[
-        "preview",
-        "--values",
-        "1 2 3",
-        "--start",
-        "0",
-        "--interval",
-        "9223372036854775807ms",
-        "--count",
-        "2",
-        "--format",
-        "csv",
-    ]);
+    let out = apart(&["--count", "2", "--format", "csv"]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

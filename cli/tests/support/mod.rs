@@ -1,10 +1,11 @@
 //! Helpers shared by the tests that talk HTTP: a blocking client that returns every status
 //! as a value, and JSON parsing with the body in the failure message. [`prometheus`] starts
 //! and queries a real Prometheus; [`oracle`] asks promtool and the Python client about an
-//! exposition.
+//! exposition; [`cli`] runs the binary and writes config files.
 
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod cli;
 pub mod expect;
 pub mod oracle;
 pub mod prometheus;
