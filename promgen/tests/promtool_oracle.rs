@@ -81,10 +81,23 @@ const CASES: &[&str] = &[
     // Combinations.
     "0+1x3 _x2 stale 10-2.5x2 _ Inf 1e-3x1",
     "-0.5x2 _x7 stale stale _ NaN 3",
+    // Below the smallest float is 0, and the largest is a number, in promtool too.
+    "1e-400 1.7976931348623157e308 -1e308x1",
 ];
 
 /// Notations that both our parser and promtool must reject.
-const MALFORMED: &[&str] = &["3+3x4-4", "_a4", "1+1", "1x", "Infx3", "1,2"];
+/// (A number past the largest float is refused, not read as infinity: issue #12 item 10.)
+const MALFORMED: &[&str] = &[
+    "3+3x4-4",
+    "_a4",
+    "1+1",
+    "1x",
+    "Infx3",
+    "1,2",
+    "1e400",
+    "1 -1e400x2",
+    "0+1e309x2",
+];
 
 #[test]
 fn promtool_agrees_with_every_expanded_point() {
