@@ -23,6 +23,11 @@ pub use crate::shape::ArithOp;
 /// A shape described as data: what configs decode into and what [`ShapeSpec::build`] turns
 /// into a running [`DynShape`].
 ///
+/// `build`, `range` and the derived traits walk the tree recursively. The DSL and the config
+/// decoder never make one deeper than [`MAX_DEPTH`](crate::dsl::MAX_DEPTH) levels (long
+/// chains are [`ShapeSpec::Join`] and [`ShapeSpec::ArithChain`], one level each); a tree built
+/// by hand should stay within that too.
+///
 /// ```
 /// use promgen::config::ShapeSpec;
 /// use promgen::shape::ShapeExt;
