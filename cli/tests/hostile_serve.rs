@@ -4,6 +4,12 @@
 //! a JSON error that says why; afterwards the server answers `/-/healthy`, its resident
 //! memory is within 50 MB of where it started, every scrape of it parsed for promtool and
 //! the Python client, and Prometheus stored every scrape of it.
+//!
+//! And a few hundred generated bodies (item 1 and the rest): nesting of every kind around
+//! the depth limit and far past it, flat chains up to and past the size limit, segments
+//! nested in YAML and JSON, alias bombs, collisions, huge labels, random bytes: no 5xx,
+//! errors as JSON, `/-/healthy` after every batch, every scrape parsed by promtool, memory
+//! within 50 MB.
 
 mod support;
 
@@ -368,4 +374,275 @@ fn hostile_bodies_are_refused_and_leave_serve_healthy_small_and_scraped() {
     );
     let refused = prometheus.query(r#"{__name__=~"hle.*|squantile.*|promgen_hostile_seconds_created|promgen_hostile_requests"}"#, None);
     assert!(refused.is_empty(), "{refused:?}");
+}
+
+/// Generated bodies between checks.
+const BATCH: usize = 40;
+
+/// A small seeded generator, so that a failure repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// The hostile bodies, each with what it is.
+fn generated() -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut series = |what: String, expr: String| {
+        out.push((
+            format!("{what} (JSON)"),
+            format!(r#"{{"name": "nest", "series": {}}}"#, json_string(&expr)).into_bytes(),
+        ));
+        out.push((
+            format!("{what} (YAML)"),
+            format!("name: nest\nseries: {}\n", json_string(&expr)).into_bytes(),
+        ));
+    };
+    for n in [63, 64, 65, 412, 4_623, 20_000] {
+        series(
+            format!("{n} nested ("),
+            format!("{}1{}", "(".repeat(n), ")".repeat(n)),
+        );
+        series(format!("{n} unclosed ("), format!("{}1", "(".repeat(n)));
+        series(format!("{n} unary -"), format!("{}1", "-".repeat(n)));
+        series(
+            format!("{n} nested ["),
+            format!("{}1{}", "[".repeat(n), "]".repeat(n)),
+        );
+        series(
+            format!("{n} nested .abs()"),
+            format!("1{}", ".abs()".repeat(n)),
+        );
+    }
+    for n in [100, 11_770, 200_000] {
+        series(format!("{n} terms of +"), format!("1{}", "+1".repeat(n)));
+        series(format!("{n} terms of *"), format!("1{}", "*1".repeat(n)));
+        series(format!("{n} repeats"), format!("[1]{}", " x 1".repeat(n)));
+        series(format!("{n} joins"), format!("[1]{}", " >> [1]".repeat(n)));
+    }
+    // Segments nested in YAML and JSON.
+    for n in [64, 1_000, 10_000] {
+        let yaml = format!(
+            "name: deep\ndata: {}{{Constant: {{value: 1}}}}{}\n",
+            "{Abs: {data: ".repeat(n),
+            "}}".repeat(n)
+        );
+        out.push((format!("{n} nested segments (YAML)"), yaml.into_bytes()));
+        let json = format!(
+            r#"{{"name": "deep", "data": {}1{}}}"#,
+            "[".repeat(n),
+            "]".repeat(n)
+        );
+        out.push((format!("{n} nested JSON arrays"), json.into_bytes()));
+    }
+    // Alias bombs: each level repeats the one before ten times.
+    for levels in [5, 9] {
+        let mut yaml = String::from("name: bomb\na0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
+        for i in 1..levels {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            yaml.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        yaml.push_str(&format!(
+            "data: {{CustomValues: {{values: *a{}}}}}\n",
+            levels - 1
+        ));
+        for copy in 0..20 {
+            out.push((
+                format!("alias bomb of {levels} levels #{copy}"),
+                yaml.clone().into_bytes(),
+            ));
+        }
+    }
+    // Labels that break a family, and names that collide once families are expanded.
+    for (what, body) in [
+        (
+            "le on a histogram",
+            r#"{"name": "hle", "type": "histogram", "buckets": [1], "labels": {"le": "0.1"}, "observations": "1"}"#,
+        ),
+        (
+            "quantile on a summary",
+            r#"{"name": "squant", "type": "summary", "labels": {"quantile": "x"}, "observations": "1"}"#,
+        ),
+        (
+            "a histogram",
+            r#"{"name": "hcoll", "type": "histogram", "buckets": [1], "observations": "0.5"}"#,
+        ),
+        (
+            "a gauge named as its buckets",
+            r#"{"name": "hcoll_bucket", "labels": {"le": "1"}, "series": "1"}"#,
+        ),
+        (
+            "a gauge named as its count",
+            r#"{"name": "hcoll_count", "series": "1"}"#,
+        ),
+        (
+            "a counter",
+            r#"{"name": "ccoll", "type": "counter", "series": "1"}"#,
+        ),
+        (
+            "a counter named as its _total",
+            r#"{"name": "ccoll_total", "type": "counter", "series": "1"}"#,
+        ),
+        (
+            "a gauge named as its _created",
+            r#"{"name": "ccoll_created", "series": "1"}"#,
+        ),
+        (
+            "a summary",
+            r#"{"name": "scoll", "type": "summary", "observations": "1"}"#,
+        ),
+        (
+            "a gauge named as its _sum",
+            r#"{"name": "scoll_sum", "series": "1"}"#,
+        ),
+    ] {
+        out.push((what.to_owned(), body.as_bytes().to_vec()));
+    }
+    // Huge labels.
+    let big = "v".repeat(1 << 20);
+    out.push((
+        "a 1 MiB label value".into(),
+        format!(r#"{{"name": "huge", "labels": {{"a": "{big}"}}, "series": "1"}}"#).into_bytes(),
+    ));
+    let many: Vec<String> = (0..10_000).map(|i| format!(r#""l{i}": "x""#)).collect();
+    out.push((
+        "10 000 labels".into(),
+        format!(
+            r#"{{"name": "many", "labels": {{{}}}, "series": "1"}}"#,
+            many.join(", ")
+        )
+        .into_bytes(),
+    ));
+    out.push((
+        "a 10 KiB label name".into(),
+        format!(
+            r#"{{"name": "longname", "labels": {{"{}": "x"}}, "series": "1"}}"#,
+            "n".repeat(10 << 10)
+        )
+        .into_bytes(),
+    ));
+    out.push((
+        "escapes in labels and help".into(),
+        br#"{"name": "esc", "help": "a \\ b \n c \"", "labels": {"a": "\"\\\n\u0000\u001b]0;x\u0007"}, "series": "1"}"#.to_vec(),
+    ));
+    // Garbage.
+    let mut rng = Rng(0x5eed);
+    for i in 0..160 {
+        let len = (rng.next() % 2_000) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        out.push((format!("random bytes #{i}"), bytes));
+    }
+    for (what, body) in [
+        ("empty", &b""[..]),
+        ("not UTF-8", &b"name: \xff\xfe\n"[..]),
+        (
+            "JSON of the wrong types",
+            &br#"{"name": 1, "labels": [], "series": {}}"#[..],
+        ),
+        ("a bare string", &b"\"series\""[..]),
+        ("a NUL", &b"{\"name\": \"a\0b\", \"series\": \"1\"}"[..]),
+    ] {
+        out.push((what.to_owned(), body.to_vec()));
+    }
+    out.push(("20 MiB over the body limit".into(), vec![b' '; 20 << 20]));
+    out
+}
+
+#[test]
+fn generated_bodies_nesting_chains_garbage_and_huge_labels_leave_serve_up_small_and_valid() {
+    require("promtool");
+    let (server, url) = serve(&[]);
+    let pid = server.child.id();
+    let agent = agent();
+    let healthy = |when: &str| {
+        let reply = request(&agent, "GET", &format!("{url}/-/healthy"), None, None)
+            .unwrap_or_else(|e| panic!("serve is gone after {when}: {e}"));
+        assert_eq!(reply.status, 200, "after {when}");
+    };
+    let scrape_is_valid = |when: &str| {
+        let page = request(&agent, "GET", &format!("{url}/metrics"), None, None)
+            .unwrap_or_else(|e| panic!("no scrape after {when}: {e}"))
+            .body;
+        // 0: clean; 3: lint remarks only (these series have no HELP); 1: it did not parse.
+        let checked = promtool_check_metrics(&page);
+        if checked.code == Some(1) || checked.output.contains("parsing error") {
+            panic!(
+                "promtool check metrics refuses the scrape after {when}:\n{}\n--- the page ---\n{page}",
+                checked.output
+            );
+        }
+    };
+    // Warm up: a few ordinary requests and scrapes, then the memory to stay near.
+    for i in 0..20 {
+        let body = format!(
+            r#"{{"name": "warm", "labels": {{"i": "{i}"}}, "series": "linear(0..10) >> loop"}}"#
+        );
+        let reply = request(
+            &agent,
+            "POST",
+            &format!("{url}/api/v1/series"),
+            Some(body.as_bytes()),
+            None,
+        )
+        .unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        scrape_is_valid("warming up");
+    }
+    let start_kib = rss_kb(pid);
+
+    let bodies = generated();
+    assert!(bodies.len() >= 300, "{} bodies", bodies.len());
+    for (n, batch) in bodies.chunks(BATCH).enumerate() {
+        for (what, body) in batch {
+            let reply = match request(
+                &agent,
+                "POST",
+                &format!("{url}/api/v1/series"),
+                Some(body),
+                None,
+            ) {
+                Ok(reply) => reply,
+                // A body over the limit is answered (413) and the connection closed before
+                // the client has sent it all: fine, as long as the server is still there.
+                Err(e) if body.len() > 64 * 1024 => {
+                    healthy(&format!("{what}, whose sending was cut ({e})"));
+                    continue;
+                }
+                Err(e) => panic!("POST {what}: no answer ({e}): did serve die?"),
+            };
+            assert!(
+                reply.status < 500,
+                "{what}: HTTP {}: {}",
+                reply.status,
+                reply.body.chars().take(300).collect::<String>()
+            );
+            if reply.status >= 400 {
+                // Errors are JSON with a message, whatever the body was.
+                let json = reply.json();
+                assert!(json["error"].is_string(), "{what}: {}", reply.body);
+            }
+        }
+        let when = format!("batch {n} (up to {:?})", batch.last().map(|b| &b.0));
+        healthy(&when);
+        scrape_is_valid(&when);
+    }
+    healthy("every body");
+    scrape_is_valid("every body");
+    let end_kib = rss_kb(pid);
+    assert!(
+        end_kib <= start_kib + 50 * 1024,
+        "resident memory grew from {} MiB to {} MiB",
+        start_kib / 1024,
+        end_kib / 1024
+    );
 }
