@@ -43,6 +43,8 @@ pub fn check(page: &str, openmetrics: bool) -> Result<(), String> {
     let mut series: BTreeSet<String> = BTreeSet::new();
     let mut current: Option<String> = None;
     let mut closed: BTreeSet<String> = BTreeSet::new();
+    // The families that have samples: a TYPE for one of them comes too late.
+    let mut sampled: BTreeSet<String> = BTreeSet::new();
     let mut eof = false;
     for (n, line) in page.lines().enumerate() {
         let at = |e: String| format!("line {}: {e}: {line:?}", n + 1);
@@ -84,7 +86,7 @@ pub fn check(page: &str, openmetrics: bool) -> Result<(), String> {
             if !kinds.contains(&kind) {
                 return Err(at(format!("unknown type {kind}")));
             }
-            if families.contains_key(name) || series.iter().any(|s| family_of(s) == name) {
+            if families.contains_key(name) || sampled.contains(name) {
                 return Err(at(format!(
                     "second TYPE line for {name}, or TYPE after its samples"
                 )));
@@ -129,6 +131,17 @@ pub fn check(page: &str, openmetrics: bool) -> Result<(), String> {
         if let Some(f) = owner.as_ref().and_then(|f| families.get_mut(f)) {
             f.samples += 1;
         }
+        // An untyped sample is a family of its own name, and of the name a suffix would
+        // give it once a TYPE line came (`x_bucket` before `# TYPE x histogram`).
+        match &owner {
+            Some(f) => {
+                sampled.insert(f.clone());
+            }
+            None => {
+                sampled.insert(name.clone());
+                sampled.insert(family_of(&name).to_owned());
+            }
+        }
         let mut values = rest.split(' ');
         let value = values.next().unwrap_or_default();
         float(value).map_err(|e| at(format!("value: {e}")))?;
@@ -157,9 +170,7 @@ pub fn check(page: &str, openmetrics: bool) -> Result<(), String> {
 }
 
 /// The family a series name would belong to by its suffix (for the TYPE-after-samples rule).
-fn family_of(series_key: &str) -> &str {
-    let name = series_key.split('{').next().unwrap_or(series_key);
-    let name = name.split('[').next().unwrap_or(name);
+fn family_of(name: &str) -> &str {
     for suffix in ["_bucket", "_sum", "_count", "_total", "_created"] {
         if let Some(base) = name.strip_suffix(suffix) {
             return base;
@@ -356,6 +367,12 @@ mod tests {
         check(good, false).unwrap();
         let om = "# TYPE c counter\nc_total 1 0.000\n# EOF\n";
         check(om, true).unwrap();
+        // Gauges named as another family's parts are families of their own.
+        check(
+            "# TYPE q_bucket gauge\nq_bucket 1\n# TYPE q gauge\nq 1\n",
+            false,
+        )
+        .unwrap();
         for (page, om) in [
             ("# TYPE g gauge\n# TYPE g gauge\ng 1\n", false),
             ("g 1\n# TYPE g gauge\n", false),
@@ -364,6 +381,7 @@ mod tests {
             ("g 1\ng 2\n", false),
             ("# TYPE h histogram\nh 1\n", false),
             ("# TYPE h histogram\nh_bucket 1\n", false),
+            ("x_bucket 1\n# TYPE x histogram\n", false),
             ("# TYPE c counter\nc 1\n# EOF\n", true),
             ("# TYPE c counter\nc_total 1\n", true),
             (

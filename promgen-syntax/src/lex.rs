@@ -307,6 +307,38 @@ impl TextLexer<'_> {
         }
     }
 
+    /// The character of a `\xNN` (ASCII) or `\u{N…}` escape, the `\x` or `\u` read.
+    fn hex_escape(&mut self, start: usize, most: usize, braced: bool) -> Result<char, Error> {
+        let bad = |lexer: &Self| Error::new(lexer.span(start), "invalid escape in string");
+        if braced {
+            if self.peek() != Some('{') {
+                return Err(bad(self));
+            }
+            self.pos += 1;
+        }
+        let mut value = 0u32;
+        let mut digits = 0;
+        while let Some(d) = self.peek().and_then(|c| c.to_digit(16)) {
+            if digits == most {
+                return Err(bad(self));
+            }
+            value = value * 16 + d;
+            digits += 1;
+            self.pos += 1;
+        }
+        if braced {
+            if self.peek() != Some('}') {
+                return Err(bad(self));
+            }
+            self.pos += 1;
+        }
+        let ascii = braced || value < 0x80;
+        match char::from_u32(value) {
+            Some(c) if digits > 0 && ascii && (braced || digits == 2) => Ok(c),
+            _ => Err(bad(self)),
+        }
+    }
+
     fn string(&mut self, start: usize) -> Result<Tok, Error> {
         self.pos += 1;
         let mut value = String::new();
@@ -320,11 +352,17 @@ impl TextLexer<'_> {
                 '\\' => {
                     let Some(e) = self.peek() else { continue };
                     self.pos += e.len_utf8();
-                    value.push(match e {
+                    // Rust's escapes, as in `series!` and as the canonical text writes them.
+                    let c = match e {
                         'n' => '\n',
                         't' => '\t',
+                        'r' => '\r',
+                        '0' => '\0',
+                        'x' => self.hex_escape(start, 2, false)?,
+                        'u' => self.hex_escape(start, 6, true)?,
                         other => other,
-                    });
+                    };
+                    value.push(c);
                 }
                 c => value.push(c),
             }
@@ -499,6 +537,36 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    #[test]
+    fn strings_read_the_escapes_their_canonical_text_writes() {
+        // A string's canonical text is Rust's `{:?}`: every escape it writes reads back.
+        for value in [
+            "a\rb",
+            "\0",
+            "\u{1b}]0;x\u{7}",
+            "tab\there \"q\" \\ '",
+            "é ✓",
+        ] {
+            let written = format!("{value:?}");
+            let toks = lex_str(&written).unwrap();
+            assert!(
+                matches!(&toks[0].kind, Kind::Str(v) if v == value),
+                "{written} reads back as {:?}",
+                toks[0].kind
+            );
+        }
+        assert_eq!(kinds(r#""\x41\u{e9}""#), ["Str(\"Aé\")"]);
+        for bad in [
+            r#""\x80""#,
+            r#""\x4""#,
+            r#""\u{110000}""#,
+            r#""\u{}""#,
+            r#""\u41""#,
+        ] {
+            assert!(lex_str(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
