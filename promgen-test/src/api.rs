@@ -85,6 +85,58 @@ impl Api {
         Ok(data["result"].as_array().cloned().unwrap_or_default())
     }
 
+    /// An instant query at `time_ms` as promtool's `promql_expr_test` and the rule manager
+    /// see it: a vector's samples, or a scalar as one sample without labels; or, when
+    /// Prometheus refuses the query, its error in the engine's words.
+    pub(crate) async fn query_checked(
+        &self,
+        query: &str,
+        time_ms: i64,
+    ) -> Result<Result<Vec<(crate::state::LabelMap, f64)>, String>, HarnessError> {
+        let params = [("query", query.to_owned()), ("time", seconds(time_ms))];
+        let response = self
+            .http
+            .post(format!("{}/api/v1/query", self.base))
+            .form(&params)
+            .send()
+            .await
+            .map_err(|e| HarnessError::Api(format!("POST /api/v1/query: {e}")))?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| HarnessError::Api(format!("POST /api/v1/query: {e}")))?;
+        let json: Value = serde_json::from_str(&body)
+            .map_err(|_| HarnessError::Api(format!("POST /api/v1/query: HTTP {status}: {body}")))?;
+        if json["status"] != "success" {
+            let error = json["error"].as_str().unwrap_or(&body);
+            // The API names the parameter a parse error is in; the engine does not.
+            let error = error
+                .strip_prefix("invalid parameter \"query\": ")
+                .unwrap_or(error);
+            return Ok(Err(error.to_owned()));
+        }
+        let data = &json["data"];
+        let result = &data["result"];
+        let number = crate::replay::rules::number;
+        Ok(Ok(match data["resultType"].as_str() {
+            Some("vector") => result
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    (
+                        crate::replay::label_map(&s["metric"]),
+                        number(&s["value"][1]),
+                    )
+                })
+                .collect(),
+            Some("scalar") => vec![(Default::default(), number(&result[1]))],
+            // promtool's words (`cmd/promtool/unittest.go`).
+            _ => return Ok(Err("rule result is not a vector or scalar".to_owned())),
+        }))
+    }
+
     /// A range query's `result`: one entry per series with its `values`.
     pub(crate) async fn query_range(
         &self,

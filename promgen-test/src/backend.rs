@@ -23,9 +23,10 @@ use std::{
 /// The image the Docker backend runs unless `PROMGEN_PROMETHEUS_IMAGE` says otherwise.
 pub const DEFAULT_IMAGE: &str = "prom/prometheus:v2.53.2";
 
-/// Keeps twice the longest replay (`crate::replay::MAX_REPLAY`): the default 15 days would
-/// drop the start of a longer one while it is evaluated.
-const HISTORY_RETENTION: &str = "--storage.tsdb.retention.time=800d";
+/// Keeps everything back to the Unix epoch, where promtool's tests start (retention counts
+/// back from the newest block, which the rule manager's own results at now may make): the
+/// default 15 days would drop the start of a long replay while it is evaluated.
+const HISTORY_RETENTION: &str = "--storage.tsdb.retention.time=36500d";
 
 /// Which backend to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -50,10 +50,12 @@ pub mod __private {
     pub use crate::private::*;
 }
 mod private;
+pub mod promtool;
 mod replay;
 mod selector;
 mod startup_log;
 pub mod state;
+mod templates;
 mod timeline;
 
 pub use backend::{BackendKind, DEFAULT_IMAGE, Version};

@@ -74,21 +74,6 @@ pub(crate) fn set_labels(labels: &mut LabelMap, rule_labels: &LabelMap) {
     }
 }
 
-/// Two of one evaluation's query results that make alerts with the same labels (a rule
-/// label over the one label that told them apart), and those labels: Prometheus fails that
-/// evaluation ("vector contains metrics with the same labelset after applying alert
-/// labels").
-pub(crate) fn duplicate_alert(
-    rule: &AlertingRule,
-    results: &[(LabelMap, f64)],
-) -> Option<LabelMap> {
-    let mut seen = std::collections::BTreeSet::new();
-    results
-        .iter()
-        .map(|(labels, _)| alert_labels(rule, labels.clone()))
-        .find(|l| !seen.insert(l.clone()))
-}
-
 /// Runs `rule`'s state machine over its query results, evaluation by evaluation: each step
 /// is `(timestamp in ms, [(result labels, value)])`, in time order.
 ///
@@ -141,11 +126,19 @@ impl<'r> Machine<'r> {
     /// One evaluation at `ts` whose query gave `results`.
     pub(crate) fn step(&mut self, ts: i64, results: Vec<(LabelMap, f64)>) {
         let rule = self.rule;
+        let alerts = results
+            .into_iter()
+            .map(|(labels, value)| (alert_labels(rule, labels), value))
+            .collect();
+        self.step_alerts(ts, alerts);
+    }
+
+    /// One evaluation at `ts` whose results make `alerts` (their labels already made, as
+    /// [`alert_labels`] makes them or with the rule's labels expanded as templates).
+    pub(crate) fn step_alerts(&mut self, ts: i64, alerts: Vec<(LabelMap, f64)>) {
+        let rule = self.rule;
         let episodes = &mut self.episodes;
-        let mut present: BTreeMap<LabelMap, f64> = BTreeMap::new();
-        for (labels, value) in results {
-            present.insert(alert_labels(rule, labels), value);
-        }
+        let present: BTreeMap<LabelMap, f64> = alerts.into_iter().collect();
         for (labels, &value) in &present {
             match self.active.get(labels) {
                 Some(a) if !a.inactive => episodes[a.episode].value = value,
@@ -282,17 +275,6 @@ mod tests {
         let e = run(&r, steps("x"));
         let names: Vec<&str> = e[0].labels.keys().map(String::as_str).collect();
         assert_eq!(names, ["alertname", "severity"]);
-    }
-
-    #[test]
-    fn results_that_make_the_same_alert_are_found() {
-        let mut r = rule(0, 0);
-        let result = |job: &str| -> LabelMap { [("job".to_owned(), job.to_owned())].into() };
-        let step = vec![(result("a"), 1.0), (result("b"), 1.0)];
-        assert_eq!(duplicate_alert(&r, &step), None);
-        r.labels.insert("job".into(), "all".into());
-        let labels = duplicate_alert(&r, &step).unwrap();
-        assert_eq!(labels["job"], "all");
     }
 
     #[test]

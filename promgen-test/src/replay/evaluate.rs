@@ -1,17 +1,51 @@
 //! One rule's evaluations, as the rule manager makes them: the query's results at an
 //! evaluation time become recorded series, or alerts through the state machine and their
 //! `ALERTS` / `ALERTS_FOR_STATE` series, checked as Prometheus checks them (results that
-//! collide, a group's `limit`).
+//! collide, a group's `limit`). Templated alert labels are expanded per result, as
+//! `rules/alerting.go` does, before the results become alerts.
 
 use super::{
     rules::{ALERTS, ALERTS_FOR_STATE, Group, Rule},
     write_back::{Outputs, SeriesKey, Staleness},
 };
 use crate::{
-    HarnessError,
-    state::{self, Episode, LabelMap, Machine},
+    state::{self, AlertingRule, Episode, LabelMap, Machine},
+    templates::{self, TemplateData},
 };
 use promgen::time::Duration as PromDuration;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An evaluation the rule manager (and promtool) would fail, or one the replay cannot make.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EvalFailure {
+    /// The evaluation's time, in ms.
+    pub(crate) ts: i64,
+    pub(crate) group: String,
+    pub(crate) rule: String,
+    /// In Prometheus's words (what promtool prints after `err:`).
+    pub(crate) prometheus: String,
+    /// In ours, explained.
+    pub(crate) ours: String,
+    /// Whether this is a limit of the replay, not a failure Prometheus would have.
+    pub(crate) limit: bool,
+}
+
+/// What every rule of a replay shares: the data templates see, and the evaluation times at
+/// which to keep each alerting rule's firing alerts (for promtool's `exp_alerts`).
+#[derive(Debug, Default)]
+pub(crate) struct Context {
+    pub(crate) templates: TemplateData,
+    pub(crate) capture: BTreeSet<i64>,
+}
+
+/// A firing alert at a kept evaluation: its labels, and the query result that made it
+/// (what its annotations' `$labels` and `$value` are).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FiringAlert {
+    pub(crate) labels: LabelMap,
+    pub(crate) source: LabelMap,
+    pub(crate) value: f64,
+}
 
 /// A rule being replayed: its alert state machine, and what it wrote last.
 pub(crate) struct RuleRun<'g> {
@@ -19,12 +53,15 @@ pub(crate) struct RuleRun<'g> {
     rule: &'g Rule,
     machine: Option<Machine<'g>>,
     staleness: Staleness,
+    context: &'g Context,
+    /// Firing alerts at the kept evaluation times.
+    captured: BTreeMap<i64, Vec<FiringAlert>>,
     /// The replay's `0s`, for times in messages.
     origin: i64,
 }
 
 impl<'g> RuleRun<'g> {
-    pub(crate) fn new(group: &'g Group, rule: &'g Rule, origin: i64) -> Self {
+    pub(crate) fn new(group: &'g Group, rule: &'g Rule, origin: i64, context: &'g Context) -> Self {
         let machine = match rule {
             Rule::Alerting(a) => Some(Machine::new(a)),
             Rule::Recording { .. } => None,
@@ -34,6 +71,8 @@ impl<'g> RuleRun<'g> {
             rule,
             machine,
             staleness: Staleness::default(),
+            context,
+            captured: BTreeMap::new(),
             origin,
         }
     }
@@ -42,20 +81,22 @@ impl<'g> RuleRun<'g> {
     ///
     /// # Errors
     /// An evaluation Prometheus's rule manager (and promtool) would fail: results that make
-    /// the same series or alert, or more than the group's `limit`.
+    /// the same series or alert, or more than the group's `limit`; or a label template the
+    /// replay cannot expand.
     pub(crate) fn evaluation(
         &mut self,
         ts: i64,
         results: Vec<(LabelMap, f64)>,
         out: &mut Outputs,
-    ) -> Result<(), HarnessError> {
+    ) -> Result<(), EvalFailure> {
         let limit = self.group.limit;
         let outputs = match (self.rule, &mut self.machine) {
             (Rule::Recording { name, labels, .. }, _) => {
                 if limit > 0 && results.len() > limit {
                     return Err(self.failed(
                         ts,
-                        &format!(
+                        format!("exceeded limit of {limit} with {} series", results.len()),
+                        format!(
                             "{} series, over the group's limit of {limit}: Prometheus fails that evaluation",
                             results.len()
                         ),
@@ -73,29 +114,61 @@ impl<'g> RuleRun<'g> {
                 if keys.windows(2).any(|w| w[0] == w[1]) {
                     return Err(self.failed(
                         ts,
-                        "two results make the same series: Prometheus fails that evaluation (vector contains metrics with the same labelset after applying rule labels)",
+                        "vector contains metrics with the same labelset after applying rule labels".into(),
+                        "two results make the same series: Prometheus fails that evaluation (vector contains metrics with the same labelset after applying rule labels)".into(),
                     ));
                 }
                 outputs
             }
-            (Rule::Alerting(rule), Some(machine)) => {
-                if let Some(labels) = state::duplicate_alert(rule, &results) {
+            (Rule::Alerting(rule), Some(_)) => {
+                let made = self.alerts_of(rule, ts, results)?;
+                let mut seen = BTreeSet::new();
+                if let Some((labels, _, _)) = made.iter().find(|(l, _, _)| !seen.insert(l)) {
                     return Err(self.failed(
                         ts,
-                        &format!(
+                        "vector contains metrics with the same labelset after applying alert labels".into(),
+                        format!(
                             "two results make the alert {labels:?}: Prometheus fails that evaluation (vector contains metrics with the same labelset after applying alert labels)"
                         ),
                     ));
                 }
-                machine.step(ts, results);
+                let keep = self.context.capture.contains(&ts);
+                let sources: BTreeMap<LabelMap, (LabelMap, f64)> = if keep {
+                    made.iter()
+                        .map(|(l, s, v)| (l.clone(), (s.clone(), *v)))
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
+                let machine = self
+                    .machine
+                    .as_mut()
+                    .expect("an alerting rule has a machine");
+                machine.step_alerts(ts, made.into_iter().map(|(l, _, v)| (l, v)).collect());
                 let active = machine.active().count();
                 if limit > 0 && active > limit {
                     return Err(self.failed(
                         ts,
-                        &format!(
+                        format!("exceeded limit of {limit} with {active} alerts"),
+                        format!(
                             "{active} alerts pending or firing, over the group's limit of {limit}: Prometheus fails that evaluation and drops them all"
                         ),
                     ));
+                }
+                if keep {
+                    let firing = machine
+                        .active()
+                        .filter(|a| a.firing)
+                        .filter_map(|a| {
+                            let (source, value) = sources.get(a.labels)?;
+                            Some(FiringAlert {
+                                labels: a.labels.clone(),
+                                source: source.clone(),
+                                value: *value,
+                            })
+                        })
+                        .collect();
+                    self.captured.insert(ts, firing);
                 }
                 alert_series(machine)
             }
@@ -105,19 +178,86 @@ impl<'g> RuleRun<'g> {
         Ok(())
     }
 
-    fn failed(&self, ts: i64, what: &str) -> HarnessError {
-        HarnessError::Rules(format!(
-            "group {}, rule {}: at {}, {what}",
-            self.group.name,
-            self.rule.name(),
-            PromDuration(ts - self.origin)
-        ))
+    /// The alerts `results` make: labels (the result's without `__name__`, the rule's
+    /// labels expanded for that result over them, `alertname`), the result's labels, and
+    /// its value.
+    fn alerts_of(
+        &self,
+        rule: &AlertingRule,
+        ts: i64,
+        results: Vec<(LabelMap, f64)>,
+    ) -> Result<Vec<(LabelMap, LabelMap, f64)>, EvalFailure> {
+        if !rule.labels.values().any(|v| templates::is_template(v)) {
+            return Ok(results
+                .into_iter()
+                .map(|(l, v)| (state::alert_labels(rule, l.clone()), l, v))
+                .collect());
+        }
+        let mut made = Vec::with_capacity(results.len());
+        for (source, value) in results {
+            let mut expanded = LabelMap::new();
+            for (k, text) in &rule.labels {
+                let v = templates::expand_label(
+                    text,
+                    &rule.name,
+                    &source,
+                    value,
+                    &self.context.templates,
+                )
+                .map_err(|why| {
+                    let mut f = self.failed(ts, why.clone(), why);
+                    f.limit = true;
+                    f
+                })?;
+                expanded.insert(k.clone(), v);
+            }
+            let mut labels = source.clone();
+            labels.remove("__name__");
+            state::set_labels(&mut labels, &expanded);
+            labels.insert("alertname".into(), rule.name.clone());
+            made.push((labels, source, value));
+        }
+        Ok(made)
     }
 
-    /// Its alerts' episodes (none for a recording rule).
-    pub(crate) fn into_episodes(self) -> Vec<Episode> {
-        self.machine.map(Machine::into_episodes).unwrap_or_default()
+    fn failed(&self, ts: i64, prometheus: String, what: String) -> EvalFailure {
+        EvalFailure {
+            ts,
+            group: self.group.name.clone(),
+            rule: self.rule.name().to_owned(),
+            ours: format!(
+                "group {}, rule {}: at {}, {what}",
+                self.group.name,
+                self.rule.name(),
+                PromDuration(ts - self.origin)
+            ),
+            prometheus,
+            limit: false,
+        }
     }
+
+    /// Its alerts' episodes (none for a recording rule), and for an alerting rule its firing
+    /// alerts at the kept evaluation times.
+    pub(crate) fn finish(self) -> (Vec<Episode>, Option<Captured>) {
+        let captured = match self.rule {
+            Rule::Alerting(rule) if !self.context.capture.is_empty() => Some(Captured {
+                rule: rule.clone(),
+                at: self.captured,
+            }),
+            _ => None,
+        };
+        (
+            self.machine.map(Machine::into_episodes).unwrap_or_default(),
+            captured,
+        )
+    }
+}
+
+/// An alerting rule's firing alerts at the kept evaluation times.
+#[derive(Debug, Clone)]
+pub(crate) struct Captured {
+    pub(crate) rule: AlertingRule,
+    pub(crate) at: BTreeMap<i64, Vec<FiringAlert>>,
 }
 
 /// The series the rule manager appends for the alerts active after an evaluation:
@@ -179,6 +319,41 @@ mod tests {
     }
 
     #[test]
+    fn results_that_make_the_same_alert_fail_the_evaluation_in_prometheus_words() {
+        let rule = Rule::Alerting(AlertingRule {
+            name: "A".into(),
+            query: "x".into(),
+            for_ms: 0,
+            keep_firing_for_ms: 0,
+            labels: [("job".to_owned(), "all".to_owned())].into(),
+            annotations: LabelMap::new(),
+        });
+        let group = Group {
+            name: "g".into(),
+            interval_ms: 1_000,
+            limit: 0,
+            rules: vec![rule.clone()],
+        };
+        let context = Context::default();
+        let mut run = RuleRun::new(&group, &rule, 0, &context);
+        let result = |job: &str| -> LabelMap { [("job".to_owned(), job.to_owned())].into() };
+        let mut out = Outputs::default();
+        let failure = run
+            .evaluation(
+                2_000,
+                vec![(result("a"), 1.0), (result("b"), 1.0)],
+                &mut out,
+            )
+            .unwrap_err();
+        assert_eq!(failure.ts, 2_000);
+        assert_eq!(
+            failure.prometheus,
+            "vector contains metrics with the same labelset after applying alert labels"
+        );
+        assert!(!failure.limit);
+    }
+
+    #[test]
     fn alerts_series_follow_the_state_and_go_stale_when_it_changes() {
         let rule = Rule::Alerting(AlertingRule {
             name: "A".into(),
@@ -194,7 +369,8 @@ mod tests {
             limit: 0,
             rules: vec![rule.clone()],
         };
-        let mut run = RuleRun::new(&group, &rule, 0);
+        let context = Context::default();
+        let mut run = RuleRun::new(&group, &rule, 0, &context);
         let result: LabelMap = [("__name__".to_owned(), "x".to_owned())].into();
         let mut out = Outputs::default();
         for (ts, present) in [(1_000, true), (2_000, true), (3_000, true), (4_000, false)] {
@@ -262,7 +438,7 @@ mod tests {
                 .keys()
                 .all(|k| k["severity"] == "page" && k["alertname"] == "A")
         );
-        let episodes = run.into_episodes();
+        let (episodes, _) = run.finish();
         assert_eq!(
             (
                 episodes[0].pending_at,

@@ -22,6 +22,7 @@ pub(crate) mod rules;
 mod verify;
 mod write_back;
 
+pub(crate) use evaluate::{Captured, Context, EvalFailure, FiringAlert};
 pub(crate) use plan::{Unit, plan};
 pub(crate) use rules::{Group, Rule, label_map};
 
@@ -97,20 +98,52 @@ impl Prometheus {
                 )));
             }
         };
+        // Whole seconds, so that times print and compare simply.
+        let origin = (now_ms() - length_ms - 5 * 60_000) / 1000 * 1000;
+        let settings = Settings {
+            origin,
+            length_ms,
+            ..Settings::default()
+        };
+        let run = self.replay_with(feed, &settings).await?;
+        if let Some(failure) = run.failures.into_iter().next() {
+            return Err(HarnessError::Rules(failure.ours));
+        }
+        Ok(run.timeline)
+    }
+
+    /// Replays `feed` with `settings`: what [`Prometheus::replay`] and the promtool runner
+    /// share. An evaluation Prometheus would fail ends the replay there (the rules after
+    /// it are still evaluated up to that time, to find every rule that fails first) and is
+    /// in [`Run::failures`]; a limit of the replay is an error.
+    pub(crate) async fn replay_with(
+        &self,
+        feed: &Feed,
+        settings: &Settings,
+    ) -> Result<Run, HarnessError> {
         if self.replayed.swap(true, Ordering::SeqCst) {
             return Err(HarnessError::Feed(
                 "this Prometheus already holds a replay, whose series and rule results would mix with the next one's: start a Prometheus for each replay".into(),
             ));
         }
-        // Whole seconds, so that times print and compare simply.
-        let origin = (now_ms() - length_ms - 5 * 60_000) / 1000 * 1000;
+        let (origin, length_ms) = (settings.origin, settings.length_ms);
         let held = verify::Held::count(feed, origin, length_ms)?;
         self.write_feed(feed, origin, length_ms).await?;
         held.check(self, None).await?;
 
-        let groups = self.groups().await?;
-        let alerting: Vec<AlertingRule> = groups
+        let mut groups = self.groups().await?;
+        if let Some(interval_ms) = settings.interval_ms {
+            for g in &mut groups {
+                g.interval_ms = interval_ms;
+            }
+        }
+        let units = match &settings.group_order {
+            None => plan(groups),
+            Some(order) => plan::plan_in_order(ordered_as_promtool(groups, order)),
+        };
+        let alerting: Vec<AlertingRule> = units
             .iter()
+            .flat_map(Unit::groups)
             .flat_map(|g| &g.rules)
             .filter_map(|r| match r {
                 Rule::Alerting(a) => Some(a.clone()),
@@ -119,24 +152,36 @@ impl Prometheus {
             .collect();
         let mut writer = SampleWriter::new(
             self.remote_write_url(),
-            groups.iter().flat_map(|g| g.rules.iter().map(Rule::name)),
+            units
+                .iter()
+                .flat_map(Unit::groups)
+                .flat_map(|g| g.rules.iter().map(Rule::name)),
         )?;
-        let mut episodes = Vec::new();
-        for unit in plan(groups) {
-            let found = match &unit {
-                Unit::Bulk(group) => {
-                    self.replay_bulk(group, origin, length_ms, &mut writer)
-                        .await?
-                }
+        let mut state = RunState {
+            context: &settings.context,
+            origin,
+            horizon: origin + length_ms,
+            failures: Vec::new(),
+            episodes: Vec::new(),
+            captured: Vec::new(),
+        };
+        for unit in &units {
+            match unit {
+                Unit::Bulk(group) => self.replay_bulk(group, &mut state, &mut writer).await?,
                 Unit::Lockstep(groups) => {
-                    self.replay_lockstep(groups, origin, length_ms, &mut writer)
-                        .await?
+                    self.replay_lockstep(groups, &mut state, &mut writer)
+                        .await?;
                 }
-            };
-            episodes.extend(found);
+            }
         }
-        held.check(self, Some(&writer)).await?;
-        Ok(Timeline::new(origin, length_ms, episodes).with_rules(&alerting))
+        if state.failures.is_empty() {
+            held.check(self, Some(&writer)).await?;
+        }
+        Ok(Run {
+            timeline: Timeline::new(origin, length_ms, state.episodes).with_rules(&alerting),
+            captured: state.captured,
+            failures: state.failures,
+        })
     }
 
     /// A group whose rules read only what rules before them write: each rule over every
@@ -144,26 +189,33 @@ impl Prometheus {
     async fn replay_bulk(
         &self,
         group: &Group,
-        origin: i64,
-        length_ms: i64,
+        state: &mut RunState<'_>,
         writer: &mut SampleWriter,
-    ) -> Result<Vec<crate::state::Episode>, HarnessError> {
-        let end = origin + length_ms / group.interval_ms * group.interval_ms;
-        let mut episodes = Vec::new();
+    ) -> Result<(), HarnessError> {
+        let origin = state.origin;
         for rule in &group.rules {
-            let results = self
-                .evaluate(rule.query(), origin, end, group.interval_ms)
-                .await
-                .map_err(|e| in_rule(&group.name, rule.name(), e))?;
-            let mut run = RuleRun::new(group, rule, origin);
+            let end = origin + (state.horizon - origin) / group.interval_ms * group.interval_ms;
+            let (results, query_failure) = self.evaluate_rule(rule, origin, end, group).await?;
+            let mut run = RuleRun::new(group, rule, origin, state.context);
             let mut out = Outputs::default();
+            let mut failure = None;
             for (ts, step) in steps(results, origin, end, group.interval_ms) {
-                run.evaluation(ts, step, &mut out)?;
+                if let Some(f) = query_failure.as_ref().filter(|f| f.ts == ts) {
+                    failure = Some(f.clone());
+                    break;
+                }
+                if let Err(f) = run.evaluation(ts, step, &mut out) {
+                    failure = Some(f);
+                    break;
+                }
             }
             writer.write(&mut out).await?;
-            episodes.extend(run.into_episodes());
+            state.finish(run);
+            if let Some(f) = failure {
+                state.failed(f)?;
+            }
         }
-        Ok(episodes)
+        Ok(())
     }
 
     /// Groups that read back what they write (their own alerts, a later rule's series, each
@@ -172,14 +224,21 @@ impl Prometheus {
     async fn replay_lockstep(
         &self,
         groups: &[Group],
-        origin: i64,
-        length_ms: i64,
+        state: &mut RunState<'_>,
         writer: &mut SampleWriter,
-    ) -> Result<Vec<crate::state::Episode>, HarnessError> {
+    ) -> Result<(), HarnessError> {
+        let origin = state.origin;
+        let context = state.context;
         let mut runs: Vec<Vec<RuleRun<'_>>> = groups
             .iter()
-            .map(|g| g.rules.iter().map(|r| RuleRun::new(g, r, origin)).collect())
+            .map(|g| {
+                g.rules
+                    .iter()
+                    .map(|r| RuleRun::new(g, r, origin, context))
+                    .collect()
+            })
             .collect();
+        let length_ms = state.horizon - origin;
         let mut times: Vec<i64> = groups
             .iter()
             .flat_map(|g| (0..=length_ms / g.interval_ms).map(|k| origin + k * g.interval_ms))
@@ -187,32 +246,92 @@ impl Prometheus {
         times.sort_unstable();
         times.dedup();
         let mut out = Outputs::default();
+        let mut failures = Vec::new();
         for ts in times {
+            if ts > state.horizon {
+                break;
+            }
             for (group, runs) in groups.iter().zip(&mut runs) {
                 if (ts - origin) % group.interval_ms != 0 {
                     continue;
                 }
                 for (rule, run) in group.rules.iter().zip(runs.iter_mut()) {
-                    let results = self
-                        .evaluate(rule.query(), ts, ts, group.interval_ms)
-                        .await
-                        .map_err(|e| in_rule(&group.name, rule.name(), e))?;
+                    let (results, query_failure) = self.evaluate_rule(rule, ts, ts, group).await?;
+                    if let Some(f) = query_failure {
+                        failures.push(f);
+                        continue;
+                    }
                     let step = steps(results, ts, ts, group.interval_ms)
                         .pop()
                         .map(|(_, s)| s)
                         .unwrap_or_default();
-                    run.evaluation(ts, step, &mut out)?;
+                    if let Err(f) = run.evaluation(ts, step, &mut out) {
+                        failures.push(f);
+                        continue;
+                    }
                     if !out.is_empty() {
                         writer.write(&mut out).await?;
                     }
                 }
             }
+            if !failures.is_empty() {
+                break;
+            }
         }
-        Ok(runs
-            .into_iter()
-            .flatten()
-            .flat_map(RuleRun::into_episodes)
-            .collect())
+        for run in runs.into_iter().flatten() {
+            state.finish(run);
+        }
+        for f in failures {
+            state.failed(f)?;
+        }
+        Ok(())
+    }
+
+    /// A rule's query from `from` to `to`, or, when Prometheus refuses it, its results up
+    /// to the first evaluation it fails at and that failure.
+    async fn evaluate_rule(
+        &self,
+        rule: &Rule,
+        from: i64,
+        to: i64,
+        group: &Group,
+    ) -> Result<(Results, Option<EvalFailure>), HarnessError> {
+        let refused = match self
+            .evaluate(rule.query(), from, to, group.interval_ms)
+            .await
+        {
+            Ok(results) => return Ok((results, None)),
+            Err(e) => e,
+        };
+        // Which evaluation fails, and how: one at a time, as the rule manager runs them.
+        let mut results: Results = Vec::new();
+        let mut ts = from;
+        while ts <= to {
+            match self.api.query_checked(rule.query(), ts).await? {
+                Ok(series) => {
+                    for (labels, value) in series {
+                        match results.iter_mut().find(|(l, _)| *l == labels) {
+                            Some((_, points)) => points.push((ts, value)),
+                            None => results.push((labels, vec![(ts, value)])),
+                        }
+                    }
+                }
+                Err(message) => {
+                    let failure = EvalFailure {
+                        ts,
+                        group: group.name.clone(),
+                        rule: rule.name().to_owned(),
+                        ours: in_rule(&group.name, rule.name(), refused).to_string(),
+                        prometheus: message,
+                        limit: false,
+                    };
+                    return Ok((results, Some(failure)));
+                }
+            }
+            ts += group.interval_ms;
+        }
+        // The range query failed but no evaluation does: not a failure of the rule's.
+        Err(in_rule(&group.name, rule.name(), refused))
     }
 
     /// Writes the feed from `origin` over `length_ms`, time by time.
@@ -273,6 +392,78 @@ impl Prometheus {
         }
         Ok(series.into_iter().collect())
     }
+}
+
+/// How a replay runs: where [`Prometheus::replay`] and the promtool runner differ.
+#[derive(Debug, Default)]
+pub(crate) struct Settings {
+    /// The replay's `0s`, in Unix ms.
+    pub(crate) origin: i64,
+    /// How long, in ms (0: one evaluation, at `0s`).
+    pub(crate) length_ms: i64,
+    /// Every group at this interval, whatever its own (promtool's `evaluation_interval`).
+    pub(crate) interval_ms: Option<i64>,
+    /// Groups in promtool's order: by their place in this list (`group_eval_order`), those
+    /// not in it as if first; `None`: the replay's own order (by what they read).
+    pub(crate) group_order: Option<Vec<String>>,
+    /// Templates' data, and when to keep the firing alerts.
+    pub(crate) context: Context,
+}
+
+/// What a replay found.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) timeline: Timeline,
+    /// Each alerting rule's firing alerts at the times [`Settings::context`] asked for.
+    pub(crate) captured: Vec<Captured>,
+    /// The evaluations Prometheus fails first (every rule failing at that time); the
+    /// replay's results after it are not meaningful.
+    pub(crate) failures: Vec<EvalFailure>,
+}
+
+/// A replay in progress.
+struct RunState<'s> {
+    context: &'s Context,
+    origin: i64,
+    /// The last evaluation time still to make: the end, or the first failure.
+    horizon: i64,
+    failures: Vec<EvalFailure>,
+    episodes: Vec<crate::state::Episode>,
+    captured: Vec<Captured>,
+}
+
+impl RunState<'_> {
+    fn finish(&mut self, run: RuleRun<'_>) {
+        let (episodes, captured) = run.finish();
+        self.episodes.extend(episodes);
+        self.captured.extend(captured);
+    }
+
+    /// An evaluation that failed: the replay goes no further than its time.
+    fn failed(&mut self, failure: EvalFailure) -> Result<(), HarnessError> {
+        if failure.limit {
+            return Err(HarnessError::Rules(failure.ours));
+        }
+        match self.failures.first() {
+            Some(first) if first.ts < failure.ts => {}
+            Some(first) if first.ts == failure.ts => self.failures.push(failure),
+            _ => {
+                self.horizon = failure.ts;
+                self.failures = vec![failure];
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `groups` in the order promtool evaluates them: by their place in `order`, a group not in
+/// it as if it were first (promtool's order is partial, and random among equals: here
+/// equals keep the replay's own order, by what they read).
+fn ordered_as_promtool(groups: Vec<Group>, order: &[String]) -> Vec<Group> {
+    let mut groups = evaluation_order(groups);
+    let key = |g: &Group| order.iter().position(|n| *n == g.name).unwrap_or(0);
+    groups.sort_by_key(key);
+    groups
 }
 
 /// An error while evaluating a rule, naming it.

@@ -32,6 +32,14 @@ pub(crate) enum Unit {
 
 impl Unit {
     /// Its groups, in the order they are evaluated.
+    pub(crate) fn groups(&self) -> &[Group] {
+        match self {
+            Self::Bulk(g) => std::slice::from_ref(g),
+            Self::Lockstep(groups) => groups,
+        }
+    }
+
+    /// Its groups, in the order they are evaluated.
     pub(crate) fn into_groups(self) -> Vec<Group> {
         match self {
             Self::Bulk(g) => vec![g],
@@ -233,6 +241,58 @@ pub(crate) fn plan(groups: Vec<Group>) -> Vec<Unit> {
             }
         })
         .collect()
+}
+
+/// The groups as units of evaluation in the order given (promtool's `group_eval_order`):
+/// a group that reads its own output, or what a group after it writes, sees the previous
+/// evaluation of it, so it and every group up to that one are replayed in lockstep; every
+/// other group by itself, rule by rule.
+pub(crate) fn plan_in_order(groups: Vec<Group>) -> Vec<Unit> {
+    let n = groups.len();
+    // For each group, the last group (itself included) whose output it reads back.
+    let reaches: Vec<Option<usize>> = (0..n)
+        .map(|i| {
+            let reads: Vec<Reads> = groups[i]
+                .rules
+                .iter()
+                .map(|r| Reads::of(r.query()))
+                .collect();
+            let own = reads
+                .iter()
+                .enumerate()
+                .any(|(k, r)| groups[i].rules[k..].iter().any(|w| r.reads(w)));
+            let later = (i + 1..n).rev().find(|&j| {
+                reads
+                    .iter()
+                    .any(|r| groups[j].rules.iter().any(|w| r.reads(w)))
+            });
+            later.or(own.then_some(i))
+        })
+        .collect();
+    let mut units = Vec::new();
+    let mut groups: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+    let mut i = 0;
+    while i < n {
+        match reaches[i] {
+            None => {
+                units.push(Unit::Bulk(groups[i].take().expect("each group once")));
+                i += 1;
+            }
+            Some(mut end) => {
+                // Groups inside the span may reach further.
+                let mut k = i;
+                while k <= end {
+                    end = end.max(reaches[k].unwrap_or(k));
+                    k += 1;
+                }
+                units.push(Unit::Lockstep(
+                    (i..=end).filter_map(|g| groups[g].take()).collect(),
+                ));
+                i = end + 1;
+            }
+        }
+    }
+    units
 }
 
 /// `reach[i][j]`: whether `j` can be reached from `i` by following edges.

@@ -60,11 +60,6 @@ pub(crate) fn parse_group(g: &Json) -> Result<Group, HarnessError> {
     for r in g["rules"].as_array().into_iter().flatten() {
         let rule_name = r["name"].as_str().unwrap_or_default().to_owned();
         let labels = label_map(&r["labels"]);
-        if let Some((k, _)) = labels.iter().find(|(_, v)| v.contains("{{")) {
-            return Err(HarnessError::Rules(format!(
-                "rule {rule_name} in group {name}: label {k} is a template, which replays do not expand"
-            )));
-        }
         let query = r["query"].as_str().unwrap_or_default().to_owned();
         let rule = match r["type"].as_str() {
             Some("alerting") => Rule::Alerting(AlertingRule {

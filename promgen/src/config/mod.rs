@@ -35,7 +35,7 @@ mod error;
 mod input;
 mod json;
 mod spec;
-mod yaml;
+pub mod yaml;
 
 pub use error::{ConfigError, ConfigErrors, KeyPath};
 pub use input::{MAX_CONFIG_BYTES, utf8};

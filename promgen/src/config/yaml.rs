@@ -1,7 +1,16 @@
 //! A YAML document as a tree of nodes that remember where they stand in the file.
 //!
 //! Built from `saphyr-parser`'s event stream, so that every error the config decoder reports
-//! can name the line and column of the value it is about.
+//! can name the line and column of the value it is about. Public so that the other formats
+//! promgen reads (promgen-test's promtool test files) report errors the same way.
+//!
+//! ```
+//! use promgen::config::yaml::{Kind, parse};
+//! let root = parse("tests:\n  - name: a\n").unwrap().unwrap();
+//! let Kind::Map(entries) = &root.kind else { panic!() };
+//! let (key, value) = &entries[0];
+//! assert_eq!((key.at.line, value.at.line, value.at.column), (1, 2, 3));
+//! ```
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use std::{collections::HashMap, ops::Deref, rc::Rc};
@@ -24,22 +33,27 @@ impl Position {
     }
 }
 
+/// What a node is.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// A scalar as written; `plain` is false for quoted and block scalars, which are always
     /// strings (so `"1"` is text, `1` a number, `"null"` not null).
     Scalar {
+        /// The scalar's text, escapes resolved.
         text: String,
+        /// Whether it was written unquoted (and untagged).
         plain: bool,
     },
+    /// A list.
     Seq(Shared<Node>),
+    /// A mapping: its entries in the order written.
     Map(Shared<(Node, Node)>),
 }
 
 /// The items of a list or mapping, shared: an alias is its anchored node, not a copy of it,
 /// so the tree is never larger than the text, however far its aliases expand.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Shared<T>(Rc<Vec<T>>);
+pub struct Shared<T>(Rc<Vec<T>>);
 
 impl<T> Deref for Shared<T> {
     type Target = Vec<T>;
@@ -64,9 +78,12 @@ impl<'a, T> IntoIterator for &'a Shared<T> {
     }
 }
 
+/// A node of the document, and where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
+pub struct Node {
+    /// What it is.
     pub kind: Kind,
+    /// Where it starts.
     pub at: Position,
 }
 
@@ -90,15 +107,18 @@ impl Node {
 
 /// A YAML syntax error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SyntaxError {
+pub struct SyntaxError {
+    /// Where.
     pub at: Position,
+    /// What.
     pub message: String,
     /// Whether this is a limit of ours (nesting, aliases), not a mistake in the YAML.
     pub limit: bool,
 }
 
-/// Parses the first document of `text`; `None` when the text holds no document.
-pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
+/// Parses the first document of `text`; `None` when the text holds no document. A second
+/// document, nesting deeper than 200 levels, or aliases that expand past a budget are errors.
+pub fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
     let mut builder = Builder {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),

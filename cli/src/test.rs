@@ -1,0 +1,105 @@
+//! `promgen-cli test`: promtool test files, run against a real Prometheus
+//! (`promgen_test::promtool`); this only reads flags and prints.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use promgen_test::{
+    BackendKind,
+    promtool::{Options, Stream, junit_xml, run_files},
+};
+use std::{io::Write as _, path::PathBuf, process::ExitCode};
+
+/// Run `promtool test rules` files unchanged against a real Prometheus.
+///
+/// Each test group gets a Prometheus of its own (a local binary, or a Docker image of the
+/// version you run), loaded with the file's rule files; the input series are written into
+/// it and every rule is evaluated by its own PromQL engine, with promtool's semantics.
+/// Prints promtool's verdicts (`SUCCESS`, or `FAILED:` and each failure as promtool words
+/// it) and exits as promtool does: 0 when everything passed, 1 otherwise.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    promgen-cli test tests/rules_test.yml\n  \
+    promgen-cli test --prometheus docker --prometheus-image prom/prometheus:v2.53.2 tests/*_test.yml\n  \
+    promgen-cli test --run 'error ratio' --junit report.xml tests/*_test.yml")]
+pub struct TestArgs {
+    /// The test files (promtool's `test rules` format).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Only the test groups whose `name` matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    run: Option<String>,
+    /// Also write a JUnit XML report here (a test suite per file, a test case per group).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Which Prometheus: a local binary, a Docker image, or the binary when there is one.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    prometheus: Backend,
+    /// The Prometheus binary [default: `prometheus` on PATH].
+    #[arg(long, value_name = "PATH")]
+    prometheus_bin: Option<PathBuf>,
+    /// The Prometheus image for `--prometheus docker`.
+    #[arg(long, value_name = "IMAGE", default_value = promgen_test::DEFAULT_IMAGE)]
+    prometheus_image: String,
+    /// Test groups run at once, each with its own Prometheus [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Backend {
+    Auto,
+    Binary,
+    Docker,
+}
+
+/// The backend settings go where promgen-test reads them. Called before any thread starts
+/// (`std::env::set_var` is only sound then).
+pub fn configure(args: &TestArgs) {
+    // SAFETY: `main` calls this first, while the process has one thread.
+    unsafe {
+        if let Some(bin) = &args.prometheus_bin {
+            std::env::set_var("PROMGEN_PROMETHEUS_BIN", bin);
+        }
+        std::env::set_var("PROMGEN_PROMETHEUS_IMAGE", &args.prometheus_image);
+    }
+}
+
+pub fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
+    let run = match &args.run {
+        Some(re) => Some(regex::Regex::new(re).with_context(|| format!("--run {re:?}"))?),
+        None => None,
+    };
+    let options = Options {
+        backend: Some(match args.prometheus {
+            Backend::Auto => BackendKind::Auto,
+            Backend::Binary => BackendKind::Binary,
+            Backend::Docker => BackendKind::Docker,
+        }),
+        run,
+        jobs: args.jobs.unwrap_or(0),
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let reports = runtime.block_on(run_files(&args.files, &options));
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    for report in &reports {
+        // promtool prints its verdict lines on stdout and failures on stderr.
+        for (stream, text) in report.promtool_output() {
+            match stream {
+                Stream::Out => {
+                    stdout.write_all(text.as_bytes())?;
+                    stdout.flush()?;
+                }
+                Stream::Err => stderr.write_all(text.as_bytes())?,
+            }
+        }
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, junit_xml(&reports))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(if reports.iter().all(|r| r.passed()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
