@@ -4,7 +4,9 @@
 #
 #   promgen-local/prometheus:2.42  Debian's /usr/bin/prometheus (and promtool) on `scratch`,
 #                                  with the C library they link (`ldd` lists it)
-#   promgen-local/promgen-cli:dev  the promgen-cli that cargo built (release), likewise
+#   promgen-local/promgen-cli:dev  the promgen-cli that cargo built (release), likewise, with
+#                                  the same prometheus beside it: `promgen-cli test` runs
+#                                  promtool test files in it with no Rust toolchain
 #
 # This is a local recipe, not what users run: test/docker-compose.yaml and the Docker backend
 # of promgen-test name the official prom/prometheus image, and the root Dockerfile builds
@@ -24,6 +26,8 @@ PROMGEN_IMAGE="${PROMGEN_IMAGE:-promgen-local/promgen-cli:dev}"
 context_for() {
   local dir=$1; shift
   rm -rf "$dir" && mkdir -p "$dir/rootfs/tmp" "$dir/rootfs/etc"
+  # The test runner's Prometheus instances keep their data under /tmp, as any user.
+  chmod 1777 "$dir/rootfs/tmp"
   for bin in "$@"; do
     install -D -m 0755 "$bin" "$dir/rootfs/usr/bin/$(basename "$bin")"
     # Lines like `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)` and `/lib64/ld-linux-x86-64.so.2 (0x…)`.
@@ -61,8 +65,9 @@ build_promgen() {
   else
     cargo build -p promgen-cli --locked --quiet
   fi
+  command -v prometheus >/dev/null || { echo "no prometheus binary (apt-get install prometheus)" >&2; exit 1; }
   local dir=target/docker/promgen-cli
-  context_for "$dir" "target/$profile/promgen-cli"
+  context_for "$dir" "target/$profile/promgen-cli" "$(command -v prometheus)" "$(command -v promtool)"
   cat > "$dir/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY rootfs/ /

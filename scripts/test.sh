@@ -72,6 +72,11 @@ else
     cargo test -p promgen-test --locked --test docker \
       --test killed --test example_error_ratio --test example_absent --test example_latency_histogram
 
+  step "Docker tests: the promtool corpus with --prometheus docker, and in the promgen-cli image"
+  PROMGEN_DOCKER_TESTS=1 PROMGEN_PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-promgen-local/prometheus:2.42}" \
+    PROMGEN_IMAGE="${PROMGEN_IMAGE:-promgen-local/promgen-cli:dev}" \
+    cargo test -p promgen-cli --locked --test promtool_corpus -- corpus_passes
+
   if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; then
     step "Docker Compose: the playground's prometheus and promgen, from the local images"
     PROMGEN_DOCKER_TESTS=1 cargo test -p promgen-cli --locked --test compose

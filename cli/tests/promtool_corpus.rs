@@ -73,6 +73,9 @@ enum Tool {
     Promtool,
     /// `promgen-cli test` with these arguments before the file.
     Promgen(Vec<String>),
+    /// `promgen-cli test` in this image (promgen-cli and a Prometheus, no Rust), the corpus
+    /// mounted as the working directory.
+    Image(String),
 }
 
 impl Tool {
@@ -89,6 +92,7 @@ impl Tool {
         match self {
             Tool::Promtool => "promtool",
             Tool::Promgen(_) => "promgen-cli",
+            Tool::Image(_) => "promgen-cli in its image",
         }
     }
 
@@ -104,6 +108,12 @@ impl Tool {
             Tool::Promgen(extra) => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_promgen-cli"));
                 c.arg("test").args(extra).arg(file);
+                c
+            }
+            Tool::Image(image) => {
+                let mut c = Command::new("docker");
+                let mount = format!("{}:/w:ro", corpus_dir().display());
+                c.args(["run", "--rm", "-v", &mount, "-w", "/w", image, "test", file]);
                 c
             }
         };
@@ -437,6 +447,22 @@ fn corpus_passes_with_docker() {
         "--prometheus-image".to_string(),
         image,
     ]));
+}
+
+/// The CI recipe of the README: `docker run --rm -v "$PWD:/w" -w /w IMAGE test FILE`, the
+/// image holding promgen-cli and a Prometheus (`scripts/docker-images.sh` builds the local
+/// one from the same binaries as the root Dockerfile's).
+#[test]
+fn corpus_passes_in_the_image() {
+    if std::env::var("PROMGEN_DOCKER_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "corpus_passes_in_the_image: skipped, set PROMGEN_DOCKER_TESTS=1 to run the corpus in the promgen-cli image"
+        );
+        return;
+    }
+    let image = std::env::var("PROMGEN_IMAGE")
+        .unwrap_or_else(|_| "promgen-local/promgen-cli:dev".to_string());
+    check_corpus(Tool::Image(image));
 }
 
 // The harness itself, on promtool 2.42's output as it prints it (no tool needed).

@@ -13,6 +13,10 @@ pub(crate) fn parse_metric(text: &str) -> Result<LabelMap, String> {
     let mut p = Parser { chars, at: 0 };
     let mut labels = LabelMap::new();
     p.space();
+    // promtool reads an empty (or missing) `labels` as the empty label set.
+    if p.at == p.chars.len() {
+        return Ok(labels);
+    }
     let name = p.name(true);
     if !name.is_empty() {
         labels.insert("__name__".into(), name);
@@ -73,8 +77,9 @@ impl Parser {
         }
     }
 
+    /// As PromQL's parser words its errors: `1:COLUMN: parse error: …`.
     fn error(&self, message: &str) -> String {
-        format!("column {}: {message}", self.at + 1)
+        format!("1:{}: parse error: {message}", self.at + 1)
     }
 
     /// A metric name (with `:`) or a label name.
@@ -97,6 +102,14 @@ impl Parser {
     fn string(&mut self) -> Result<String, String> {
         let quote = match self.peek() {
             Some(q @ ('"' | '\'' | '`')) => q,
+            Some(c) if c.is_ascii_alphabetic() || c == '_' => {
+                let word = self.name(false);
+                self.at -= word.chars().count();
+                return Err(self.error(&format!(
+                    "unexpected identifier {} in label set, expected string",
+                    super::words::go_quote(&word)
+                )));
+            }
             _ => return Err(self.error("expected a quoted value")),
         };
         self.at += 1;
@@ -164,6 +177,6 @@ mod tests {
         assert_eq!(parse_metric("{}").unwrap(), LabelMap::new());
         assert_eq!(parse_metric("x").unwrap()["__name__"], "x");
         assert!(parse_metric("up{job=api}").is_err());
-        assert!(parse_metric("").is_err());
+        assert_eq!(parse_metric("  ").unwrap(), LabelMap::new());
     }
 }

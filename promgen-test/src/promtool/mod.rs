@@ -254,8 +254,13 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
     reports
 }
 
-/// A harness error as a block of promtool's output: indented as its errors are.
+/// A harness error as a block of promtool's output: rules Prometheus refuses as promtool
+/// prints them (its loader's message, naming the user's file), anything else indented as
+/// promtool's errors are.
 fn harness_error(e: &HarnessError) -> String {
+    if let HarnessError::RefusedRules(message) = e {
+        return message.clone();
+    }
     e.to_string()
         .lines()
         .map(|l| format!("    {l}"))

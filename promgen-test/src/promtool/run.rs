@@ -58,7 +58,12 @@ pub(crate) async fn run_group(
         .chain(group.promql_expr_tests.iter().map(|t| t.eval_time_ms))
         .max()
         .unwrap_or(0);
-    let feed = feed(group)?;
+    let feed = match feed(group) {
+        Ok(feed) => feed,
+        // promtool cannot load the series: that test fails with the parse error alone.
+        Err(Input::Refused(message)) => return Ok(vec![message]),
+        Err(Input::Harness(e)) => return Err(e),
+    };
 
     let mut builder = Prometheus::builder().evaluation_interval(PromDuration(interval).to_string());
     for f in rule_files {
@@ -206,26 +211,34 @@ pub(crate) async fn run_group(
     Ok(errors)
 }
 
+/// Why the input series could not be fed.
+enum Input {
+    /// promtool would refuse them too: its message.
+    Refused(String),
+    Harness(HarnessError),
+}
+
 /// The input series as a feed, as promtool loads them: a series given twice is the later
 /// one; without an `interval`, every value falls at `0s`, where the first stays.
-fn feed(group: &TestGroup) -> Result<Feed, HarnessError> {
+fn feed(group: &TestGroup) -> Result<Feed, Input> {
     let mut series: Vec<(Labels, String)> = Vec::new();
     for s in &group.input_series {
+        // An empty value is no label, as in Prometheus.
         let labels = parse_metric(&s.series)
-            // An empty value is no label, as in Prometheus.
             .and_then(|m| {
                 Labels::from_pairs(m.into_iter().filter(|(_, v)| !v.is_empty()))
                     .map_err(|e| e.to_string())
             })
             .map_err(|e| {
-                HarnessError::Feed(format!(
-                    "input series {}, line {}: {e}",
-                    words::go_quote(&s.series),
-                    s.at.line
+                Input::Refused(format!(
+                    "1:1: parse error: input series {}: {e}",
+                    words::go_quote(&s.series)
                 ))
             })?;
+        let notation = promgen::notation::Notation::parse(&s.values)
+            .map_err(|e| Input::Refused(notation_error(&s.series, &s.values, &e)))?;
         let values = if group.interval_ms == 0 {
-            first_value(&s.values)?
+            first_value(&notation)
         } else {
             s.values.clone()
         };
@@ -237,28 +250,49 @@ fn feed(group: &TestGroup) -> Result<Feed, HarnessError> {
     } else {
         group.interval_ms
     };
-    let mut feed = Feed::new().interval(&PromDuration(interval).to_string())?;
+    let mut feed = Feed::new()
+        .interval(&PromDuration(interval).to_string())
+        .map_err(Input::Harness)?;
     for (labels, values) in series {
-        feed = feed.notation(&labels.to_string(), &values)?;
+        feed = feed
+            .notation(&labels.to_string(), &values)
+            .map_err(Input::Harness)?;
     }
     Ok(feed)
 }
 
+/// A notation error as PromQL's series parser words it, where the two agree on what is
+/// wrong: the column counts from the start of `series values`, as promtool loads them.
+fn notation_error(series: &str, values: &str, e: &promgen::notation::NotationError) -> String {
+    let column = series.chars().count() + 1 + e.column;
+    let rest: String = values.chars().skip(e.column - 1).collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let what = if rest.trim().is_empty() || e.message.contains("found the end") {
+        "unexpected end of input in series values".to_owned()
+    } else if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        format!("unexpected identifier {} in series values, expected number or \"stale\"", words::go_quote(&word))
+    } else {
+        e.message.clone()
+    };
+    format!("1:{column}: parse error: {what}")
+}
+
 /// The notation of a series' first value alone (nothing when it has none).
-fn first_value(values: &str) -> Result<String, HarnessError> {
-    let notation = promgen::notation::Notation::parse(values)
-        .map_err(|e| HarnessError::Feed(format!("{values}: {e}")))?;
+fn first_value(notation: &promgen::notation::Notation) -> String {
     let first = notation.items().iter().find_map(|item| match item {
         Item::Run { start, count, .. } if *count > 0 => Some(*start),
         _ => None,
     });
-    Ok(match first {
+    match first {
         None => String::new(),
         Some(v) if promgen::is_stale(v) => "stale".into(),
         Some(v) if v.is_nan() => "NaN".into(),
         Some(v) if v.is_infinite() => if v > 0.0 { "Inf" } else { "-Inf" }.into(),
         Some(v) => format!("{v:?}"),
-    })
+    }
 }
 
 /// A firing alert's annotations as Prometheus expands them at evaluation `ts`: `query`

@@ -39,7 +39,9 @@ impl Held {
         let windows = bound.div_ceil(SAMPLES_PER_WINDOW).clamp(1, MAX_WINDOWS);
         // Windows of whole milliseconds that cover the replay, together ending at most
         // `windows` ms after it.
-        let window_ms = (length_ms as u64 + 1).div_ceil(windows) as i64;
+        // At least 2 ms: the count looks back W - 1 ms, and a zero range is no range (a
+        // replay of length 0, one evaluation at `0s`, has a window of 1 ms otherwise).
+        let window_ms = ((length_ms as u64 + 1).div_ceil(windows) as i64).max(2);
         let mut feed_counts = vec![0u64; windows as usize];
         for tick in scraper.ticks() {
             let ts = tick.timestamp_ms;
