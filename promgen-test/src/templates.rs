@@ -1,13 +1,18 @@
 //! Alert templates as Prometheus expands them: annotations and alerting rules' labels are Go
-//! templates, expanded for each query result at each evaluation (`rules/alerting.go`).
+//! templates, expanded for each query result at each evaluation (`rules/alerting.go`), by
+//! `promgen-template`.
 
 use crate::state::LabelMap;
+use promgen_template::{AlertData, Queries, Sample, expand_alert_template};
 
-/// What templates see besides the result: `$externalLabels` and `$externalURL`.
+/// What templates see besides the result: `$externalLabels`, `$externalURL`, and the URL
+/// the `externalURL` and `pathPrefix` functions read (promtool gives them none, so there
+/// they fail as Go's nil pointer does).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct TemplateData {
     pub(crate) external_labels: LabelMap,
     pub(crate) external_url: String,
+    pub(crate) manager_url: Option<String>,
 }
 
 /// A template's `query`: a PromQL expression's samples at the evaluation's time, or
@@ -17,6 +22,28 @@ pub(crate) type Query<'q> = dyn FnMut(&str) -> Result<Vec<(LabelMap, f64)>, Stri
 /// Whether `text` is a template (holds an action); plain text expands to itself.
 pub(crate) fn is_template(text: &str) -> bool {
     text.contains("{{")
+}
+
+fn alert_data(source: &LabelMap, value: f64, data: &TemplateData) -> AlertData {
+    AlertData {
+        labels: source.clone(),
+        value,
+        external_labels: data.external_labels.clone(),
+        external_url: data.external_url.clone(),
+        manager_url: data.manager_url.clone(),
+    }
+}
+
+/// Refuses queries, and remembers that one was asked for.
+struct Refused {
+    asked: bool,
+}
+
+impl Queries for Refused {
+    fn query(&mut self, expr: &str) -> Result<Vec<Sample>, String> {
+        self.asked = true;
+        Err(format!("no query in rule labels ({expr:?})"))
+    }
 }
 
 /// A rule label's template expanded for the result `source` with `value`, as the rule
@@ -32,13 +59,31 @@ pub(crate) fn expand_label(
     value: f64,
     data: &TemplateData,
 ) -> Result<String, String> {
-    let _ = (alert, source, value, data);
-    if is_template(text) {
+    if !is_template(text) {
+        return Ok(text.to_owned());
+    }
+    let mut queries = Refused { asked: false };
+    let expanded = expand_alert_template(alert, text, &alert_data(source, value, data), &mut queries);
+    if queries.asked {
         return Err(format!(
-            "label template {text:?}: templates are not expanded yet"
+            "alert {alert}: the label template {text:?} runs a query, which a replay cannot make while it evaluates (queries in annotations are made)"
         ));
     }
-    Ok(text.to_owned())
+    Ok(expanded)
+}
+
+/// Runs a template's queries through a closure.
+struct ByClosure<'c, 'q>(&'c mut Query<'q>);
+
+impl Queries for ByClosure<'_, '_> {
+    fn query(&mut self, expr: &str) -> Result<Vec<Sample>, String> {
+        (self.0)(expr).map(|samples| {
+            samples
+                .into_iter()
+                .map(|(labels, value)| Sample { labels, value })
+                .collect()
+        })
+    }
 }
 
 /// An annotation's template expanded for the firing alert's result `source` with `value`,
@@ -52,6 +97,13 @@ pub(crate) fn expand_annotation(
     data: &TemplateData,
     query: &mut Query<'_>,
 ) -> String {
-    let _ = (alert, source, value, data, query);
-    text.to_owned()
+    if !is_template(text) {
+        return text.to_owned();
+    }
+    expand_alert_template(
+        alert,
+        text,
+        &alert_data(source, value, data),
+        &mut ByClosure(query),
+    )
 }
