@@ -231,7 +231,7 @@ fn slice(item: &Value, idx: &[Value]) -> Result<Value, String> {
     let is_str = matches!(item, Value::Str(_) | Value::Html(_));
     if idx.len() > 3 || (is_str && idx.len() > 2) {
         return Err(if is_str {
-            format!("cannot 3-index slice a string")
+            "cannot 3-index slice a string".to_string()
         } else {
             format!("too many slice indexes: {}", idx.len())
         });
@@ -266,14 +266,18 @@ fn comparable(v: &Value) -> bool {
     )
 }
 
-/// Go 1.19's `eq`: true if `a` equals any of `rest`.
+fn non_comparable(v: &Value) -> String {
+    format!(
+        "non-comparable type {}: {}",
+        gofmt::sprint(std::slice::from_ref(v)),
+        v.type_name()
+    )
+}
+
+/// Go 1.19's `eq`: true if `a` equals any of `rest`; nil compares with anything.
 fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
     if !matches!(a, Value::Nil) && !comparable(a) {
-        return Err(format!(
-            "uncomparable type {}: {}",
-            a.type_name(),
-            gofmt::sprint(std::slice::from_ref(a))
-        ));
+        return Err(non_comparable(a));
     }
     if rest.is_empty() {
         return Err("missing argument for comparison".into());
@@ -282,21 +286,18 @@ fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
     for b in rest {
         let k2 = b.kind();
         if k1 != k2 {
-            return Err("incompatible types for comparison".into());
+            if !matches!(a, Value::Nil) && !matches!(b, Value::Nil) {
+                return Err("incompatible types for comparison".into());
+            }
+            continue;
         }
         let truth = match (a, b) {
             (Value::Bool(x), Value::Bool(y)) => x == y,
             (Value::Int(x), Value::Int(y)) => x == y,
             (Value::Float(x), Value::Float(y)) => x == y,
             (Value::Str(x) | Value::Html(x), Value::Str(y) | Value::Html(y)) => x == y,
-            (_, Value::Nil) => matches!(a, Value::Nil),
-            (_, b) if !comparable(b) => {
-                return Err(format!(
-                    "uncomparable type {}: {}",
-                    b.type_name(),
-                    gofmt::sprint(std::slice::from_ref(b))
-                ));
-            }
+            (_, Value::Nil) | (Value::Nil, _) => matches!((a, b), (Value::Nil, Value::Nil)),
+            (_, b) if !comparable(b) => return Err(non_comparable(b)),
             (Value::Sample(x), Value::Sample(y)) => match (x, y) {
                 (Some(x), Some(y)) => std::rc::Rc::ptr_eq(x, y),
                 (None, None) => true,

@@ -31,7 +31,7 @@ fn quote_with(s: &str, q: char, ascii: bool) -> String {
         if c == q || c == '\\' {
             out.push('\\');
             out.push(c);
-        } else if is_print(c) && !(ascii && !c.is_ascii()) {
+        } else if is_print(c) && (!ascii || c.is_ascii()) {
             out.push(c);
         } else {
             match c {
@@ -707,6 +707,11 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         if verb == '%' {
             out.push('%');
             continue;
+        }
+        if verb == 'v' {
+            // %+v and %#v are struct-field and Go-syntax forms, not sign or prefix flags.
+            f.plus = false;
+            f.sharp = false;
         }
         match args.get(argi) {
             None => out.push_str(&format!("%!{verb}(MISSING)")),

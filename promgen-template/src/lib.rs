@@ -275,7 +275,7 @@ pub const ALERT_TEMPLATE_DEFS: &str = "{{$labels := .Labels}}{{$externalLabels :
 /// // $value is a float64: comparing it with the int 10 is Go's error.
 /// assert_eq!(
 ///     expand_alert_template("High", "{{ if gt $value 10 }}high{{ end }}", &data, &mut NoQueries),
-///     "<error expanding template: error executing template __alert_High: template: __alert_High:1:117: \
+///     "<error expanding template: error executing template __alert_High: template: __alert_High:1:118: \
 ///      executing \"__alert_High\" at <gt $value 10>: error calling gt: incompatible types for comparison>"
 /// );
 /// ```

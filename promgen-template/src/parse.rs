@@ -443,18 +443,26 @@ impl Parser<'_> {
         if self.peek().kind != Kind::Field {
             return Ok(Some(node));
         }
+        // Go places a chained operand at its first chained field.
+        let chain_pos = self.peek().pos;
         let mut fields = Vec::new();
         while self.peek().kind == Kind::Field {
             fields.push(self.next().val[1..].to_string());
         }
         Ok(Some(match node {
-            Arg::Field { pos, mut idents } => {
+            Arg::Field { mut idents, .. } => {
                 idents.extend(fields);
-                Arg::Field { pos, idents }
+                Arg::Field {
+                    pos: chain_pos,
+                    idents,
+                }
             }
-            Arg::Variable { pos, mut idents } => {
+            Arg::Variable { mut idents, .. } => {
                 idents.extend(fields);
-                Arg::Variable { pos, idents }
+                Arg::Variable {
+                    pos: chain_pos,
+                    idents,
+                }
             }
             Arg::Bool(..) | Arg::Str { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return self.fail(
@@ -466,7 +474,7 @@ impl Parser<'_> {
                 );
             }
             other => Arg::Chain {
-                pos: other.pos(),
+                pos: chain_pos,
                 node: Box::new(other),
                 fields,
             },

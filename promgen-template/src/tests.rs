@@ -303,7 +303,7 @@ fn go_language() {
     ok("{{ range query \"x\" }}x{{ else }}empty{{ end }}", "empty");
     err(
         "{{ range .Labels.job }}x{{ end }}",
-        "template: test:1:9: executing \"test\" at <.Labels.job>: range can't iterate over api",
+        "template: test:1:16: executing \"test\" at <.Labels.job>: range can't iterate over api",
     );
     ok(
         "{{ range $k, $v := .Labels }}{{ if eq $k \"job\" }}{{ break }}{{ end }}{{ $k }}{{ end }}",
