@@ -12,6 +12,10 @@ use crate::{Queries, Template, TemplateError};
 pub(crate) const MAX_DEPTH: usize = 64;
 /// Work budget: nodes walked, range iterations and calls, all counted together.
 pub(crate) const MAX_STEPS: u64 = 1_000_000;
+/// Deepest execution nesting: template calls, controls and pipelines together. Each
+/// level costs stack, and nesting multiplies across calls; this keeps the deepest
+/// execution within a 2 MiB thread stack even in debug builds.
+pub(crate) const MAX_NESTING: usize = 200;
 /// Largest output a template may write.
 pub(crate) const MAX_OUTPUT: usize = 16 << 20;
 
@@ -76,6 +80,7 @@ pub(crate) struct State<'t, 'e, 'q> {
     out: String,
     steps: u64,
     depth: usize,
+    nest: usize,
     at: At<'t>,
     pub env: &'e mut Env<'q>,
 }
@@ -94,6 +99,7 @@ pub(crate) fn execute(
         out: String::new(),
         steps: 0,
         depth: 0,
+        nest: 0,
         at: At::None,
         env,
     };
@@ -166,8 +172,28 @@ impl<'t> State<'t, '_, '_> {
 
     fn walk(&mut self, dot: &Value, node: &'t Node) -> R<()> {
         self.step()?;
+        if matches!(node, Node::Text(_) | Node::Break | Node::Continue) {
+            return self.walk_leaf(node);
+        }
+        self.nest += 1;
+        if self.nest > MAX_NESTING {
+            return self.fail(format!("execution nested deeper than {MAX_NESTING} levels"));
+        }
+        let r = self.walk_inner(dot, node);
+        self.nest -= 1;
+        r
+    }
+
+    fn walk_leaf(&mut self, node: &'t Node) -> R<()> {
         match node {
             Node::Text(t) => self.write(t),
+            Node::Break => Err(Flow::Break),
+            _ => Err(Flow::Continue),
+        }
+    }
+
+    fn walk_inner(&mut self, dot: &Value, node: &'t Node) -> R<()> {
+        match node {
             Node::Action(pipe) => {
                 let v = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
@@ -226,8 +252,7 @@ impl<'t> State<'t, '_, '_> {
                 self.name = saved_name;
                 r
             }
-            Node::Break => Err(Flow::Break),
-            Node::Continue => Err(Flow::Continue),
+            Node::Text(_) | Node::Break | Node::Continue => self.walk_leaf(node),
         }
     }
 
@@ -286,6 +311,16 @@ impl<'t> State<'t, '_, '_> {
     }
 
     pub(crate) fn eval_pipeline(&mut self, dot: &Value, pipe: &'t Pipe) -> R<Value> {
+        self.nest += 1;
+        if self.nest > MAX_NESTING {
+            return self.fail(format!("execution nested deeper than {MAX_NESTING} levels"));
+        }
+        let r = self.eval_pipeline_inner(dot, pipe);
+        self.nest -= 1;
+        r
+    }
+
+    fn eval_pipeline_inner(&mut self, dot: &Value, pipe: &'t Pipe) -> R<Value> {
         self.at = At::Pipe(pipe);
         let mut value: Option<Value> = None;
         for cmd in &pipe.cmds {

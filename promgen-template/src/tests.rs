@@ -497,3 +497,24 @@ fn alert_expansion() {
         "<error expanding template: error parsing template __alert_A: template: __alert_A:1: function \"nope\" not defined>"
     );
 }
+
+#[test]
+fn deep_nesting_fits_a_small_stack() {
+    // The deepest nesting the limits allow: 64 template calls, each through 31 controls
+    // and a 32-deep parenthesised pipeline (64 levels in all, the parser's limit).
+    // Test threads have 2 MiB of stack.
+    let ifs = "{{ with 1 }}".repeat(31);
+    let ends = "{{ end }}".repeat(31);
+    let parens = "(".repeat(32) + "1" + &")".repeat(32);
+    let t = format!(
+        "{{{{ define \"t\" }}}}{ifs}{{{{ {parens} }}}}{{{{ template \"t\" }}}}{ends}{{{{ end }}}}{{{{ template \"t\" }}}}"
+    );
+    let r = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || run_q(&t, vec![]))
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow");
+    let e = r.unwrap_err();
+    assert!(e.contains("execution nested deeper than 200 levels"), "{e}");
+}
