@@ -124,14 +124,8 @@ impl<'t> State<'t, '_, '_> {
             at => {
                 let pos = at.pos();
                 let (line, col) = crate::line_col(&self.tmpl.text, pos);
-                let mut ctx = at.context();
-                if ctx.len() > 20 {
-                    let cut = (0..=20)
-                        .rev()
-                        .find(|&i| ctx.is_char_boundary(i))
-                        .unwrap_or(0);
-                    ctx = format!("{}...", &ctx[..cut]);
-                }
+                // Go 1.19 quotes the whole node (later Go versions cut it at 20 bytes).
+                let ctx = at.context();
                 TemplateError::exec(
                     &self.tmpl.text,
                     pos,

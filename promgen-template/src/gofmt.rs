@@ -327,6 +327,43 @@ impl Flags {
     }
 }
 
+/// The `#` flag on floats: always a decimal point, and for %g the trailing zeros kept.
+fn sharp_float(num: String, verb: char, prec: Option<usize>) -> String {
+    let mut digits: i64 = match verb {
+        'g' | 'G' => prec.map_or(6, |p| p as i64),
+        _ => 0,
+    };
+    let (body, tail) = match num.find(['e', 'E']) {
+        Some(i) => (&num[..i], &num[i..]),
+        None => (num.as_str(), ""),
+    };
+    let mut body = body.to_string();
+    let unsigned = body.trim_start_matches(['-', '+']);
+    let mut saw_nonzero = false;
+    for c in unsigned.chars() {
+        if c == '.' {
+            continue;
+        }
+        if c != '0' {
+            saw_nonzero = true;
+        }
+        if saw_nonzero {
+            digits -= 1;
+        }
+    }
+    if !unsigned.contains('.') {
+        if unsigned == "0" {
+            digits -= 1;
+        }
+        body.push('.');
+    }
+    while digits > 0 {
+        body.push('0');
+        digits -= 1;
+    }
+    body + tail
+}
+
 fn fmt_float(out: &mut String, v: f64, verb: char, f: &Flags) {
     let (verb, prec) = match verb {
         'v' => ('g', f.prec),
@@ -334,8 +371,8 @@ fn fmt_float(out: &mut String, v: f64, verb: char, f: &Flags) {
         _ => (verb, f.prec),
     };
     let mut num = format_float(v, verb, prec);
-    if f.sharp && verb == 'g' && !num.contains('.') && !num.contains('e') && v.is_finite() {
-        num.push('.');
+    if f.sharp && v.is_finite() {
+        num = sharp_float(num, verb, prec);
     }
     let signed = num.starts_with(['-', '+']);
     let mut num = if signed { num } else { format!("+{num}") };
@@ -630,98 +667,147 @@ pub(crate) fn sprintln(args: &[Value]) -> String {
     out
 }
 
-/// Go's `fmt.Sprintf` (without explicit argument indexes `%[n]d`).
+/// Parses a `[n]` argument index at `i`: `(index, new i, well formed)`.
+fn arg_number(f: &[char], i: usize) -> Option<(Option<usize>, usize)> {
+    if f.get(i) != Some(&'[') {
+        return None;
+    }
+    for j in i + 1..f.len() {
+        if f[j] == ']' {
+            let n: Option<usize> = f[i + 1..j].iter().collect::<String>().parse().ok();
+            return Some((n.filter(|&n| n >= 1).map(|n| n - 1), j + 1));
+        }
+    }
+    Some((None, f.len()))
+}
+
+/// Go's `fmt.Sprintf`, with flags, widths, precisions, `*` and `[n]` indexes.
 pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
+    let f: Vec<char> = format.chars().collect();
     let mut out = String::new();
     let mut argi = 0;
-    let mut chars = format.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
+    let mut reordered = false;
+    let mut i = 0;
+    while i < f.len() {
+        if f[i] != '%' {
+            out.push(f[i]);
+            i += 1;
             continue;
         }
-        let mut f = Flags::default();
-        while let Some(&c) = chars.peek() {
-            match c {
-                '+' => f.plus = true,
+        i += 1;
+        let mut fl = Flags::default();
+        let mut good = true;
+        while i < f.len() {
+            match f[i] {
+                '+' => fl.plus = true,
                 '-' => {
-                    f.minus = true;
-                    f.zero = false;
+                    fl.minus = true;
+                    fl.zero = false;
                 }
-                '#' => f.sharp = true,
-                ' ' => f.space = true,
-                '0' => f.zero = !f.minus,
+                '#' => fl.sharp = true,
+                ' ' => fl.space = true,
+                '0' => fl.zero = !fl.minus,
                 _ => break,
             }
-            chars.next();
+            i += 1;
         }
-        let num = |chars: &mut std::iter::Peekable<std::str::Chars>,
-                   argi: &mut usize,
-                   what: &str,
-                   out: &mut String|
-         -> Option<usize> {
-            if chars.peek() == Some(&'*') {
-                chars.next();
-                let v = args.get(*argi);
-                *argi += 1;
-                match v {
-                    Some(Value::Int(n)) if (0..1_000_000).contains(n) => return Some(*n as usize),
-                    Some(Value::Int(n)) if what == "WIDTH" && *n < 0 && *n > -1_000_000 => {
-                        return Some(usize::MAX - n.unsigned_abs() as usize);
+        // An explicit argument index, then a width (`*` takes it from the arguments).
+        let mut index = |i: &mut usize, argi: &mut usize, good: &mut bool| -> bool {
+            match arg_number(&f, *i) {
+                None => false,
+                Some((n, next)) => {
+                    reordered = true;
+                    *i = next;
+                    match n {
+                        Some(n) if n < args.len() => *argi = n,
+                        _ => *good = false,
                     }
-                    _ => {
-                        out.push_str(&format!("%!(BAD{what})"));
-                        return None;
-                    }
+                    true
                 }
             }
+        };
+        let mut after_index = index(&mut i, &mut argi, &mut good);
+        let star = |i: &mut usize, argi: &mut usize| -> Option<i64> {
+            *i += 1;
+            let v = args.get(*argi);
+            *argi += 1;
+            match v {
+                Some(Value::Int(n)) if n.unsigned_abs() <= 1_000_000 => Some(*n),
+                _ => None,
+            }
+        };
+        let digits = |i: &mut usize| -> Option<usize> {
             let mut n: Option<usize> = None;
-            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-                n = Some(
-                    n.unwrap_or(0)
-                        .saturating_mul(10)
-                        .saturating_add(d as usize)
-                        .min(1_000_000),
-                );
-                chars.next();
+            while let Some(d) = f.get(*i).and_then(|c| c.to_digit(10)) {
+                n = Some((n.unwrap_or(0) * 10 + d as usize).min(1_000_000));
+                *i += 1;
             }
             n
         };
-        f.wid = num(&mut chars, &mut argi, "WIDTH", &mut out);
-        if let Some(w) = f.wid
-            && w > usize::MAX / 2
-        {
-            // A negative `*` width means left-justify.
-            f.wid = Some(usize::MAX - w);
-            f.minus = true;
-            f.zero = false;
+        if f.get(i) == Some(&'*') {
+            match star(&mut i, &mut argi) {
+                None => out.push_str("%!(BADWIDTH)"),
+                Some(w) => {
+                    fl.wid = Some(w.unsigned_abs() as usize);
+                    if w < 0 {
+                        fl.minus = true;
+                        fl.zero = false;
+                    }
+                }
+            }
+            after_index = false;
+        } else {
+            fl.wid = digits(&mut i);
+            if after_index && fl.wid.is_some() {
+                good = false;
+            }
         }
-        if chars.peek() == Some(&'.') {
-            chars.next();
-            f.prec = Some(num(&mut chars, &mut argi, "PREC", &mut out).unwrap_or(0));
+        if f.get(i) == Some(&'.') {
+            i += 1;
+            if after_index {
+                good = false;
+            }
+            after_index = index(&mut i, &mut argi, &mut good);
+            if f.get(i) == Some(&'*') {
+                match star(&mut i, &mut argi) {
+                    Some(p) if p >= 0 => fl.prec = Some(p as usize),
+                    _ => out.push_str("%!(BADPREC)"),
+                }
+                after_index = false;
+            } else {
+                fl.prec = Some(digits(&mut i).unwrap_or(0));
+            }
         }
-        let Some(verb) = chars.next() else {
+        if !after_index {
+            index(&mut i, &mut argi, &mut good);
+        }
+        let Some(&verb) = f.get(i) else {
             out.push_str("%!(NOVERB)");
             break;
         };
+        i += 1;
         if verb == '%' {
             out.push('%');
             continue;
         }
+        if !good {
+            out.push_str(&format!("%!{verb}(BADINDEX)"));
+            continue;
+        }
         if verb == 'v' {
             // %+v and %#v are struct-field and Go-syntax forms, not sign or prefix flags.
-            f.plus = false;
-            f.sharp = false;
+            fl.plus = false;
+            fl.sharp = false;
         }
         match args.get(argi) {
             None => out.push_str(&format!("%!{verb}(MISSING)")),
             Some(a) => {
                 argi += 1;
-                print_arg(&mut out, a, verb, &f, 0);
+                print_arg(&mut out, a, verb, &fl, 0);
             }
         }
     }
-    if argi < args.len() {
+    if !reordered && argi < args.len() {
         out.push_str("%!(EXTRA ");
         for (i, a) in args[argi..].iter().enumerate() {
             if i > 0 {

@@ -195,11 +195,43 @@ pub(crate) fn compile(pattern: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(&out)
         .size_limit(1 << 22)
         .build()
-        .map_err(|e| format!("error parsing regexp: {}", first_line(&e.to_string())))
+        .map_err(|e| {
+            go_regex_error(pattern).unwrap_or_else(|| format!("error parsing regexp: {e}"))
+        })
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().last().unwrap_or(s).trim().to_string()
+/// Go's `regexp/syntax` message for the common mistakes in a pattern:
+/// `error parsing regexp: CODE: `EXPR``.
+fn go_regex_error(pattern: &str) -> Option<String> {
+    use regex_syntax::ast::ErrorKind as K;
+    let e = regex_syntax::ast::parse::Parser::new()
+        .parse(pattern)
+        .err()?;
+    let span = e.span();
+    let frag = pattern
+        .get(span.start.offset..span.end.offset)
+        .unwrap_or("");
+    let (code, expr) = match e.kind() {
+        K::GroupUnclosed => ("missing closing )", pattern),
+        K::GroupUnopened => ("unexpected )", pattern),
+        K::ClassUnclosed => (
+            "missing closing ]",
+            pattern.get(span.start.offset..).unwrap_or(""),
+        ),
+        K::EscapeUnrecognized
+        | K::EscapeHexInvalid
+        | K::EscapeHexInvalidDigit
+        | K::EscapeHexEmpty => ("invalid escape sequence", frag),
+        K::EscapeUnexpectedEof => ("trailing backslash at end of expression", ""),
+        K::RepetitionMissing => ("missing argument to repetition operator", frag),
+        K::ClassRangeInvalid => ("invalid character class range", frag),
+        K::RepetitionCountInvalid => ("invalid repeat count", frag),
+        K::GroupNameInvalid | K::GroupNameEmpty | K::GroupNameUnexpectedEof => {
+            ("invalid named capture", frag)
+        }
+        _ => return None,
+    };
+    Some(format!("error parsing regexp: {code}: `{expr}`"))
 }
 
 /// Go's `strings.Title`: upper-cases letters that follow a separator.
@@ -216,19 +248,37 @@ fn title(s: &str) -> String {
     let mut prev = ' ';
     s.chars()
         .map(|c| {
-            let out = if is_sep(prev) {
-                single_case(c, true)
-            } else {
-                c
-            };
+            let out = if is_sep(prev) { to_title(c) } else { c };
             prev = c;
             out
         })
         .collect()
 }
 
-/// Go maps case rune by rune; a rune whose mapping is several runes (ß) stays.
+/// Go's `unicode.ToTitle`: upper case, except the digraphs with a title form.
+fn to_title(c: char) -> char {
+    match c {
+        'Ǆ' | 'ǅ' | 'ǆ' => 'ǅ',
+        'Ǉ' | 'ǈ' | 'ǉ' => 'ǈ',
+        'Ǌ' | 'ǋ' | 'ǌ' => 'ǋ',
+        'Ǳ' | 'ǲ' | 'ǳ' => 'ǲ',
+        c => single_case(c, true),
+    }
+}
+
+/// Go maps case rune by rune with Unicode's simple mappings; where Rust's full
+/// mapping is several runes, the simple one is the exception below or the rune itself.
 fn single_case(c: char, upper: bool) -> char {
+    let u = c as u32;
+    if !upper && c == '\u{130}' {
+        return 'i';
+    }
+    if upper && (matches!(u, 0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7)) {
+        return char::from_u32(u + 8).unwrap_or(c);
+    }
+    if upper && matches!(u, 0x1FB3 | 0x1FC3 | 0x1FF3) {
+        return char::from_u32(u + 9).unwrap_or(c);
+    }
     let mut it: Box<dyn Iterator<Item = char>> = if upper {
         Box::new(c.to_uppercase())
     } else {

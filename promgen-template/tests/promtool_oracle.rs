@@ -298,6 +298,222 @@ fn cases() -> Vec<Case> {
             Expr::Ratio,
             "{{ $labels.instance }} at {{ $value | humanizePercentage }}",
         ),
+        // Second batch: Go corners.
+        a(M, "{{ humanize \"this is not a number at all\" }}"),
+        a(M, "line one\n{{ .Foo }}"),
+        a(M, "ok\n  {{ humanize \"x\" }}"),
+        a(
+            M,
+            "{{ printf \"%s\" nil }} {{ printf \"%*d|%-*d|%.*f\" 5 1 4 2 2 3.14159 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%[2]d %[1]d\" 1 2 }} {{ printf \"%[3]d\" 1 }} {{ printf \"%d %d %[1]d %d\" 1 2 }}",
+        ),
+        a(M, "{{ query \"multi\" | first }}"),
+        a(M, "{{ printf \"%v\" (query \"multi\" | first) }}"),
+        a(
+            M,
+            "{{ $labels.job | len }} {{ len (args 1 2 3) }} {{ index (args \"a\" \"b\") \"arg1\" }}",
+        ),
+        a(M, "{{ index (query \"multi\") 5 }}"),
+        a(M, "{{ slice \"abc\" 2 1 }}"),
+        a(
+            M,
+            "{{ 1.5e300 | humanize }} {{ -1e-300 | humanize }} {{ humanizeDuration 1e10 }} {{ humanizeDuration 86399.999 }}",
+        ),
+        a(M, "{{ humanizePercentage \"abc\" }}"),
+        a(
+            M,
+            "{{ printf \"%.2f\" \"str\" }} {{ printf \"%d\" true }} {{ printf \"%s\" $labels }} {{ printf \"%d\" $labels }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%q\" 'x' }} {{ printf \"%08b\" 5 }} {{ printf \"%#o\" 8 }} {{ printf \"%O\" 8 }} {{ printf \"%x\" -255 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%+.3e\" -0.0 }} {{ printf \"% .2f\" 1.0 }} {{ printf \"%+08.2f\" 3.14159 }} {{ printf \"%6.3v\" 3.14159 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%G\" 1e-10 }} {{ printf \"%v\" 1e-4 }} {{ printf \"%v\" 12345678.0 }} {{ printf \"%t\" 1 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%c%c\" 0x1F600 233 }} {{ printf \"%U\" 0x1F600 }} {{ printf \"%#U\" 0x1F600 }} {{ printf \"%5.1s|\" \"héllo\" }}",
+        ),
+        a(
+            M,
+            "{{ print nil }}|{{ print }}|{{ println }}|{{ print \"a\" \"b\" 1 2 \"c\" }}",
+        ),
+        a(
+            M,
+            "{{ range $k, $v := args 1 \"x\" 2.5 }}{{ $k }}={{ $v }} {{ end }}",
+        ),
+        a(
+            M,
+            "{{ with $x := $labels.job }}{{ $x }}{{ end }} {{ if $labels.job }}{{ $labels.job }}{{ end }}",
+        ),
+        a(
+            M,
+            "{{ range $i, $e := query \"multi\" }}{{ if $i }}, {{ end }}{{ $e.Value }}{{ end }}",
+        ),
+        a(M, "{{ eq .Value 42.0 }} {{ eq nil nil }} {{ not $labels }}"),
+        a(M, "{{ eq $labels.missing nil }}"),
+        a(M, "{{ and }}"),
+        a(M, "{{ label \"x\" }}"),
+        a(M, "{{ first \"x\" }}"),
+        a(M, "{{ \"x\" | first }}"),
+        a(
+            M,
+            "{{ title \"ǆemo straße\" }} {{ toUpper \"ß straße ǆ\" }} {{ toLower \"ǅ İ\" }}",
+        ),
+        a(M, "{{ reReplaceAll \"(\" \"x\" \"y\" }}"),
+        a(M, "{{ match \"[\" \"x\" }}"),
+        a(
+            M,
+            "{{ stripDomain \"localhost\" }} {{ stripDomain \"a.b:c:d\" }} {{ stripPort \":80\" }} {{ stripDomain \"[::1]:80\" }}",
+        ),
+        a(M, "{{ graphLink \"a/b?c=d&e f~_.-\" }}"),
+        a(M, "{{ parseDuration \"0\" }} {{ parseDuration \"1.5h\" }}"),
+        a(M, "{{ parseDuration \"1m1h\" }}"),
+        a(M, "{{ humanizeTimestamp 1e10 }}"),
+        a(
+            M,
+            "{{ humanizeTimestamp 1.5 }} {{ (toTime 1.5).Unix }} {{ (toTime -1.5).Unix }} {{ toTime 1435065584 }}",
+        ),
+        a(
+            M,
+            "{{ (toTime 0).Format \"Jan 2, 2006 at 3:04pm (MST)\" }} {{ (toTime 1435065584.128).Format \"20060102150405.000\" }}",
+        ),
+        a(M, "{{ $labels.instance | title }}"),
+        a(
+            M,
+            "{{- range $k, $v := $labels }}\n{{ $k }}: {{ $v }}\n{{- end }}",
+        ),
+        a(
+            M,
+            "{{ \"a\" | printf \"%s%s\" \"b\" | printf \"%s%s\" \"c\" }}",
+        ),
+        a(
+            M,
+            "{{ $v := 1 }}{{ range $labels }}{{ $v = . }}{{ end }}{{ $v }}",
+        ),
+        a(
+            M,
+            "{{ define \"a\" }}{{ $ }}{{ . }}{{ end }}{{ template \"a\" 5 }} {{ template \"a\" }}",
+        ),
+        a(
+            M,
+            "{{ .Value | humanize }} {{ $.Labels.job }} {{ with $labels }}{{ .job }}{{ end }} {{ (index $labels \"job\") | toUpper }}",
+        ),
+        a(M, "{{ 9223372036854775808 }}"),
+        a(
+            M,
+            "{{ -0.0 }} {{ 0.1 | printf \"%.20f\" }} {{ printf \"%.30e\" 1.0 }} {{ printf \"%v\" 5e-324 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%g\" 1.7976931348623157e308 }} {{ printf \"%.1f %.1f %.2f\" 0.05 0.25 1.005 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%.3g %.3g\" 0.0001234 0.00001234 }} {{ printf \"%#g %#.3g %#e %#.0f\" 1.0 2.0 3.0 4.0 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%-08d|\" 5 }} {{ printf \"%+q\" \"héllo\" }} {{ printf \"%#q\" \"back`tick\" }} {{ printf \"%#q\" \"plain\" }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%s %s\" \"a\" }} {{ printf \"%!\" }} {{ printf \"abc%\" }} {{ printf \"%.d|%3.0d|\" 0 0 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%5%|%-5q|%05s|%x|%X\" \"a\" \"b\" \"héllo\" \"héllo\" }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%v|%6v|%-6v|%06v\" -1 -1 -1 -1 }} {{ printf \"%e %g\" 1e-7 1e-7 }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%T %T %T\" (query \"multi\") (query \"multi\" | first) (toTime 0) }} {{ printf \"%T %T\" (args) (safeHtml \"x\") }}",
+        ),
+        a(
+            M,
+            "{{ safeHtml \"<b>\" }} {{ html (safeHtml \"<b>\") }} {{ eq (safeHtml \"a\") \"a\" }} {{ len (safeHtml \"abc\") }}",
+        ),
+        a(
+            M,
+            "{{ humanize1024 1023.0 }} {{ humanize1024 1024.0 }} {{ humanize1024 -1.0 }} {{ humanize 999.99999 }} {{ humanize 0.0009999 }}",
+        ),
+        a(
+            M,
+            "{{ humanizeDuration 3599.9999 }} {{ humanizeDuration 60 }} {{ humanizeDuration 0.000000000123 }} {{ humanizeDuration 1.5e-30 }}",
+        ),
+        a(
+            M,
+            "{{ humanizePercentage 1 }} {{ humanizePercentage 0.000001234 }} {{ humanizePercentage -0.0 }}",
+        ),
+        a(
+            M,
+            "{{ index $labels }} {{ index \"abc\" 1 }} {{ slice \"héllo\" 1 3 }}|",
+        ),
+        a(
+            M,
+            "{{ lt 1.0 $value }} {{ le \"b\" \"a\" }} {{ gt 2 1 }} {{ ne 1 1 }} {{ ge 1.5 1.5 }} {{ gt (0.0 | humanize) \"\" }}",
+        ),
+        a(M, "{{ lt 1 1.0 }}"),
+        a(M, "{{ lt true false }}"),
+        a(M, "{{ eq 1 \"1\" }}"),
+        a(M, "{{ eq }}"),
+        a(M, "{{ len 3 }}"),
+        a(M, "{{ slice 3 }}"),
+        a(M, "{{ index 3 1 }}"),
+        a(
+            M,
+            "{{ (args 1 2).arg0 }} {{ $a := args 5 }}{{ $a.arg0 }} {{ $a.nope }}",
+        ),
+        a(M, "{{ .Labels.job.x }}"),
+        a(M, "{{ $labels.job 1 }}"),
+        a(M, "{{ .Value 1 }}"),
+        a(M, "{{ (query \"multi\" | first).Nope }}"),
+        a(
+            M,
+            "{{ template \"nested\" . }}{{ define \"nested\" }}{{ .Labels.job }}/{{ template \"deeper\" .Value }}{{ end }}{{ define \"deeper\" }}{{ humanize . }}{{ end }}",
+        ),
+        a(
+            M,
+            "{{ define \"rec\" }}{{ if gt . 0 }}{{ . }}{{ template \"rec\" (len (slice \"aaa\" 1 .)) }}{{ end }}{{ end }}{{ template \"rec\" 3 }}",
+        ),
+        a(
+            M,
+            "{{ js \"\u{1}\u{7f}é\u{2028}\" }} {{ urlquery 1 \"x y\" 2 }} {{ html 1 2 }}",
+        ),
+        a(
+            M,
+            "{{ toUpper $labels.job | printf \"%q\" }} {{ $labels.job | printf \"%-6s|\" }}",
+        ),
+        a(
+            M,
+            "{{ range $i, $e := query \"multi\" | sortByLabel \"inst\" }}{{ if eq $i 1 }}{{ break }}{{ end }}{{ $e.Labels.inst }}{{ else }}none{{ end }}",
+        ),
+        a(
+            M,
+            "{{ range query \"nothing_here\" }}x{{ else }}none{{ end }}",
+        ),
+        a(
+            M,
+            "{{ with query \"nothing_here\" }}x{{ else }}none{{ end }} {{ with 0 }}x{{ else }}zero{{ end }}",
+        ),
+        l(M, "labelled", "{{ humanize \"x\" }}"),
+        l(
+            Expr::Ratio,
+            "labelled",
+            "{{ $labels.instance | stripPort }}",
+        ),
         l(
             M,
             "labelled",
@@ -365,7 +581,9 @@ fn yq(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
