@@ -52,6 +52,8 @@ pub(crate) struct Number {
     pub uint: bool,
     pub float: Option<f64>,
     pub is_char: bool,
+    /// An imaginary constant such as `1i`, which parses but does not execute.
+    pub complex: bool,
 }
 
 /// An operand.

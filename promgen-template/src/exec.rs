@@ -384,6 +384,9 @@ impl<'t> State<'t, '_, '_> {
     }
 
     fn ideal_constant(&self, n: &Number) -> R<Value> {
+        if n.complex {
+            return self.fail(format!("complex constant {} is not supported", n.text));
+        }
         let t = n.text.to_ascii_lowercase();
         let hex_int = t.trim_start_matches(['+', '-']).starts_with("0x") && !t.contains('p');
         if n.float.is_some() && !hex_int && !n.is_char && t.contains(['.', 'e', 'p']) {

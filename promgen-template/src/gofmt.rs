@@ -153,25 +153,35 @@ pub(crate) fn unquote(s: &str) -> Result<String, ()> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// Go's `strconv.UnquoteChar` on a whole `'c'` literal.
-pub(crate) fn unquote_char(s: &str) -> Option<char> {
-    let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
+/// A whole `'c'` literal's rune; `Err(true)` when more follows the first rune
+/// (Go's "malformed character constant"), `Err(false)` for a bad escape.
+pub(crate) fn unquote_char(s: &str) -> Result<char, bool> {
+    let inner = s
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .ok_or(false)?;
     if let Some(rest) = inner.strip_prefix('\\') {
-        let (bytes, n) = unescape(rest.as_bytes(), b'\'')?;
+        let (bytes, n) = unescape(rest.as_bytes(), b'\'').ok_or(false)?;
         if n != rest.len() {
-            return None;
+            return Err(true);
         }
         if bytes.len() == 1 {
-            return Some(bytes[0] as char);
+            return Ok(bytes[0] as char);
         }
-        return std::str::from_utf8(&bytes).ok()?.chars().next();
+        return std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|s| s.chars().next())
+            .ok_or(false);
     }
     let mut it = inner.chars();
-    let c = it.next()?;
-    if it.next().is_some() || c == '\'' || c == '\n' {
-        return None;
+    let c = it.next().ok_or(false)?;
+    if c == '\'' || c == '\n' {
+        return Err(false);
     }
-    Some(c)
+    if it.next().is_some() {
+        return Err(true);
+    }
+    Ok(c)
 }
 
 /// Decimal digits of `|v|` as strconv holds them: value = 0.d₁d₂… × 10^dp, trailing zeros

@@ -35,6 +35,8 @@ pub(crate) enum Kind {
     Range,
     Template,
     With,
+    /// A lexing error, which the parser reports when it reaches it (as Go's does).
+    Error,
     Eof,
 }
 
@@ -51,6 +53,7 @@ impl Item {
     pub fn describe(&self) -> String {
         match self.kind {
             Kind::Eof => "EOF".to_string(),
+            Kind::Error => self.val.clone(),
             k if is_keyword(k) => format!("<{}>", self.val),
             _ if self.val.chars().count() > 10 => {
                 let head: String = self.val.chars().take(10).collect();
@@ -75,6 +78,7 @@ fn is_keyword(k: Kind) -> bool {
             | Kind::Template
             | Kind::With
             | Kind::Nil
+            | Kind::Dot
     )
 }
 
@@ -117,8 +121,8 @@ struct Lexer<'a> {
     paren_depth: i32,
 }
 
-/// Lexes the whole input.
-pub(crate) fn lex(src: &str) -> Result<Vec<Item>, LexError> {
+/// Lexes the whole input; an error becomes an `Error` item before the end.
+pub(crate) fn lex(src: &str) -> Vec<Item> {
     let mut l = Lexer {
         src,
         b: src.as_bytes(),
@@ -126,8 +130,19 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Item>, LexError> {
         items: Vec::new(),
         paren_depth: 0,
     };
-    l.run()?;
-    Ok(l.items)
+    if let Err(e) = l.run() {
+        l.items.push(Item {
+            kind: Kind::Error,
+            pos: e.pos,
+            val: e.msg,
+        });
+        l.items.push(Item {
+            kind: Kind::Eof,
+            pos: src.len(),
+            val: String::new(),
+        });
+    }
+    l.items
 }
 
 impl Lexer<'_> {

@@ -20,6 +20,10 @@ pub(crate) struct ParseError {
 pub(crate) type Trees = HashMap<String, Vec<Node>>;
 
 struct Parser<'a> {
+    name: &'a str,
+    text: &'a str,
+    /// The line of the action being parsed, for errors inside multi-line actions.
+    action_line: usize,
     items: Vec<Item>,
     i: usize,
     vars: Vec<String>,
@@ -33,11 +37,11 @@ type PResult<T> = Result<T, ParseError>;
 
 /// Parses `text` into its trees; `is_func` says which function names exist.
 pub(crate) fn parse(name: &str, text: &str, is_func: &dyn Fn(&str) -> bool) -> PResult<Trees> {
-    let items = lex(text).map_err(|e| ParseError {
-        pos: e.pos,
-        msg: e.msg,
-    })?;
+    let items = lex(text);
     let mut p = Parser {
+        name,
+        text,
+        action_line: 0,
         items,
         i: 0,
         vars: vec!["$".into()],
@@ -121,6 +125,17 @@ impl Parser<'_> {
     }
 
     fn unexpected<T>(&self, it: &Item, context: &str) -> PResult<T> {
+        if it.kind == Kind::Error {
+            let line = crate::line_col(self.text, it.pos).0;
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != line {
+                extra = format!(" in action started at {}:{}", self.name, self.action_line);
+                if it.val.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return self.fail(it.pos, format!("{}{extra}", it.val));
+        }
         self.fail(
             it.pos,
             format!("unexpected {} in {}", it.describe(), context),
@@ -200,7 +215,12 @@ impl Parser<'_> {
         let it = self.next_non_space();
         match it.kind {
             Kind::Text => Ok(Parsed::Node(Node::Text(it.val))),
-            Kind::LeftDelim => self.action(),
+            Kind::LeftDelim => {
+                self.action_line = crate::line_col(self.text, it.pos).0;
+                let r = self.action();
+                self.action_line = 0;
+                r
+            }
             _ => self.unexpected(&it, "input"),
         }
     }
@@ -535,37 +555,86 @@ impl Parser<'_> {
     }
 }
 
+/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
+fn underscore_ok(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s).as_bytes();
+    let mut saw = b'^';
+    let mut i = 0;
+    let mut hex = false;
+    if s.len() >= 2 && s[0] == b'0' && matches!(s[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        i = 2;
+        saw = b'0';
+        hex = s[1].to_ascii_lowercase() == b'x';
+    }
+    while i < s.len() {
+        let c = s[i];
+        if c.is_ascii_digit() || hex && c.is_ascii_hexdigit() {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+        i += 1;
+    }
+    saw != b'_'
+}
+
 /// Go's `strconv.ParseInt(s, 0, 64)`: sign, base prefix, underscores between digits.
 fn parse_go_int(s: &str) -> Option<(bool, u64)> {
+    if s.contains('_') && !underscore_ok(s) {
+        return None;
+    }
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
     let lower = body.to_ascii_lowercase();
-    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string(), true)
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string())
     } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string(), true)
+        (8, d.to_string())
     } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string(), true)
+        (2, d.to_string())
     } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string(), true)
+        (8, lower[1..].to_string())
     } else {
-        (10, lower.clone(), false)
+        (10, lower.clone())
     };
-    if digits.is_empty()
-        || digits.starts_with('_') && !prefixed
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
-        return None;
-    }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
-    if clean.is_empty() {
+    if clean.is_empty() || clean.starts_with(['+', '-']) {
         return None;
     }
     u64::from_str_radix(&clean, radix).ok().map(|v| (neg, v))
+}
+
+/// A hexadecimal float such as `0x1.8p3` (Go requires the `p` exponent).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let body = body.strip_prefix("0x")?;
+    let (mant, exp) = body.split_once('p')?;
+    let mut exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut m = 0f64;
+    for c in int.chars().chain(frac.chars()) {
+        m = m * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    exp = exp.checked_sub(4 * frac.len() as i32)?;
+    let v = m * 2f64.powi(exp);
+    Some(if neg { -v } else { v })
 }
 
 /// Go's `parse.NewNumber` for the kinds a Prometheus template can hold.
@@ -576,16 +645,33 @@ pub(crate) fn parse_number(text: &str, is_char: bool) -> Result<Number, String> 
         uint: false,
         float: None,
         is_char,
+        complex: false,
     };
     if is_char {
-        let c = crate::gofmt::unquote_char(text).ok_or_else(|| "invalid syntax".to_string())?;
+        let c = crate::gofmt::unquote_char(text).map_err(|malformed| {
+            if malformed {
+                format!("malformed character constant: {text}")
+            } else {
+                "invalid syntax".to_string()
+            }
+        })?;
         n.int = Some(c as i64);
         n.uint = true;
         n.float = Some(c as u32 as f64);
         return Ok(n);
     }
-    if text.ends_with('i') {
-        return Err(format!("complex number {text} not supported"));
+    if let Some(imag) = text.strip_suffix('i') {
+        // Go accepts imaginary constants; executing one is our error (see exec).
+        return match imag.parse::<f64>() {
+            Ok(_) if underscore_ok(imag) => {
+                n.complex = true;
+                Ok(n)
+            }
+            _ => Err(format!(
+                "illegal number syntax: {}",
+                crate::gofmt::quote(text)
+            )),
+        };
     }
     if let Some((neg, v)) = parse_go_int(text) {
         if !neg {
@@ -600,11 +686,19 @@ pub(crate) fn parse_number(text: &str, is_char: bool) -> Result<Number, String> 
         n.float = Some(f);
         return Ok(n);
     }
+    if text.contains('_') && !underscore_ok(text) {
+        return Err(format!(
+            "illegal number syntax: {}",
+            crate::gofmt::quote(text)
+        ));
+    }
     let clean: String = text.chars().filter(|&c| c != '_').collect();
     let lower = clean.to_ascii_lowercase();
     let looks_float = text.contains(['.', 'e', 'E', 'p', 'P']);
-    let parsed = if lower.contains("0x") || lower.contains("inf") || lower.contains("nan") {
+    let parsed = if lower.contains("inf") || lower.contains("nan") {
         None
+    } else if lower.trim_start_matches(['+', '-']).starts_with("0x") {
+        parse_hex_float(&lower)
     } else {
         clean.parse::<f64>().ok()
     };
