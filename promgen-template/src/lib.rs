@@ -29,6 +29,7 @@ mod gotime;
 mod lex;
 mod parse;
 mod prometheus;
+mod strconv;
 mod value;
 
 #[cfg(test)]
