@@ -136,6 +136,10 @@ pub(crate) struct Flags {
     pub zero: bool,
     pub wid: Option<usize>,
     pub prec: Option<usize>,
+    /// `%+v`: struct fields with their names.
+    pub plus_v: bool,
+    /// `%#v`: Go syntax.
+    pub sharp_v: bool,
 }
 
 impl Flags {
@@ -322,6 +326,10 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
         f.pad(out, &v.type_name());
         return;
     }
+    if verb == 'v' && f.sharp_v {
+        f.pad(out, &go_syntax(v, depth));
+        return;
+    }
     match v {
         Value::Nil => {
             if verb == 'v' {
@@ -353,6 +361,7 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
         },
         Value::Float(x) => match verb {
             'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' => fmt_float(out, *x, verb, f),
+            'x' | 'X' | 'b' => f.pad(out, &float_bits(*x, verb)),
             _ => bad_verb(out, v, verb, f),
         },
         Value::Str(s) | Value::Html(s) => match verb {
@@ -405,7 +414,7 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
             None => f.pad(out, "<nil>"),
             Some(_) if depth > 0 => f.pad(out, "0xc000010000"),
             Some(s) => {
-                out.push_str("&{");
+                out.push_str(if f.plus_v { "&{Labels:" } else { "&{" });
                 print_arg(
                     out,
                     &Value::StrMap(std::rc::Rc::new(s.labels.clone())),
@@ -413,7 +422,7 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
                     f,
                     depth + 1,
                 );
-                out.push(' ');
+                out.push_str(if f.plus_v { " Value:" } else { " " });
                 print_arg(out, &Value::Float(s.value), verb, f, depth + 1);
                 out.push('}');
             }
@@ -430,34 +439,145 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
             out.push(']');
         }
         Value::Data(d) => {
+            let names = ["Labels:", "ExternalLabels:", "ExternalURL:", "Value:"];
+            let fields = [
+                Value::StrMap(std::rc::Rc::new(d.labels.clone())),
+                Value::StrMap(std::rc::Rc::new(d.external_labels.clone())),
+                Value::Str(d.external_url.as_str().into()),
+                Value::Float(d.value),
+            ];
             out.push('{');
-            print_arg(
-                out,
-                &Value::StrMap(std::rc::Rc::new(d.labels.clone())),
-                verb,
-                f,
-                depth + 1,
-            );
-            out.push(' ');
-            print_arg(
-                out,
-                &Value::StrMap(std::rc::Rc::new(d.external_labels.clone())),
-                verb,
-                f,
-                depth + 1,
-            );
-            out.push(' ');
-            print_arg(
-                out,
-                &Value::Str(d.external_url.as_str().into()),
-                verb,
-                f,
-                depth + 1,
-            );
-            out.push(' ');
-            print_arg(out, &Value::Float(d.value), verb, f, depth + 1);
+            for (i, (name, field)) in names.iter().zip(&fields).enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                if f.plus_v {
+                    out.push_str(name);
+                }
+                print_arg(out, field, verb, f, depth + 1);
+            }
             out.push('}');
         }
+    }
+}
+
+/// `%x`, `%X` and `%b` of a float64, shortest form: `0x1.8p+01`, `6755399441055744p-51`.
+fn float_bits(v: f64, verb: char) -> String {
+    if !v.is_finite() {
+        return format_float(v, 'g', None);
+    }
+    let sign = if v.is_sign_negative() { "-" } else { "" };
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let frac = bits & ((1 << 52) - 1);
+    let (mant, exp) = if biased == 0 {
+        (frac, -1074)
+    } else {
+        (frac | 1 << 52, biased - 1075)
+    };
+    if verb == 'b' {
+        return format!(
+            "{sign}{mant}p{}{}",
+            if exp >= 0 { "+" } else { "-" },
+            exp.abs()
+        );
+    }
+    let body = if mant == 0 {
+        "0x0p+00".to_string()
+    } else {
+        // Normalise to 1.xxx × 2^e with 52 fraction bits.
+        let shift = mant.leading_zeros() as i64 - 11;
+        let m = mant << shift;
+        let e = exp + 52 - shift;
+        let mut hex = format!("{:013x}", m & ((1 << 52) - 1));
+        while hex.ends_with('0') {
+            hex.pop();
+        }
+        let dot = if hex.is_empty() {
+            String::new()
+        } else {
+            format!(".{hex}")
+        };
+        format!("0x1{dot}p{}{:02}", if e >= 0 { "+" } else { "-" }, e.abs())
+    };
+    let s = format!("{sign}{body}");
+    if verb == 'X' { s.to_uppercase() } else { s }
+}
+
+/// `%#v`: the value in Go syntax.
+fn go_syntax(v: &Value, depth: usize) -> String {
+    let strmap = |m: &std::collections::BTreeMap<String, String>| {
+        let items: Vec<String> = m
+            .iter()
+            .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
+            .collect();
+        format!("map[string]string{{{}}}", items.join(", "))
+    };
+    match v {
+        Value::Nil => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(x) => float_v(*x),
+        Value::Str(s) | Value::Html(s) => quote(s),
+        Value::StrMap(m) => strmap(m),
+        Value::AnyMap(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}:{}", quote(k), go_syntax(v, depth + 1)))
+                .collect();
+            format!("map[string]interface {{}}{{{}}}", items.join(", "))
+        }
+        Value::Sample(None) => "(*template.sample)(nil)".into(),
+        Value::Sample(Some(_)) | Value::Samples(_) if depth > 0 => {
+            "(*template.sample)(0xc000010000)".into()
+        }
+        Value::Sample(Some(s)) => format!(
+            "&template.sample{{Labels:{}, Value:{}}}",
+            strmap(&s.labels),
+            float_v(s.value)
+        ),
+        Value::Samples(l) => {
+            let items: Vec<&str> = l
+                .iter()
+                .map(|_| "(*template.sample)(0xc000010000)")
+                .collect();
+            format!("template.queryResult{{{}}}", items.join(", "))
+        }
+        Value::Time(ns) => {
+            let c = crate::value::civil(*ns);
+            const MONTHS: [&str; 12] = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ];
+            format!(
+                "time.Date({}, time.{}, {}, {}, {}, {}, {}, time.UTC)",
+                c.year,
+                MONTHS[c.month as usize - 1],
+                c.day,
+                c.hour,
+                c.minute,
+                c.second,
+                c.nanos
+            )
+        }
+        Value::Data(d) => format!(
+            "{}{{Labels:{}, ExternalLabels:{}, ExternalURL:{}, Value:{}}}",
+            crate::value::DATA_TYPE,
+            strmap(&d.labels),
+            strmap(&d.external_labels),
+            quote(&d.external_url),
+            float_v(d.value)
+        ),
     }
 }
 
@@ -626,6 +746,8 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         }
         if verb == 'v' {
             // %+v and %#v are struct-field and Go-syntax forms, not sign or prefix flags.
+            fl.plus_v = fl.plus;
+            fl.sharp_v = fl.sharp;
             fl.plus = false;
             fl.sharp = false;
         }

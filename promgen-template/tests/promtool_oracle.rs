@@ -298,6 +298,76 @@ fn cases() -> Vec<Case> {
             Expr::Ratio,
             "{{ $labels.instance }} at {{ $value | humanizePercentage }}",
         ),
+        // Third batch: Go-syntax and struct-field forms, float bits, everyday annotations.
+        a(
+            M,
+            "{{ printf \"%+v\" (query \"multi\" | first) }} {{ printf \"%+v\" $ }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%#v %#v %#v %#v\" 1.5 \"s\" true 3 }} {{ printf \"%#v\" $labels }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%#v\" (query \"multi\" | first) }} {{ printf \"%#v\" (args 1 \"x\") }}",
+        ),
+        a(
+            M,
+            "{{ printf \"%#v\" (toTime 1435065584.128) }} {{ printf \"%#v\" nil }}",
+        ),
+        a(M, "{{ printf \"%#v\" $ }}"),
+        a(
+            M,
+            "{{ printf \"%x %X %b\" 1.5 -2.0 3.0 }} {{ printf \"%x %b\" 0.0 5e-324 }} {{ printf \"%x\" 0.1 }}",
+        ),
+        a(
+            M,
+            "{{ range query \"multi\" | sortByLabel \"inst\" }}{{ . }};{{ end }}",
+        ),
+        a(
+            M,
+            "{{ with query \"multi\" }}{{ len . }}{{ end }} {{ (query \"multi\" | first).Value | printf \"%.1f\" }}",
+        ),
+        a(
+            v(9007199254740993.0),
+            "{{ $value }} {{ humanize $value }} {{ printf \"%.0f\" $value }}",
+        ),
+        a(
+            v(1e-9),
+            "{{ $value }} {{ humanize $value }} {{ humanizeDuration $value }}",
+        ),
+        a(
+            v(86400.0 * 365.0),
+            "{{ humanizeDuration $value }} {{ $value | humanizeTimestamp }}",
+        ),
+        a(
+            v(0.999949),
+            "{{ humanizePercentage $value }} {{ printf \"%.2f%%\" (printf \"%f\" $value | humanize | len | printf \"%d\" | len | printf \"%d\" | len) }}",
+        ),
+        a(M, "VALUE = {{ $value }}\n  LABELS = {{ $labels }}"),
+        a(
+            M,
+            "Instance {{ $labels.instance }} of job {{ $labels.job }} has been down for more than 5 minutes.",
+        ),
+        a(
+            M,
+            "{{ $value | humanize1024 }}B free on {{ $labels.instance }} ({{ printf \"%.1f\" (humanize1024 $value | len | printf \"%d\" | len | printf \"%d.5\" | humanize | len | printf \"%d\" | len | printf \"%d\" | len) }})",
+        ),
+        a(
+            M,
+            "{{ if ne $labels.env \"prod\" }}non-prod{{ else }}PROD{{ end }}: {{ $labels.instance | reReplaceAll \"\\\\.example\\\\.com\" \"\" }}",
+        ),
+        a(
+            M,
+            "{{ $labels.job | title }}{{ if gt $value 1.0 }}s{{ end }} {{ $value | printf \"%g\" }}",
+        ),
+        a(
+            M,
+            "{{ range $name, $v := $externalLabels }}{{ $name }}{{ if eq $name \"cluster\" }}!{{ end }}={{ $v }} {{ end }}",
+        ),
+        a(M, "{{ template \"__alert_T999\" }}"),
+        l(M, "labelled", "{{ $labels.env }}-{{ $value }}"),
+        l(M, "labelled", "  {{ $labels.job }}  "),
         // Second batch: Go corners.
         a(M, "{{ humanize \"this is not a number at all\" }}"),
         a(M, "line one\n{{ .Foo }}"),
@@ -749,6 +819,7 @@ fn promtool_fails_on_a_wrong_expectation() {
     let dir = scratch("tampered");
     write_files(&dir, Some(13));
     let (ok, out) = run_promtool(&dir);
+    eprintln!("{out}");
     assert!(!ok, "promtool passed a tampered expectation:\n{out}");
     assert!(
         out.contains("T013"),
