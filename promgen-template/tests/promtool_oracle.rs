@@ -301,7 +301,7 @@ fn cases() -> Vec<Case> {
         // Third batch: Go-syntax and struct-field forms, float bits, everyday annotations.
         a(
             M,
-            "{{ printf \"%+v\" (query \"multi\" | first) }} {{ printf \"%+v\" $ }}",
+            "{{ printf \"%+v\" (query \"multi\" | sortByLabel \"inst\" | first) }} {{ printf \"%+v\" $ }}",
         ),
         a(
             M,
@@ -309,7 +309,7 @@ fn cases() -> Vec<Case> {
         ),
         a(
             M,
-            "{{ printf \"%#v\" (query \"multi\" | first) }} {{ printf \"%#v\" (args 1 \"x\") }}",
+            "{{ printf \"%#v\" (query \"multi\" | sortByLabel \"inst\" | first) }} {{ printf \"%#v\" (args 1 \"x\") }}",
         ),
         a(
             M,
@@ -326,7 +326,7 @@ fn cases() -> Vec<Case> {
         ),
         a(
             M,
-            "{{ with query \"multi\" }}{{ len . }}{{ end }} {{ (query \"multi\" | first).Value | printf \"%.1f\" }}",
+            "{{ with query \"multi\" }}{{ len . }}{{ end }} {{ (query \"multi\" | sortByLabel \"inst\" | first).Value | printf \"%.1f\" }}",
         ),
         a(
             v(9007199254740993.0),
@@ -380,8 +380,11 @@ fn cases() -> Vec<Case> {
             M,
             "{{ printf \"%[2]d %[1]d\" 1 2 }} {{ printf \"%[3]d\" 1 }} {{ printf \"%d %d %[1]d %d\" 1 2 }}",
         ),
-        a(M, "{{ query \"multi\" | first }}"),
-        a(M, "{{ printf \"%v\" (query \"multi\" | first) }}"),
+        a(M, "{{ query \"multi\" | sortByLabel \"inst\" | first }}"),
+        a(
+            M,
+            "{{ printf \"%v\" (query \"multi\" | sortByLabel \"inst\" | first) }}",
+        ),
         a(
             M,
             "{{ $labels.job | len }} {{ len (args 1 2 3) }} {{ index (args \"a\" \"b\") \"arg1\" }}",
@@ -427,7 +430,7 @@ fn cases() -> Vec<Case> {
         ),
         a(
             M,
-            "{{ range $i, $e := query \"multi\" }}{{ if $i }}, {{ end }}{{ $e.Value }}{{ end }}",
+            "{{ range $i, $e := query \"multi\" | sortByLabel \"inst\" }}{{ if $i }}, {{ end }}{{ $e.Value }}{{ end }}",
         ),
         a(M, "{{ eq .Value 42.0 }} {{ eq nil nil }} {{ not $labels }}"),
         a(M, "{{ eq $labels.missing nil }}"),
@@ -509,7 +512,7 @@ fn cases() -> Vec<Case> {
         ),
         a(
             M,
-            "{{ printf \"%T %T %T\" (query \"multi\") (query \"multi\" | first) (toTime 0) }} {{ printf \"%T %T\" (args) (safeHtml \"x\") }}",
+            "{{ printf \"%T %T %T\" (query \"multi\") (query \"multi\" | sortByLabel \"inst\" | first) (toTime 0) }} {{ printf \"%T %T\" (args) (safeHtml \"x\") }}",
         ),
         a(
             M,
@@ -549,7 +552,10 @@ fn cases() -> Vec<Case> {
         a(M, "{{ .Labels.job.x }}"),
         a(M, "{{ $labels.job 1 }}"),
         a(M, "{{ .Value 1 }}"),
-        a(M, "{{ (query \"multi\" | first).Nope }}"),
+        a(
+            M,
+            "{{ (query \"multi\" | sortByLabel \"inst\" | first).Nope }}",
+        ),
         a(
             M,
             "{{ template \"nested\" . }}{{ define \"nested\" }}{{ .Labels.job }}/{{ template \"deeper\" .Value }}{{ end }}{{ define \"deeper\" }}{{ humanize . }}{{ end }}",
@@ -604,7 +610,9 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// What promtool's query engine returns for the `query` calls of the table.
+/// What promtool's query engine returns for the `query` calls of the table. The order
+/// of a result with several series varies from run to run in promtool, so the table
+/// sorts those (`sortByLabel`) before depending on it.
 struct Stub;
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
