@@ -36,6 +36,11 @@ mod value;
 mod tests;
 
 /// Largest template text accepted, so that hostile input stays cheap.
+///
+/// ```
+/// let big = "x".repeat(promgen_template::MAX_TEMPLATE_BYTES + 1);
+/// assert!(promgen_template::Template::parse(&big).is_err());
+/// ```
 pub const MAX_TEMPLATE_BYTES: usize = 1 << 20;
 
 /// A failed parse or execution. The message is Go's, word for word where we know it
@@ -263,6 +268,13 @@ impl Template {
 }
 
 /// The variables Prometheus's rule manager declares before every alert template.
+///
+/// ```
+/// use promgen_template::{Template, ALERT_TEMPLATE_DEFS, AlertData, NoQueries};
+/// let t = Template::parse(&format!("{ALERT_TEMPLATE_DEFS}{{{{ $value }}}}")).unwrap();
+/// let data = AlertData { value: 1e6, ..Default::default() };
+/// assert_eq!(t.execute(&data, &mut NoQueries).unwrap(), "1e+06");
+/// ```
 pub const ALERT_TEMPLATE_DEFS: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 
 /// What Prometheus's rule manager does with an annotation or label of alert
