@@ -259,6 +259,7 @@ impl<'t> State<'t, '_, '_> {
                 .collect(),
             Value::AnyMap(m) => m.iter().map(|(k, v)| (Value::str(k), v.clone())).collect(),
             Value::Samples(list) => list
+                .borrow()
                 .iter()
                 .enumerate()
                 .map(|(i, s)| (Value::Int(i as i64), Value::Sample(Some(s.clone()))))

@@ -161,7 +161,7 @@ fn length(v: &Value) -> Result<usize, String> {
         Value::Str(s) | Value::Html(s) => s.len(),
         Value::StrMap(m) => m.len(),
         Value::AnyMap(m) => m.len(),
-        Value::Samples(l) => l.len(),
+        Value::Samples(l) => l.borrow().len(),
         Value::Nil => return Err("len of nil pointer".into()),
         other => return Err(format!("len of type {}", other.type_name())),
     })
@@ -202,6 +202,7 @@ fn index(item: &Value, idx: &[Value]) -> Result<Value, String> {
                 m.get(&**k).cloned().unwrap_or(Value::Nil)
             }
             Value::Samples(l) => {
+                let l = l.borrow();
                 let x = index_arg(i, l.len())?;
                 match l.get(x) {
                     Some(s) => Value::Sample(Some(s.clone())),
@@ -225,7 +226,7 @@ fn slice(item: &Value, idx: &[Value]) -> Result<Value, String> {
     let len = match item {
         Value::Nil => return Err("slice of untyped nil".into()),
         Value::Str(s) | Value::Html(s) => s.len(),
-        Value::Samples(l) => l.len(),
+        Value::Samples(l) => l.borrow().len(),
         other => return Err(format!("can't slice item of type {}", other.type_name())),
     };
     let is_str = matches!(item, Value::Str(_) | Value::Html(_));
@@ -254,7 +255,9 @@ fn slice(item: &Value, idx: &[Value]) -> Result<Value, String> {
             Some(sub) => Value::str(sub),
             None => Value::str(&String::from_utf8_lossy(&s.as_bytes()[ix[0]..ix[1]])),
         },
-        Value::Samples(l) => Value::Samples(std::rc::Rc::new(l[ix[0]..ix[1]].to_vec())),
+        Value::Samples(l) => Value::Samples(std::rc::Rc::new(std::cell::RefCell::new(
+            l.borrow()[ix[0]..ix[1]].to_vec(),
+        ))),
         _ => unreachable!("checked above"),
     })
 }

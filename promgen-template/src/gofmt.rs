@@ -430,7 +430,7 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
         Value::Samples(list) => {
             // Go prints the elements' addresses, which no test can expect.
             out.push('[');
-            for i in 0..list.len() {
+            for i in 0..list.borrow().len() {
                 if i > 0 {
                     out.push(' ');
                 }
@@ -537,10 +537,7 @@ fn go_syntax(v: &Value, depth: usize) -> String {
             float_v(s.value)
         ),
         Value::Samples(l) => {
-            let items: Vec<&str> = l
-                .iter()
-                .map(|_| "(*template.sample)(0xc000010000)")
-                .collect();
+            let items = vec!["(*template.sample)(0xc000010000)"; l.borrow().len()];
             format!("template.queryResult{{{}}}", items.join(", "))
         }
         Value::Time(ns) => {

@@ -136,6 +136,11 @@ pub struct Sample {
 
 /// Runs the PromQL of the `query` template function, at the evaluation time the caller knows.
 ///
+/// To match Prometheus's rule manager (`rules.EngineQueryFunc`), an instant query's
+/// vector is returned as it is, a scalar as one sample without labels, and any other
+/// result type is the error `rule result is not a vector or scalar`. Samples keep
+/// `__name__` where the query result has it.
+///
 /// ```
 /// use promgen_template::{Queries, Sample};
 ///

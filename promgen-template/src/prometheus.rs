@@ -18,10 +18,14 @@ pub(crate) fn call(st: &mut State<'_, '_, '_>, name: &str, a: Vec<Value>) -> Res
     Ok(match name {
         "query" => {
             let samples = st.env.queries.query(s(&a[0]))?;
-            Value::Samples(Rc::new(samples.into_iter().map(Rc::new).collect()))
+            Value::Samples(Rc::new(std::cell::RefCell::new(
+                samples.into_iter().map(Rc::new).collect(),
+            )))
         }
         "first" => match &a[0] {
-            Value::Samples(l) if !l.is_empty() => Value::Sample(Some(l[0].clone())),
+            Value::Samples(l) if !l.borrow().is_empty() => {
+                Value::Sample(Some(l.borrow()[0].clone()))
+            }
             _ => return Err("first() called on vector with no elements".into()),
         },
         "label" => Value::str(
@@ -67,13 +71,13 @@ pub(crate) fn call(st: &mut State<'_, '_, '_>, name: &str, a: Vec<Value>) -> Res
                 unreachable!("checked queryResult")
             };
             let key = s(&a[0]);
-            let mut v: Vec<Rc<crate::Sample>> = l.to_vec();
-            v.sort_by(|x, y| {
+            // Go's sort.Stable sorts the caller's slice: every holder sees the new order.
+            l.borrow_mut().sort_by(|x, y| {
                 let lx = x.labels.get(key).map_or("", String::as_str);
                 let ly = y.labels.get(key).map_or("", String::as_str);
                 lx.cmp(ly)
             });
-            Value::Samples(Rc::new(v))
+            Value::Samples(l.clone())
         }
         "stripPort" => Value::str(&strip_port(s(&a[0]))),
         "stripDomain" => Value::str(&strip_domain(s(&a[0]))),

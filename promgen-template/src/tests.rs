@@ -140,6 +140,13 @@ fn prometheus_queries() {
 }
 
 #[test]
+fn sort_by_label_sorts_in_place() {
+    let m = |inst: &str| sample(&[("inst", inst)], 1.0);
+    let t = "{{ $r := query \"x\" }}{{ $_ := sortByLabel \"inst\" $r }}{{ range $r }}{{ .Labels.inst }}{{ end }}";
+    assert_eq!(run_q(t, vec![m("c"), m("a"), m("b")]).unwrap(), "abc");
+}
+
+#[test]
 fn prometheus_strip() {
     for (input, port, domain) in [
         ("foo.example.com", "foo.example.com", "foo"),

@@ -24,8 +24,8 @@ pub(crate) enum Value {
     StrMap(Rc<BTreeMap<String, String>>),
     /// `map[string]interface{}`, from `args`.
     AnyMap(Rc<BTreeMap<String, Value>>),
-    /// Prometheus's `queryResult` (`[]*sample`), from `query`.
-    Samples(Rc<Vec<Rc<Sample>>>),
+    /// Prometheus's `queryResult` (`[]*sample`), from `query`; shared and mutable like the Go slice: `sortByLabel` sorts it in place.
+    Samples(Rc<std::cell::RefCell<Vec<Rc<Sample>>>>),
     /// `*sample`; `None` is a nil pointer.
     Sample(Option<Rc<Sample>>),
     /// `*time.Time` in UTC, as nanoseconds since the epoch (from `toTime`).
@@ -91,7 +91,7 @@ impl Value {
             Value::Str(s) | Value::Html(s) => !s.is_empty(),
             Value::StrMap(m) => !m.is_empty(),
             Value::AnyMap(m) => !m.is_empty(),
-            Value::Samples(v) => !v.is_empty(),
+            Value::Samples(v) => !v.borrow().is_empty(),
             Value::Sample(s) => s.is_some(),
             Value::Time(_) | Value::Data(_) => true,
         }

@@ -368,6 +368,14 @@ fn cases() -> Vec<Case> {
         a(M, "{{ template \"__alert_T999\" }}"),
         l(M, "labelled", "{{ $labels.env }}-{{ $value }}"),
         l(M, "labelled", "  {{ $labels.job }}  "),
+        a(
+            M,
+            "{{ $r := query \"multi\" }}{{ $s := sortByLabel \"inst\" $r }}{{ range $r }}{{ .Labels.inst }}{{ end }}",
+        ),
+        a(
+            M,
+            "{{ $r := query \"multi\" | sortByLabel \"inst\" }}{{ range slice $r 1 }}{{ .Value }}{{ end }} {{ index $r 0 | value }}",
+        ),
         // Second batch: Go corners.
         a(M, "{{ humanize \"this is not a number at all\" }}"),
         a(M, "line one\n{{ .Foo }}"),
