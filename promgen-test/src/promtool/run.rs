@@ -85,6 +85,9 @@ pub(crate) async fn run_group(
             templates: TemplateData {
                 external_labels: group.external_labels.clone(),
                 external_url: group.external_url.clone(),
+                // promtool gives the rule manager no URL: `externalURL` and `pathPrefix`
+                // fail there as a nil pointer.
+                manager_url: None,
             },
             capture: group
                 .alert_rule_tests
