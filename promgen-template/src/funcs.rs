@@ -277,11 +277,9 @@ fn non_comparable(v: &Value) -> String {
     )
 }
 
-/// Go 1.19's `eq`: true if `a` equals any of `rest`; nil compares with anything.
+/// Go 1.19's `eq`: true if `a` equals any of `rest`; kinds must match (nil aside),
+/// and values of other kinds must be comparable.
 fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
-    if !matches!(a, Value::Nil) && !comparable(a) {
-        return Err(non_comparable(a));
-    }
     if rest.is_empty() {
         return Err("missing argument for comparison".into());
     }
@@ -299,7 +297,9 @@ fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
             (Value::Int(x), Value::Int(y)) => x == y,
             (Value::Float(x), Value::Float(y)) => x == y,
             (Value::Str(x) | Value::Html(x), Value::Str(y) | Value::Html(y)) => x == y,
-            (_, Value::Nil) | (Value::Nil, _) => matches!((a, b), (Value::Nil, Value::Nil)),
+            (Value::Nil, Value::Nil) => true,
+            (Value::Nil, _) | (_, Value::Nil) => false,
+            (a, _) if !comparable(a) => return Err(non_comparable(a)),
             (_, b) if !comparable(b) => return Err(non_comparable(b)),
             (Value::Sample(x), Value::Sample(y)) => match (x, y) {
                 (Some(x), Some(y)) => std::rc::Rc::ptr_eq(x, y),

@@ -24,6 +24,7 @@ use std::rc::Rc;
 mod ast;
 mod exec;
 mod funcs;
+mod gofloat;
 mod gofmt;
 mod gotime;
 mod lex;
