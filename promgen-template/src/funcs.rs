@@ -206,14 +206,15 @@ fn index(item: &Value, idx: &[Value]) -> Result<Value, String> {
                 let x = index_arg(i, l.len())?;
                 match l.get(x) {
                     Some(s) => Value::Sample(Some(s.clone())),
-                    None => return Err(format!("index out of range: {x}")),
+                    // indexArg lets x == len through; reflect then panics.
+                    None => return Err("reflect: slice index out of range".into()),
                 }
             }
             Value::Str(s) | Value::Html(s) => {
                 let x = index_arg(i, s.len())?;
                 match s.as_bytes().get(x) {
                     Some(b) => Value::Int(i64::from(*b)),
-                    None => return Err(format!("index out of range: {x}")),
+                    None => return Err("reflect: string index out of range".into()),
                 }
             }
             other => return Err(format!("can't index item of type {}", other.type_name())),

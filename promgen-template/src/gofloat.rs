@@ -203,7 +203,8 @@ pub(crate) fn float_bits(v: f64, verb: char, prec: Option<usize>) -> String {
 pub(crate) fn sharp_float(num: String, verb: char, prec: Option<usize>) -> String {
     let hex = matches!(verb, 'x' | 'X');
     let mut digits: i64 = match verb {
-        'g' | 'G' | 'x' | 'X' => prec.map_or(6, |p| p as i64),
+        // Go lists 'x' here but not 'X'.
+        'g' | 'G' | 'x' => prec.map_or(6, |p| p as i64),
         _ => 0,
     };
     let split = if hex {

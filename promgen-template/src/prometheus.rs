@@ -513,7 +513,7 @@ fn parse_duration(d: &str) -> Result<f64, String> {
         return Ok(0.0);
     }
     if d.is_empty() {
-        return Err(bad());
+        return Err("empty duration string".into());
     }
     const UNITS: [(&str, u64); 7] = [
         ("y", 365 * 24 * 3600 * 1000),

@@ -106,6 +106,99 @@ fn comparison(r: &mut Rng) -> String {
     format!("{{{{ {f} {} {} }}}}", operand(r), operand(r))
 }
 
+fn misc(r: &mut Rng) -> String {
+    let word = |r: &mut Rng| {
+        r.pick(&[
+            "\"\"",
+            "\"a\"",
+            "\"Hello wörld_x-y z9\"",
+            "\"ǆ ß İ ﬀ\"",
+            "\"host.example.com:9090\"",
+            "\"[::1]:80\"",
+            "\"10.0.0.1\"",
+            "\"a.b.c\"",
+            "\"1h30m\"",
+            "\"1y\"",
+            "\"5m3s\"",
+            "\"90s\"",
+            "\"1.5\"",
+            "\"0x10\"",
+            "\"1e3\"",
+            "\"+Inf\"",
+            "\"nan\"",
+            "\" 1\"",
+            "\"1_000\"",
+            "$labels.job",
+            "$labels.__name__",
+        ])
+        .to_string()
+    };
+    match r.below(8) {
+        0 => format!(
+            "{{{{ {} {} }}}}",
+            r.pick(&[
+                "title",
+                "toUpper",
+                "toLower",
+                "stripPort",
+                "stripDomain",
+                "len",
+                "html",
+                "js",
+                "urlquery",
+                "graphLink",
+                "tableLink"
+            ]),
+            word(r)
+        ),
+        1 => format!(
+            "{{{{ {} {} }}}}",
+            r.pick(&[
+                "parseDuration",
+                "humanize",
+                "humanizeDuration",
+                "humanizeTimestamp",
+                "humanizePercentage"
+            ]),
+            word(r)
+        ),
+        2 => {
+            let pat = r.pick(&[
+                "\"a+\"",
+                "\"^h\"",
+                "\"(\\\\w+)\\\\.\"",
+                "\"[aeiou]\"",
+                "\"\\\\d\"",
+                "\"(?i)HOST\"",
+                "\"x*\"",
+                "\"\\\\bex\"",
+                "\"$\"",
+            ]);
+            let repl = r.pick(&["\"<$1>\"", "\"\"", "\"$0$0\"", "\"${1}z\"", "\"$$\""]);
+            format!(
+                "{{{{ reReplaceAll {pat} {repl} {} }}}} {{{{ match {pat} {} }}}}",
+                word(r),
+                word(r)
+            )
+        }
+        3 => format!(
+            "{{{{ {} {} {} }}}}",
+            r.pick(&["and", "or"]),
+            operand(r),
+            operand(r)
+        ),
+        4 => format!("{{{{ not {} }}}} {{{{ len {} }}}}", operand(r), word(r)),
+        5 => format!("{{{{ slice {} {} }}}}", word(r), r.below(4)),
+        6 => format!("{{{{ index {} {} }}}}", word(r), r.below(4)),
+        _ => format!(
+            "{{{{ print {} {} }}}}|{{{{ println {} }}}}",
+            operand(r),
+            operand(r),
+            operand(r)
+        ),
+    }
+}
+
 fn yq(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -152,12 +245,13 @@ fn promtool_agrees_on_generated_templates() {
     let mut tests = String::from(
         "rule_files:\n  - rules.yml\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'm{job=\"node\"}'\n        values: '42 42 42'\n    alert_rule_test:\n",
     );
-    let n = 400;
+    let n = 500;
     for i in 0..n {
-        let template = match i % 3 {
+        let template = match i % 4 {
             0 => printf(&mut r),
             1 => function(&mut r),
-            _ => comparison(&mut r),
+            2 => comparison(&mut r),
+            _ => misc(&mut r),
         };
         let name = format!("G{i:03}");
         let annotation = format!("[{template}]");
