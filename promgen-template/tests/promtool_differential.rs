@@ -188,7 +188,13 @@ fn misc(r: &mut Rng) -> String {
             operand(r)
         ),
         4 => format!("{{{{ not {} }}}} {{{{ len {} }}}}", operand(r), word(r)),
-        5 => format!("{{{{ slice {} {} }}}}", word(r), r.below(4)),
+        // ASCII only: Go slices bytes, and a cut rune is invalid UTF-8, which our
+        // strings cannot hold (we write U+FFFD).
+        5 => format!(
+            "{{{{ slice {} {} }}}}",
+            r.pick(&["\"abc\"", "\"host.example.com\"", "$labels.job", "\"\""]),
+            r.below(4)
+        ),
         6 => format!("{{{{ index {} {} }}}}", word(r), r.below(4)),
         _ => format!(
             "{{{{ print {} {} }}}}|{{{{ println {} }}}}",
