@@ -31,7 +31,7 @@
 //! `promtool check rules`, and generated printf and function calls.
 //!
 //! Known differences, all at the edges:
-//! - Strings are UTF-8: where Go cuts a rune (`slice`/`index` of bytes, `"\xff"`), we
+//! - Strings are UTF-8: where Go cuts a rune (`slice` cuts bytes; `"\xff"` is a byte), we
 //!   write U+FFFD.
 //! - Printing a query result (`[]*sample`) shows Go's pointers; we show a fixed address.
 //! - `unicode.IsPrint` (for `%q`, `%#U`, `js`) and case mapping are approximations of
