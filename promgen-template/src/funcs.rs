@@ -206,14 +206,15 @@ fn index(item: &Value, idx: &[Value]) -> Result<Value, String> {
                 let x = index_arg(i, l.len())?;
                 match l.get(x) {
                     Some(s) => Value::Sample(Some(s.clone())),
-                    None => return Err(format!("index out of range: {x}")),
+                    // indexArg lets x == len through; reflect then panics.
+                    None => return Err("reflect: slice index out of range".into()),
                 }
             }
             Value::Str(s) | Value::Html(s) => {
                 let x = index_arg(i, s.len())?;
                 match s.as_bytes().get(x) {
                     Some(b) => Value::Int(i64::from(*b)),
-                    None => return Err(format!("index out of range: {x}")),
+                    None => return Err("reflect: string index out of range".into()),
                 }
             }
             other => return Err(format!("can't index item of type {}", other.type_name())),
@@ -277,11 +278,9 @@ fn non_comparable(v: &Value) -> String {
     )
 }
 
-/// Go 1.19's `eq`: true if `a` equals any of `rest`; nil compares with anything.
+/// Go 1.19's `eq`: true if `a` equals any of `rest`; kinds must match (nil aside),
+/// and values of other kinds must be comparable.
 fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
-    if !matches!(a, Value::Nil) && !comparable(a) {
-        return Err(non_comparable(a));
-    }
     if rest.is_empty() {
         return Err("missing argument for comparison".into());
     }
@@ -299,7 +298,9 @@ fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
             (Value::Int(x), Value::Int(y)) => x == y,
             (Value::Float(x), Value::Float(y)) => x == y,
             (Value::Str(x) | Value::Html(x), Value::Str(y) | Value::Html(y)) => x == y,
-            (_, Value::Nil) | (Value::Nil, _) => matches!((a, b), (Value::Nil, Value::Nil)),
+            (Value::Nil, Value::Nil) => true,
+            (Value::Nil, _) | (_, Value::Nil) => false,
+            (a, _) if !comparable(a) => return Err(non_comparable(a)),
             (_, b) if !comparable(b) => return Err(non_comparable(b)),
             (Value::Sample(x), Value::Sample(y)) => match (x, y) {
                 (Some(x), Some(y)) => std::rc::Rc::ptr_eq(x, y),

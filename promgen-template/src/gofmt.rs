@@ -1,130 +1,10 @@
 //! Go's `fmt` as templates see it: `%v` printing, `Sprint`, `Sprintln` and `Sprintf`
 //! with the verbs annotations use, and strconv's float formatting.
 
+use crate::gofloat::{float_bits, sharp_float};
+pub(crate) use crate::gofloat::{float_v, format_float};
 pub(crate) use crate::strconv::{is_print, quote, quote_with, sharp_u, unquote, unquote_char};
 use crate::value::Value;
-
-/// Decimal digits of `|v|` as strconv holds them: value = 0.d₁d₂… × 10^dp, trailing zeros
-/// trimmed; zero has no digits. `sig` = significant digits, or shortest round-trip.
-fn digits(v: f64, sig: Option<usize>) -> (Vec<u8>, i32) {
-    let v = v.abs();
-    if v == 0.0 {
-        return (Vec::new(), 0);
-    }
-    // Rust and Go both round exactly, ties to even, and find the same shortest digits.
-    let s = match sig {
-        Some(n) => format!("{:.*e}", n.max(1) - 1, v),
-        None => format!("{v:e}"),
-    };
-    let (mant, exp) = s.split_once('e').expect("exponent");
-    let exp: i32 = exp.parse().expect("exponent digits");
-    let mut d: Vec<u8> = mant.bytes().filter(|b| b.is_ascii_digit()).collect();
-    while d.len() > 1 && d[d.len() - 1] == b'0' {
-        d.pop();
-    }
-    (d, exp + 1)
-}
-
-fn fmt_e(d: &[u8], dp: i32, prec: usize, e: char) -> String {
-    let mut out = String::new();
-    out.push(if d.is_empty() { '0' } else { d[0] as char });
-    if prec > 0 {
-        out.push('.');
-        for i in 1..=prec {
-            out.push(d.get(i).map_or('0', |&c| c as char));
-        }
-    }
-    out.push(e);
-    let exp = if d.is_empty() { 0 } else { dp - 1 };
-    out.push(if exp < 0 { '-' } else { '+' });
-    out.push_str(&format!("{:02}", exp.abs()));
-    out
-}
-
-fn fmt_f(d: &[u8], dp: i32, prec: usize) -> String {
-    let mut out = String::new();
-    if dp > 0 {
-        for i in 0..dp as usize {
-            out.push(d.get(i).map_or('0', |&c| c as char));
-        }
-    } else {
-        out.push('0');
-    }
-    if prec > 0 {
-        out.push('.');
-        for i in 1..=prec as i32 {
-            let j = dp + i - 1;
-            out.push(if j >= 0 {
-                d.get(j as usize).map_or('0', |&c| c as char)
-            } else {
-                '0'
-            });
-        }
-    }
-    out
-}
-
-/// Go's `strconv.FormatFloat(v, verb, prec, 64)` for verbs e, E, f, F, g, G
-/// (`prec` None = -1, shortest).
-pub(crate) fn format_float(v: f64, verb: char, prec: Option<usize>) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    let sign = if v.is_sign_negative() { "-" } else { "" };
-    let body = match verb {
-        'e' | 'E' => {
-            let (d, dp) = digits(v, prec.map(|p| p + 1));
-            let p = prec.unwrap_or(d.len().max(1) - 1);
-            fmt_e(&d, dp, p, verb)
-        }
-        'f' | 'F' => match prec {
-            Some(p) => format!("{:.*}", p, v.abs()),
-            None => {
-                let (d, dp) = digits(v, None);
-                fmt_f(&d, dp, (d.len() as i32 - dp).max(0) as usize)
-            }
-        },
-        _ => {
-            let e = if verb == 'G' { 'E' } else { 'e' };
-            let shortest = prec.is_none();
-            let p = prec.map(|p| p.max(1));
-            let (d, dp) = digits(v, p);
-            let mut prec = p.unwrap_or(d.len());
-            let mut eprec = prec as i32;
-            if eprec > d.len() as i32 && d.len() as i32 >= dp {
-                eprec = d.len() as i32;
-            }
-            if shortest {
-                eprec = 6;
-            }
-            let exp = dp - 1;
-            if exp < -4 || exp >= eprec {
-                if prec > d.len() {
-                    prec = d.len();
-                }
-                fmt_e(&d, dp, prec.max(1) - 1, e)
-            } else {
-                if prec as i32 > dp {
-                    prec = d.len();
-                }
-                fmt_f(&d, dp, (prec as i32 - dp).max(0) as usize)
-            }
-        }
-    };
-    format!("{sign}{body}")
-}
-
-/// `%v` of a float64, as `fmt.Sprint` writes it.
-pub(crate) fn float_v(v: f64) -> String {
-    format_float(v, 'g', None)
-}
 
 /// Printf flags of one verb.
 #[derive(Default, Clone, Copy)]
@@ -161,51 +41,18 @@ impl Flags {
     }
 }
 
-/// The `#` flag on floats: always a decimal point, and for %g the trailing zeros kept.
-fn sharp_float(num: String, verb: char, prec: Option<usize>) -> String {
-    let mut digits: i64 = match verb {
-        'g' | 'G' => prec.map_or(6, |p| p as i64),
-        _ => 0,
-    };
-    let (body, tail) = match num.find(['e', 'E']) {
-        Some(i) => (&num[..i], &num[i..]),
-        None => (num.as_str(), ""),
-    };
-    let mut body = body.to_string();
-    let unsigned = body.trim_start_matches(['-', '+']);
-    let mut saw_nonzero = false;
-    for c in unsigned.chars() {
-        if c == '.' {
-            continue;
-        }
-        if c != '0' {
-            saw_nonzero = true;
-        }
-        if saw_nonzero {
-            digits -= 1;
-        }
-    }
-    if !unsigned.contains('.') {
-        if unsigned == "0" {
-            digits -= 1;
-        }
-        body.push('.');
-    }
-    while digits > 0 {
-        body.push('0');
-        digits -= 1;
-    }
-    body + tail
-}
-
 fn fmt_float(out: &mut String, v: f64, verb: char, f: &Flags) {
     let (verb, prec) = match verb {
         'v' => ('g', f.prec),
         'e' | 'E' | 'f' | 'F' => (verb, Some(f.prec.unwrap_or(6))),
         _ => (verb, f.prec),
     };
-    let mut num = format_float(v, verb, prec);
-    if f.sharp && v.is_finite() {
+    let mut num = if matches!(verb, 'x' | 'X' | 'b') {
+        float_bits(v, verb, prec)
+    } else {
+        format_float(v, verb, prec)
+    };
+    if f.sharp && v.is_finite() && verb != 'b' {
         num = sharp_float(num, verb, prec);
     }
     let signed = num.starts_with(['-', '+']);
@@ -288,9 +135,10 @@ fn truncate(s: &str, f: &Flags) -> String {
 }
 
 fn fmt_hex_str(out: &mut String, s: &str, verb: char, f: &Flags) {
-    let bytes = truncate(s, f);
+    // The precision counts bytes here, not runes.
+    let n = f.prec.map_or(s.len(), |p| p.min(s.len()));
     let mut buf = String::new();
-    for (i, b) in bytes.bytes().enumerate() {
+    for (i, &b) in s.as_bytes()[..n].iter().enumerate() {
         if f.space && i > 0 {
             buf.push(' ');
         }
@@ -326,8 +174,9 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
         f.pad(out, &v.type_name());
         return;
     }
-    if verb == 'v' && f.sharp_v {
-        f.pad(out, &go_syntax(v, depth));
+    // Go syntax changes how strings and composites print; numbers keep their flags.
+    if verb == 'v' && f.sharp_v && !matches!(v, Value::Int(_) | Value::Float(_)) {
+        go_syntax(out, v, f, depth);
         return;
     }
     match v {
@@ -350,18 +199,22 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
             'c' => f.pad(out, &char_of(*i).to_string()),
             'q' => f.pad(out, &quote_with(&char_of(*i).to_string(), '\'', f.plus)),
             'U' => {
-                let c = char_of(*i);
-                let mut s = format!("U+{:04X}", *i);
-                if f.sharp && is_print(c) {
+                // At least four hex digits, more if the precision asks; zero padding is off.
+                let digits = f.prec.map_or(4, |p| p.max(4));
+                let mut s = format!("U+{:0digits$X}", *i as u64);
+                if f.sharp
+                    && let Some(c) = u32::try_from(*i).ok().and_then(char::from_u32)
+                    && is_print(c)
+                {
                     s.push_str(&format!(" '{c}'"));
                 }
-                f.pad(out, &s);
+                Flags { zero: false, ..*f }.pad(out, &s);
             }
             _ => bad_verb(out, v, verb, f),
         },
         Value::Float(x) => match verb {
             'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' => fmt_float(out, *x, verb, f),
-            'x' | 'X' | 'b' => f.pad(out, &float_bits(*x, verb)),
+            'x' | 'X' | 'b' => fmt_float(out, *x, verb, f),
             _ => bad_verb(out, v, verb, f),
         },
         Value::Str(s) | Value::Html(s) => match verb {
@@ -461,84 +314,61 @@ pub(crate) fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, dept
     }
 }
 
-/// `%x`, `%X` and `%b` of a float64, shortest form: `0x1.8p+01`, `6755399441055744p-51`.
-fn float_bits(v: f64, verb: char) -> String {
-    if !v.is_finite() {
-        return format_float(v, 'g', None);
-    }
-    let sign = if v.is_sign_negative() { "-" } else { "" };
-    let bits = v.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i64;
-    let frac = bits & ((1 << 52) - 1);
-    let (mant, exp) = if biased == 0 {
-        (frac, -1074)
-    } else {
-        (frac | 1 << 52, biased - 1075)
-    };
-    if verb == 'b' {
-        return format!(
-            "{sign}{mant}p{}{}",
-            if exp >= 0 { "+" } else { "-" },
-            exp.abs()
-        );
-    }
-    let body = if mant == 0 {
-        "0x0p+00".to_string()
-    } else {
-        // Normalise to 1.xxx × 2^e with 52 fraction bits.
-        let shift = mant.leading_zeros() as i64 - 11;
-        let m = mant << shift;
-        let e = exp + 52 - shift;
-        let mut hex = format!("{:013x}", m & ((1 << 52) - 1));
-        while hex.ends_with('0') {
-            hex.pop();
+/// `%#v`: the value in Go syntax. Width and precision apply to each string and
+/// number inside, as Go's printValue recursion applies them.
+fn go_syntax(out: &mut String, v: &Value, f: &Flags, depth: usize) {
+    let strmap = |out: &mut String, m: &std::collections::BTreeMap<String, String>| {
+        out.push_str("map[string]string{");
+        for (i, (k, val)) in m.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            go_syntax(out, &Value::str(k), f, depth + 1);
+            out.push(':');
+            go_syntax(out, &Value::str(val), f, depth + 1);
         }
-        let dot = if hex.is_empty() {
-            String::new()
-        } else {
-            format!(".{hex}")
-        };
-        format!("0x1{dot}p{}{:02}", if e >= 0 { "+" } else { "-" }, e.abs())
-    };
-    let s = format!("{sign}{body}");
-    if verb == 'X' { s.to_uppercase() } else { s }
-}
-
-/// `%#v`: the value in Go syntax.
-fn go_syntax(v: &Value, depth: usize) -> String {
-    let strmap = |m: &std::collections::BTreeMap<String, String>| {
-        let items: Vec<String> = m
-            .iter()
-            .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
-            .collect();
-        format!("map[string]string{{{}}}", items.join(", "))
+        out.push('}');
     };
     match v {
-        Value::Nil => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(x) => float_v(*x),
-        Value::Str(s) | Value::Html(s) => quote(s),
-        Value::StrMap(m) => strmap(m),
-        Value::AnyMap(m) => {
-            let items: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}:{}", quote(k), go_syntax(v, depth + 1)))
-                .collect();
-            format!("map[string]interface {{}}{{{}}}", items.join(", "))
-        }
-        Value::Sample(None) => "(*template.sample)(nil)".into(),
-        Value::Sample(Some(_)) | Value::Samples(_) if depth > 0 => {
-            "(*template.sample)(0xc000010000)".into()
-        }
-        Value::Sample(Some(s)) => format!(
-            "&template.sample{{Labels:{}, Value:{}}}",
-            strmap(&s.labels),
-            float_v(s.value)
+        Value::Nil if depth > 0 => out.push_str("interface {}(nil)"),
+        Value::Nil => f.pad(out, "<nil>"),
+        Value::Bool(b) => f.pad(out, if *b { "true" } else { "false" }),
+        Value::Int(_) | Value::Float(_) => print_arg(
+            out,
+            v,
+            'v',
+            &Flags {
+                sharp_v: false,
+                ..*f
+            },
+            depth,
         ),
+        Value::Str(s) | Value::Html(s) => f.pad(out, &quote(&truncate(s, f))),
+        Value::StrMap(m) => strmap(out, m),
+        Value::AnyMap(m) => {
+            out.push_str("map[string]interface {}{");
+            for (i, (k, val)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                go_syntax(out, &Value::str(k), f, depth + 1);
+                out.push(':');
+                go_syntax(out, val, f, depth + 1);
+            }
+            out.push('}');
+        }
+        Value::Sample(None) => out.push_str("(*template.sample)(nil)"),
+        Value::Sample(Some(_)) if depth > 0 => out.push_str("(*template.sample)(0xc000010000)"),
+        Value::Sample(Some(s)) => {
+            out.push_str("&template.sample{Labels:");
+            strmap(out, &s.labels);
+            out.push_str(", Value:");
+            go_syntax(out, &Value::Float(s.value), f, depth + 1);
+            out.push('}');
+        }
         Value::Samples(l) => {
             let items = vec!["(*template.sample)(0xc000010000)"; l.borrow().len()];
-            format!("template.queryResult{{{}}}", items.join(", "))
+            out.push_str(&format!("template.queryResult{{{}}}", items.join(", ")));
         }
         Value::Time(ns) => {
             let c = crate::value::civil(*ns);
@@ -556,25 +386,32 @@ fn go_syntax(v: &Value, depth: usize) -> String {
                 "November",
                 "December",
             ];
-            format!(
-                "time.Date({}, time.{}, {}, {}, {}, {}, {}, time.UTC)",
-                c.year,
-                MONTHS[c.month as usize - 1],
-                c.day,
-                c.hour,
-                c.minute,
-                c.second,
-                c.nanos
-            )
+            f.pad(
+                out,
+                &format!(
+                    "time.Date({}, time.{}, {}, {}, {}, {}, {}, time.UTC)",
+                    c.year,
+                    MONTHS[c.month as usize - 1],
+                    c.day,
+                    c.hour,
+                    c.minute,
+                    c.second,
+                    c.nanos
+                ),
+            );
         }
-        Value::Data(d) => format!(
-            "{}{{Labels:{}, ExternalLabels:{}, ExternalURL:{}, Value:{}}}",
-            crate::value::DATA_TYPE,
-            strmap(&d.labels),
-            strmap(&d.external_labels),
-            quote(&d.external_url),
-            float_v(d.value)
-        ),
+        Value::Data(d) => {
+            out.push_str(crate::value::DATA_TYPE);
+            out.push_str("{Labels:");
+            strmap(out, &d.labels);
+            out.push_str(", ExternalLabels:");
+            strmap(out, &d.external_labels);
+            out.push_str(", ExternalURL:");
+            go_syntax(out, &Value::str(&d.external_url), f, depth + 1);
+            out.push_str(", Value:");
+            go_syntax(out, &Value::Float(d.value), f, depth + 1);
+            out.push('}');
+        }
     }
 }
 

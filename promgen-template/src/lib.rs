@@ -16,6 +16,35 @@
 //!     "db-1 is at 81.25%"
 //! );
 //! ```
+//!
+//! # Fidelity
+//!
+//! The language is Go 1.19's `text/template` (the Go that builds Prometheus 2.42 and its
+//! promtool): actions, trim markers, comments, pipelines, variables, `if`/`else if`,
+//! `range` (maps in key order, `break`, `continue`, `else`), `with`, `define`,
+//! `template`, `block`, and the built-in functions, with `missingkey=zero`. Values print
+//! as Go's `fmt` prints them, and `printf` follows Go's verbs, flags, widths, precisions,
+//! `*` and `[n]` indexes, and `%!verb(type=value)` errors. The functions are those of
+//! Prometheus 2.42's `template/template.go` for text templates (`tmpl` exists only in its
+//! HTML mode, so alert templates cannot call it). Tests check all of this against the
+//! real promtool: hundreds of templates as annotations and labels, parse errors through
+//! `promtool check rules`, and generated printf and function calls.
+//!
+//! Known differences, all at the edges:
+//! - Strings are UTF-8: where Go cuts a rune (`slice` cuts bytes; `"\xff"` is a byte), we
+//!   write U+FFFD.
+//! - Printing a query result (`[]*sample`) shows Go's pointers; we show a fixed address.
+//! - `unicode.IsPrint` (for `%q`, `%#U`, `js`) and case mapping are approximations of
+//!   Go's tables: unassigned code points count as printable here.
+//! - Patterns compile with the `regex` crate (RE2 semantics like Go's; `\d`, `\w`, `\s`
+//!   and `\b` are made ASCII as in Go); uncommon pattern errors are worded differently.
+//! - Limits Go does not have: templates over [`MAX_TEMPLATE_BYTES`], nesting deeper than
+//!   64 (parse) or 200 levels (execution, counting calls, controls and pipelines),
+//!   `{{template}}` calls deeper than 64 (Go: 100000), a budget of a million steps, and
+//!   16 MiB of output. Each is a clear error.
+//! - `call` always fails (templates have no function values); imaginary constants parse
+//!   but do not execute; `*time.Time` has the methods `Format`, `Unix*`, `Year`,
+//!   `YearDay`, `Day`, `Hour`, `Minute`, `Second`, `Nanosecond`, `UTC`, `String`, `IsZero`.
 #![warn(missing_docs)]
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,6 +53,7 @@ use std::rc::Rc;
 mod ast;
 mod exec;
 mod funcs;
+mod gofloat;
 mod gofmt;
 mod gotime;
 mod lex;

@@ -451,8 +451,12 @@ fn humanize_duration(mut v: f64) -> String {
     if v.abs() >= 1.0 {
         let sign = if v < 0.0 { "-" } else { "" };
         v = v.abs();
-        // Go's int64(v) saturates differently on overflow; durations that large are absurd.
-        let d = v as i64;
+        // Go converts with int64(v): out of range it is the minimum int64 on amd64.
+        let d = if v >= i64::MAX as f64 {
+            i64::MIN
+        } else {
+            v as i64
+        };
         let (secs, mins, hours, days) = (d % 60, d / 60 % 60, d / 3600 % 24, d / 86_400);
         if days != 0 {
             return format!("{sign}{days}d {hours}h {mins}m {secs}s");
@@ -509,7 +513,7 @@ fn parse_duration(d: &str) -> Result<f64, String> {
         return Ok(0.0);
     }
     if d.is_empty() {
-        return Err(bad());
+        return Err("empty duration string".into());
     }
     const UNITS: [(&str, u64); 7] = [
         ("y", 365 * 24 * 3600 * 1000),
