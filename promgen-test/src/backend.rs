@@ -118,21 +118,20 @@ impl Backend {
         let binary = || {
             let path = std::env::var_os("PROMGEN_PROMETHEUS_BIN")
                 .map_or_else(|| PathBuf::from("prometheus"), PathBuf::from);
-            let works = Command::new(&path)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            works.then_some(path)
+            binary_version(&path).is_ok().then_some(path)
         };
         let docker = || {
-            let answers = Command::new("docker")
-                .args(["info", "--format", "{{.ServerVersion}}"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
+            // Asked until it answers once: a test run of many Prometheus instances asks once.
+            static ANSWERED: std::sync::atomic::AtomicBool =
+                std::sync::atomic::AtomicBool::new(false);
+            let answers = ANSWERED.load(std::sync::atomic::Ordering::Relaxed)
+                || Command::new("docker")
+                    .args(["info", "--format", "{{.ServerVersion}}"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+            ANSWERED.store(answers, std::sync::atomic::Ordering::Relaxed);
             answers.then(|| {
                 std::env::var("PROMGEN_PROMETHEUS_IMAGE").unwrap_or_else(|_| DEFAULT_IMAGE.into())
             })
@@ -163,12 +162,7 @@ impl Backend {
     /// --version` costs a container start): later fixtures reuse the answer.
     pub(crate) fn version(&self) -> Result<Version, HarnessError> {
         match self {
-            Self::Binary(path) => {
-                let out = Command::new(path).arg("--version").output().map_err(|e| {
-                    HarnessError::Backend(format!("asking {} its version: {e}", path.display()))
-                })?;
-                parse_version(&out.stdout, &out.stderr)
-            }
+            Self::Binary(path) => binary_version(path),
             Self::Docker(image) => {
                 static VERSIONS: Mutex<Vec<(String, Version)>> = Mutex::new(Vec::new());
                 // Held while asking, so that tests starting together ask once.
@@ -447,6 +441,33 @@ impl Drop for Process {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// What `path --version` says, asked once per binary and process: starting a Go binary of
+/// that size costs tens of milliseconds, and a promtool run starts one per test.
+fn binary_version(path: &Path) -> Result<Version, HarnessError> {
+    static VERSIONS: Mutex<Vec<(PathBuf, Version)>> = Mutex::new(Vec::new());
+    let mut versions = VERSIONS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, v)) = versions.iter().find(|(p, _)| p == path) {
+        return Ok(v.clone());
+    }
+    let out = Command::new(path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| {
+            HarnessError::Backend(format!("asking {} its version: {e}", path.display()))
+        })?;
+    if !out.status.success() {
+        return Err(HarnessError::Backend(format!(
+            "{} --version failed: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let version = parse_version(&out.stdout, &out.stderr)?;
+    versions.push((path.to_path_buf(), version.clone()));
+    Ok(version)
 }
 
 /// A port that was free a moment ago.

@@ -225,7 +225,7 @@ async fn wait_ready(api: &Api, process: &mut Process, dir: &Path) -> Result<(), 
                 log: process.log(dir),
             });
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(3)).await;
     }
 }
 

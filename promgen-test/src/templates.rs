@@ -63,7 +63,8 @@ pub(crate) fn expand_label(
         return Ok(text.to_owned());
     }
     let mut queries = Refused { asked: false };
-    let expanded = expand_alert_template(alert, text, &alert_data(source, value, data), &mut queries);
+    let expanded =
+        expand_alert_template(alert, text, &alert_data(source, value, data), &mut queries);
     if queries.asked {
         return Err(format!(
             "alert {alert}: the label template {text:?} runs a query, which a replay cannot make while it evaluates (queries in annotations are made)"

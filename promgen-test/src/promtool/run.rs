@@ -276,7 +276,10 @@ fn notation_error(series: &str, values: &str, e: &promgen::notation::NotationErr
     let what = if rest.trim().is_empty() || e.message.contains("found the end") {
         "unexpected end of input in series values".to_owned()
     } else if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        format!("unexpected identifier {} in series values, expected number or \"stale\"", words::go_quote(&word))
+        format!(
+            "unexpected identifier {} in series values, expected number or \"stale\"",
+            words::go_quote(&word)
+        )
     } else {
         e.message.clone()
     };
