@@ -68,6 +68,9 @@ build_promgen() {
   command -v prometheus >/dev/null || { echo "no prometheus binary (apt-get install prometheus)" >&2; exit 1; }
   local dir=target/docker/promgen-cli
   context_for "$dir" "target/$profile/promgen-cli" "$(command -v prometheus)" "$(command -v promtool)"
+  # The HTTP client loads the system's CA roots, for `write` to https receivers and before
+  # any request at all (the test runner's, to its own Prometheus, included).
+  install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$dir/rootfs/etc/ssl/certs/ca-certificates.crt"
   cat > "$dir/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY rootfs/ /

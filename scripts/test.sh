@@ -15,17 +15,19 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 # examples/dashboard-review/review.sh, run by cli/tests/dashboard_review.rs, needs curl and jq.
-if ! command -v jq >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
-  step "installing curl and jq (examples/dashboard-review/review.sh)"
+# scripts/docker-images.sh puts the system's CA roots into the promgen-cli image.
+if ! command -v jq >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || [ ! -f /etc/ssl/certs/ca-certificates.crt ]; then
+  step "installing curl, jq (examples/dashboard-review/review.sh) and the CA certificates"
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends curl jq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends curl jq ca-certificates >/dev/null
 fi
 # cli/tests/outputs_agree.rs reads scrapes back with the official Python client's parsers
-# (PyPI's prometheus-client): installed into a virtualenv under target/ when python3 lacks it.
-if [ -z "${PROMGEN_PYTHON:-}" ] && ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
-  step "installing the Python client (PyPI prometheus-client) into target/python"
+# (PyPI's prometheus-client), cli/tests/junit_report.rs reads `promgen-cli test --junit`
+# reports with junitparser: installed into a virtualenv under target/ when python3 lacks them.
+if [ -z "${PROMGEN_PYTHON:-}" ] && ! python3 -c 'import prometheus_client, junitparser' >/dev/null 2>&1; then
+  step "installing the Python client (PyPI prometheus-client) and junitparser into target/python"
   if ! python3 -m venv --help >/dev/null 2>&1; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
@@ -33,7 +35,7 @@ if [ -z "${PROMGEN_PYTHON:-}" ] && ! python3 -c 'import prometheus_client' >/dev
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
   fi
   python3 -m venv target/python
-  target/python/bin/pip install --quiet prometheus-client
+  target/python/bin/pip install --quiet prometheus-client junitparser
   export PROMGEN_PYTHON="$PWD/target/python/bin/python3"
 fi
 step "$(promtool --version 2>&1 | head -n 1)"

@@ -18,7 +18,16 @@ impl Api {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| HarnessError::Io(format!("HTTP client: {e}")))?;
+            .map_err(|e| {
+                // reqwest's own words ("builder error") say little: the cause does.
+                let mut why = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    why.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                HarnessError::Io(format!("HTTP client: {why}"))
+            })?;
         Ok(Self {
             http,
             base: base.to_owned(),

@@ -1,0 +1,124 @@
+//! `promgen-cli test --junit`: the report read back by someone else's JUnit reader
+//! (PyPI's `junitparser`, which CI tooling uses; `./scripts/test.sh` installs it), with the
+//! counts it must hold: a suite per file, a case per test group, a failure for each group
+//! promtool fails, an error for a file that cannot be run.
+
+mod support;
+
+use promgen_test::promtool::TestFile;
+use serde_json::Value;
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+use support::oracle::python;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../promgen-test/tests/promtool")
+}
+
+/// What junitparser reads from the report: per suite, its name, counts and cases.
+const READ_BACK: &str = r#"
+import json, sys
+from junitparser import JUnitXml, Failure, Error
+xml = JUnitXml.fromfile(sys.argv[1])
+suites = []
+for suite in xml:
+    cases = []
+    for case in suite:
+        kinds = sorted(type(r).__name__ for r in case.result)
+        cases.append({"name": case.name, "results": kinds})
+    suites.append({"name": suite.name, "tests": suite.tests, "failures": suite.failures,
+                   "errors": suite.errors, "cases": cases})
+print(json.dumps({"tests": xml.tests, "failures": xml.failures, "errors": xml.errors,
+                  "suites": suites}))
+"#;
+
+#[test]
+fn the_junit_report_holds_a_case_per_test_group_with_promtools_verdicts() {
+    let files = [
+        "error_ratio_test.yml",
+        "alert_wrong_label_test.yml",
+        "mixed_named_unnamed_test.yml",
+        "counter_wrong_value_test.yml",
+        "no_such_test.yml",
+    ];
+    let report = std::env::temp_dir().join(format!("promgen-junit-{}.xml", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .args(["test", "--junit"])
+        .arg(&report)
+        .args(files)
+        .current_dir(corpus())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "some files fail");
+
+    let read = Command::new(python())
+        .args(["-c", READ_BACK])
+        .arg(&report)
+        .output()
+        .expect("python3 runs");
+    let _ = std::fs::remove_file(&report);
+    assert!(
+        read.status.success(),
+        "junitparser could not read the report (./scripts/test.sh installs it): {}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let got: Value = serde_json::from_slice(&read.stdout).unwrap();
+    let suites = got["suites"].as_array().unwrap();
+    assert_eq!(suites.len(), files.len(), "a suite per file: {got}");
+
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    for (suite, file) in suites.iter().zip(files) {
+        assert_eq!(suite["name"], file);
+        let path = corpus().join(file);
+        if !path.exists() {
+            // A file that cannot be read: one case, an error.
+            assert_eq!(
+                (suite["tests"].as_u64(), suite["errors"].as_u64()),
+                (Some(1), Some(1))
+            );
+            assert_eq!(suite["cases"][0]["results"], serde_json::json!(["Error"]));
+            tests += 1;
+            errors += 1;
+            continue;
+        }
+        let groups = TestFile::read(&path).unwrap().tests.len();
+        let cases = suite["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), groups, "{file}: a case per test group");
+        assert_eq!(suite["tests"].as_u64(), Some(groups as u64));
+        // promtool's verdict for the file: failing cases exactly when it fails.
+        let promtool = Command::new("promtool")
+            .args(["test", "rules", file])
+            .current_dir(corpus())
+            .output()
+            .expect("promtool is on PATH (./scripts/test.sh installs it)");
+        let failed = cases
+            .iter()
+            .filter(|c| c["results"] == serde_json::json!(["Failure"]))
+            .count();
+        assert_eq!(
+            failed > 0,
+            !promtool.status.success(),
+            "{file}: failures in the report {failed}, promtool's verdict {:?}",
+            promtool.status.code()
+        );
+        assert_eq!(suite["failures"].as_u64(), Some(failed as u64));
+        assert_eq!(suite["errors"].as_u64(), Some(0));
+        tests += groups;
+        failures += failed;
+    }
+    // The mixed file holds passing and failing groups: both kinds of case.
+    let mixed = &suites[2]["cases"];
+    assert!(
+        mixed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["results"] == serde_json::json!([])),
+        "{mixed}"
+    );
+    assert_eq!(got["tests"].as_u64(), Some(tests as u64));
+    assert_eq!(got["failures"].as_u64(), Some(failures as u64));
+    assert_eq!(got["errors"].as_u64(), Some(errors));
+}
