@@ -28,6 +28,9 @@ pub struct TestArgs {
     /// Only the test groups whose `name` matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     run: Option<String>,
+    /// Show a failing alert test as a line diff of the expected and the firing alerts.
+    #[arg(long)]
+    diff: bool,
     /// Also write a JUnit XML report here (a test suite per file, a test case per group).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -77,6 +80,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
         }),
         run,
         jobs: args.jobs.unwrap_or(0),
+        diff: args.diff,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     let reports = runtime.block_on(run_files(&args.files, &options));

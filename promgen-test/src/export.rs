@@ -16,6 +16,7 @@ use crate::{
     Feed, HarnessError, Prometheus, Timeline,
     replay::{Group, Rule, evaluation_order},
     state::{self, AlertingRule, LabelMap},
+    templates::{self, TemplateData},
 };
 use promgen::{FormatValue, Scraper, Stop, is_stale, time::Duration as PromDuration};
 use std::{
@@ -60,9 +61,9 @@ impl Prometheus {
     ///
     /// # Errors
     /// Groups with different intervals or the same name (promtool evaluates every group at
-    /// one interval, and orders them by name), an annotation template other than
-    /// `{{ $labels.NAME }}` and `{{ $value }}`, a query Prometheus refuses, or files that
-    /// cannot be written.
+    /// one interval, and orders them by name), alerting rules that share a name and have
+    /// templated or different annotations, a query Prometheus refuses, or files that cannot
+    /// be written.
     pub async fn export_promtool(
         &self,
         feed: &Feed,
@@ -86,7 +87,7 @@ impl Prometheus {
             if let Rule::Alerting(rule) = rule {
                 match annotators.iter_mut().find(|(n, _)| *n == rule.name) {
                     Some((_, a)) => a.add(rule)?,
-                    None => annotators.push((rule.name.clone(), Annotator::new(rule)?)),
+                    None => annotators.push((rule.name.clone(), Annotator::new(rule))),
                 }
             }
         }
@@ -154,7 +155,9 @@ impl Prometheus {
                         labels.iter().filter(|(k, _)| *k != "alertname").collect();
                     yml.push_str("          - exp_labels:");
                     map(&mut yml, labels_shown, "              ");
-                    let annotations = annotator.render(labels, timeline.origin_ms() + t)?;
+                    let annotations = annotator
+                        .render(self, labels, timeline.origin_ms() + t)
+                        .await?;
                     if !annotations.is_empty() {
                         yml.push_str("            exp_annotations:");
                         map(&mut yml, annotations.iter().collect(), "              ");
@@ -266,112 +269,33 @@ fn quote(s: &str) -> String {
     out
 }
 
-/// A piece of an annotation template.
-#[derive(Debug, Clone, PartialEq)]
-enum Piece {
-    Text(String),
-    /// `{{ $labels.NAME }}`: the query result's label (empty when it has none).
-    Label(String),
-    /// `{{ $value }}`: the query result's value, as Go's `%v` prints it.
-    Value,
-}
-
-/// Splits an annotation into text and the two templates export can expand.
-fn parse_template(text: &str) -> Result<Vec<Piece>, String> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        if open > 0 {
-            pieces.push(Piece::Text(rest[..open].to_owned()));
-        }
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            return Err(format!("{:?} is not closed", &rest[open..]));
-        };
-        let inner = after[..close].trim_matches(' ');
-        let label = inner.strip_prefix("$labels.").filter(|n| {
-            !n.is_empty()
-                && !n.starts_with(|c: char| c.is_ascii_digit())
-                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
-        match (inner, label) {
-            ("$value", _) => pieces.push(Piece::Value),
-            (_, Some(name)) => pieces.push(Piece::Label(name.to_owned())),
-            _ => return Err(format!("{{{{{}}}}}", &after[..close])),
-        }
-        rest = &after[close + 2..];
-    }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest.to_owned()));
-    }
-    Ok(pieces)
-}
-
-/// A float as Go's `%v` prints it (what `{{ $value }}` gives): the shortest text that reads
-/// back, positional for exponents from -4 to 5, else with a signed two-digit (or longer)
-/// exponent: `123456`, `1e+06`, `0.0001`, `1e-05`.
-fn go_value(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    // Rust's `{:e}` is the shortest round-trip digits: `1.234567e6`, `-5e-5`.
-    let sci = format!("{v:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..6).contains(&exp) {
-        // Rust's `Display` is the shortest round-trip positional text.
-        v.to_string()
-    } else {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
-    }
-}
-
 /// The annotations of one alert name's rules, and what their templates need: per alert,
 /// the query result (labels and value) at each evaluation it was present.
 struct Annotator {
     rules: Vec<AlertingRule>,
-    templates: Vec<(String, Vec<Piece>)>,
     /// Alert labels → (evaluation time, result labels, value), in time order.
     samples: BTreeMap<LabelMap, Vec<(i64, LabelMap, f64)>>,
 }
 
 impl Annotator {
-    fn new(rule: &AlertingRule) -> Result<Self, HarnessError> {
-        let mut templates = Vec::new();
-        for (key, text) in &rule.annotations {
-            let pieces = parse_template(text).map_err(|t| {
-                HarnessError::Rules(format!(
-                    "alert {}: annotation {key}: export cannot expand {t}; it expands {{{{ $labels.NAME }}}} and {{{{ $value }}}}",
-                    rule.name
-                ))
-            })?;
-            templates.push((key.clone(), pieces));
-        }
-        Ok(Self {
+    fn new(rule: &AlertingRule) -> Self {
+        Self {
             rules: vec![rule.clone()],
-            templates,
             samples: BTreeMap::new(),
-        })
+        }
     }
 
     fn templated(&self) -> bool {
-        self.templates
-            .iter()
-            .any(|(_, p)| p.iter().any(|p| !matches!(p, Piece::Text(_))))
+        self.rules[0]
+            .annotations
+            .values()
+            .any(|t| templates::is_template(t))
     }
 
     /// Another rule with the same alert name: fine when the annotations cannot tell them
     /// apart (the same, without templates).
     fn add(&mut self, rule: &AlertingRule) -> Result<(), HarnessError> {
-        let other = Self::new(rule)?;
-        if other.templates != self.templates || self.templated() {
+        if rule.annotations != self.rules[0].annotations || self.templated() {
             return Err(HarnessError::Rules(format!(
                 "several alerting rules are named {}, with annotations that are templates or differ: export cannot tell which rule an alert comes from",
                 rule.name
@@ -396,10 +320,16 @@ impl Annotator {
         let results = prometheus
             .evaluate(&rule.query, origin, origin + end_ms, interval_ms)
             .await?;
+        let data = TemplateData::default();
         for (labels, points) in results {
-            let alert = state::alert_labels(rule, labels.clone());
-            let entry = self.samples.entry(alert).or_default();
-            entry.extend(points.into_iter().map(|(t, v)| (t, labels.clone(), v)));
+            for (t, v) in points {
+                let alert = state::alert_labels_for(rule, &labels, v, &data)
+                    .map_err(HarnessError::Rules)?;
+                self.samples
+                    .entry(alert)
+                    .or_default()
+                    .push((t, labels.clone(), v));
+            }
         }
         for s in self.samples.values_mut() {
             s.sort_by_key(|(t, _, _)| *t);
@@ -407,95 +337,44 @@ impl Annotator {
         Ok(())
     }
 
-    /// The annotations of the alert with `labels` at `at` (absolute ms): the templates
-    /// expanded with the query result at the last evaluation, up to `at`, it was present.
-    fn render(&self, labels: &LabelMap, at: i64) -> Result<LabelMap, HarnessError> {
-        let sample = if self.templated() {
-            let found = self.samples.get(labels).and_then(|s| {
-                let n = s.partition_point(|(t, _, _)| *t <= at);
-                n.checked_sub(1).map(|i| &s[i])
-            });
-            match found {
-                Some((_, l, v)) => Some((l, *v)),
-                None => {
-                    return Err(HarnessError::Rules(format!(
-                        "alert {labels:?}: its query gave no result to expand its annotations with"
-                    )));
-                }
-            }
-        } else {
-            None
+    /// The annotations of the alert with `labels` at `at` (absolute ms), as Prometheus
+    /// expands them with the query result at the last evaluation, up to `at`, it was
+    /// present. The test file sets no external labels or URL, and promtool gives its rule
+    /// manager no URL: the templates see the same.
+    async fn render(
+        &self,
+        prometheus: &Prometheus,
+        labels: &LabelMap,
+        at: i64,
+    ) -> Result<LabelMap, HarnessError> {
+        let rule = &self.rules[0];
+        if !self.templated() {
+            return Ok(rule.annotations.clone());
+        }
+        let found = self.samples.get(labels).and_then(|s| {
+            let n = s.partition_point(|(t, _, _)| *t <= at);
+            n.checked_sub(1).map(|i| &s[i])
+        });
+        let Some((t, source, value)) = found else {
+            return Err(HarnessError::Rules(format!(
+                "alert {labels:?}: its query gave no result to expand its annotations with"
+            )));
         };
-        Ok(self
-            .templates
-            .iter()
-            .map(|(key, pieces)| {
-                let text = pieces
-                    .iter()
-                    .map(|p| match (p, sample) {
-                        (Piece::Text(t), _) => t.clone(),
-                        (Piece::Label(n), Some((l, _))) => l.get(n).cloned().unwrap_or_default(),
-                        (Piece::Value, Some((_, v))) => go_value(v),
-                        (_, None) => String::new(),
-                    })
-                    .collect();
-                (key.clone(), text)
-            })
-            .collect())
+        templates::expand_annotations(
+            &prometheus.api,
+            rule,
+            source,
+            *value,
+            *t,
+            &TemplateData::default(),
+        )
+        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn values_print_as_go_percent_v() {
-        let cases = [
-            (10.0, "10"),
-            (0.5, "0.5"),
-            (1e6, "1e+06"),
-            (123_456.0, "123456"),
-            (1_234_567.0, "1.234567e+06"),
-            (0.0001, "0.0001"),
-            (0.00001, "1e-05"),
-            (-2.5e-9, "-2.5e-09"),
-            (1e21, "1e+21"),
-            (1e100, "1e+100"),
-            (0.1 + 0.2, "0.30000000000000004"),
-            (0.0, "0"),
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "+Inf"),
-            (f64::NEG_INFINITY, "-Inf"),
-        ];
-        for (v, want) in cases {
-            assert_eq!(go_value(v), want, "{v}");
-        }
-    }
-
-    #[test]
-    fn templates_split_into_text_labels_and_value() {
-        assert_eq!(
-            parse_template("{{ $labels.job }} at {{$value}}{{$labels.a_1}}!").unwrap(),
-            [
-                Piece::Label("job".into()),
-                Piece::Text(" at ".into()),
-                Piece::Value,
-                Piece::Label("a_1".into()),
-                Piece::Text("!".into()),
-            ]
-        );
-        assert_eq!(
-            parse_template("plain }} text").unwrap(),
-            [Piece::Text("plain }} text".into())]
-        );
-        assert_eq!(
-            parse_template("{{ $value | humanize }}").unwrap_err(),
-            "{{ $value | humanize }}"
-        );
-        assert!(parse_template("{{ .Labels.job }}").is_err());
-        assert!(parse_template("{{ $labels.job ").is_err());
-    }
 
     #[test]
     fn yaml_strings_are_double_quoted_and_escaped() {

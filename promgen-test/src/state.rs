@@ -62,6 +62,37 @@ pub(crate) fn alert_labels(rule: &AlertingRule, mut labels: LabelMap) -> LabelMa
     labels
 }
 
+/// The labels of the alert that the query result `source` with `value` makes, the rule's
+/// labels expanded as templates for it first (as `rules/alerting.go` does at each
+/// evaluation).
+///
+/// # Errors
+/// A label template the replay cannot expand ([`crate::templates::expand_label`]).
+pub(crate) fn alert_labels_for(
+    rule: &AlertingRule,
+    source: &LabelMap,
+    value: f64,
+    data: &crate::templates::TemplateData,
+) -> Result<LabelMap, String> {
+    if !rule
+        .labels
+        .values()
+        .any(|v| crate::templates::is_template(v))
+    {
+        return Ok(alert_labels(rule, source.clone()));
+    }
+    let mut expanded = LabelMap::new();
+    for (k, text) in &rule.labels {
+        let v = crate::templates::expand_label(text, &rule.name, source, value, data)?;
+        expanded.insert(k.clone(), v);
+    }
+    let mut labels = source.clone();
+    labels.remove("__name__");
+    set_labels(&mut labels, &expanded);
+    labels.insert("alertname".into(), rule.name.clone());
+    Ok(labels)
+}
+
 /// Sets a rule's `labels:` over a result's, as Prometheus's label builder does: a label
 /// set to the empty string is removed.
 pub(crate) fn set_labels(labels: &mut LabelMap, rule_labels: &LabelMap) {

@@ -2,7 +2,11 @@
 //! templates, expanded for each query result at each evaluation (`rules/alerting.go`), by
 //! `promgen-template`.
 
-use crate::state::LabelMap;
+use crate::{
+    HarnessError,
+    api::Api,
+    state::{AlertingRule, LabelMap},
+};
 use promgen_template::{AlertData, Queries, Sample, expand_alert_template};
 
 /// What templates see besides the result: `$externalLabels`, `$externalURL`, and the URL
@@ -107,4 +111,44 @@ pub(crate) fn expand_annotation(
         &alert_data(source, value, data),
         &mut ByClosure(query),
     )
+}
+
+/// An alerting rule's annotations for the firing alert that the result `source` with
+/// `value` made at evaluation `ts` (absolute ms), as Prometheus expands them: `query` runs
+/// against `api`'s Prometheus at that time.
+///
+/// # Errors
+/// The blocking task that expands them failed.
+pub(crate) async fn expand_annotations(
+    api: &Api,
+    rule: &AlertingRule,
+    source: &LabelMap,
+    value: f64,
+    ts: i64,
+    data: &TemplateData,
+) -> Result<LabelMap, HarnessError> {
+    let texts = &rule.annotations;
+    if !texts.values().any(|t| is_template(t)) {
+        return Ok(texts.clone());
+    }
+    let (api, texts, name) = (api.clone(), texts.clone(), rule.name.clone());
+    let (source, data) = (source.clone(), data.clone());
+    let handle = tokio::runtime::Handle::current();
+    // Templates run synchronously; their queries are made from a blocking thread.
+    tokio::task::spawn_blocking(move || {
+        let mut query = |expr: &str| -> Result<Vec<(LabelMap, f64)>, String> {
+            handle
+                .block_on(api.query_checked(expr, ts))
+                .map_err(|e| e.to_string())?
+        };
+        texts
+            .iter()
+            .map(|(k, text)| {
+                let v = expand_annotation(text, &name, &source, value, &data, &mut query);
+                (k.clone(), v)
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| HarnessError::Io(format!("expanding annotations: {e}")))
 }

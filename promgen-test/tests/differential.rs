@@ -466,6 +466,41 @@ async fn annotations_follow_the_value() -> Result {
     Ok(())
 }
 
+/// Any template, as Prometheus expands it: functions, pipelines, conditions, `query`, and a
+/// templated label that moves an alert from one severity to the other (a new alert, with a
+/// new `for`). Export refused all but `$labels.X` and `$value` before, and replay refused
+/// templated labels.
+#[tokio::test]
+async fn templates_in_annotations_and_labels() -> Result {
+    let rules = r#"groups:
+  - name: g
+    rules:
+      - alert: Busy
+        expr: load > 2
+        for: 2m
+        labels:
+          severity: '{{ if gt $value 8.0 }}page{{ else }}ticket{{ end }}'
+        annotations:
+          summary: '{{ $labels.host | toUpper }} load {{ $value | humanize }} ({{ printf "%.1f" $value }})'
+          share: '{{ $value | humanizePercentage }} of {{ query "count(load)" | first | value }} hosts'
+          links: '{{ with $labels.host }}host={{ . | reReplaceAll "-[0-9]+$" "" }}{{ end }}'
+"#;
+    let series = [
+        (r#"load{host="web-1"}"#, "1x3 3 4 5 6 9 9.5 12 12 3 1x5"),
+        (r#"load{host="db-1"}"#, "1x5 2.5x10 1x5"),
+    ];
+    let run = agree("templates", "1m", &[rules], &feed("1m", &series)?, "20m").await?;
+    run.timeline
+        .expect(r#"Busy{host="web-1",severity="ticket"}"#)
+        .firing_at("6m");
+    run.timeline
+        .expect(r#"Busy{host="web-1",severity="page"}"#)
+        .pending_at("8m")
+        .firing_at("10m");
+    assert_notation_agrees(&run, &series);
+    Ok(())
+}
+
 /// The oracle can fail: the same export with one firing alert left out, or one annotation
 /// changed, makes promtool fail.
 #[tokio::test]

@@ -131,6 +131,8 @@ impl TestFile {
         if r.errors.is_empty() {
             Ok(parsed)
         } else {
+            // In the order they stand in the file, whatever order they were found in.
+            r.errors.sort_by_key(|e| (e.line, e.column));
             Err(r.errors)
         }
     }

@@ -50,6 +50,9 @@ pub struct Options {
     pub run: Option<regex::Regex>,
     /// How many test groups run at once, each with its own Prometheus (0: one per core).
     pub jobs: usize,
+    /// Alert failures as a line diff of expected and got, instead of both lists (as newer
+    /// promtool's `--diff`).
+    pub diff: bool,
 }
 
 /// What running one file found.
@@ -216,13 +219,14 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
                 group.name.clone()
             };
             let (file, rule_files, permits) = (file.clone(), rule_files.clone(), permits.clone());
-            let backend = options.backend;
+            let (backend, diff) = (options.backend, options.diff);
             tasks.push((
                 reports.len(),
                 tokio::spawn(async move {
                     let _permit = permits.acquire_owned().await;
                     let started = Instant::now();
-                    let result = run::run_group(&file, &rule_files, &file.tests[t], backend).await;
+                    let result =
+                        run::run_group(&file, &rule_files, &file.tests[t], backend, diff).await;
                     let (failures, error) = match result {
                         Ok(failures) => (failures, None),
                         Err(e) => (Vec::new(), Some(harness_error(&e))),

@@ -15,9 +15,7 @@ use super::{
 };
 use crate::{
     BackendKind, Feed, HarnessError, Prometheus,
-    api::Api,
-    replay::{Captured, Context, FiringAlert, Settings},
-    state::LabelMap,
+    replay::{Context, Settings},
     templates::{self, TemplateData},
 };
 use promgen::{Labels, notation::Item, time::Duration as PromDuration};
@@ -34,6 +32,7 @@ pub(crate) async fn run_group(
     rule_files: &[PathBuf],
     group: &TestGroup,
     backend: Option<BackendKind>,
+    diff: bool,
 ) -> Result<Vec<String>, HarnessError> {
     if let Some(t) = group
         .alert_rule_tests
@@ -127,10 +126,11 @@ pub(crate) async fn run_group(
                 for alert in captured.at.get(&ts).into_iter().flatten() {
                     got.push(ListedAlert {
                         labels: alert.labels.clone(),
-                        annotations: annotations(
+                        annotations: templates::expand_annotations(
                             &prometheus.api,
-                            captured,
-                            alert,
+                            &captured.rule,
+                            &alert.source,
+                            alert.value,
                             ts,
                             &settings.context.templates,
                         )
@@ -153,7 +153,12 @@ pub(crate) async fn run_group(
             words::sort_alerts(&mut got);
             words::sort_alerts(&mut expected);
             if expected != got {
-                errors.push(words::alert_mismatch(
+                let show = if diff {
+                    words::alert_diff
+                } else {
+                    words::alert_mismatch
+                };
+                errors.push(show(
                     &group.name,
                     &test.alertname,
                     test.eval_time_ms,
@@ -299,46 +304,4 @@ fn first_value(notation: &promgen::notation::Notation) -> String {
         Some(v) if v.is_infinite() => if v > 0.0 { "Inf" } else { "-Inf" }.into(),
         Some(v) => format!("{v:?}"),
     }
-}
-
-/// A firing alert's annotations as Prometheus expands them at evaluation `ts`: `query`
-/// runs against the replay's Prometheus at that time.
-async fn annotations(
-    api: &Api,
-    captured: &Captured,
-    alert: &FiringAlert,
-    ts: i64,
-    data: &TemplateData,
-) -> Result<LabelMap, HarnessError> {
-    let texts = &captured.rule.annotations;
-    if !texts.values().any(|t| templates::is_template(t)) {
-        return Ok(texts.clone());
-    }
-    let (api, texts, name) = (api.clone(), texts.clone(), captured.rule.name.clone());
-    let (alert, data) = (alert.clone(), data.clone());
-    let handle = tokio::runtime::Handle::current();
-    // Templates run synchronously; their queries are made from a blocking thread.
-    tokio::task::spawn_blocking(move || {
-        let mut query = |expr: &str| -> Result<Vec<(LabelMap, f64)>, String> {
-            handle
-                .block_on(api.query_checked(expr, ts))
-                .map_err(|e| e.to_string())?
-        };
-        texts
-            .iter()
-            .map(|(k, text)| {
-                let v = templates::expand_annotation(
-                    text,
-                    &name,
-                    &alert.source,
-                    alert.value,
-                    &data,
-                    &mut query,
-                );
-                (k.clone(), v)
-            })
-            .collect()
-    })
-    .await
-    .map_err(|e| HarnessError::Io(format!("expanding annotations: {e}")))
 }

@@ -185,6 +185,40 @@ pub(crate) fn alert_mismatch(
     )
 }
 
+/// The failure of an `alert_rule_test` as a line diff of expected (`-`) and got (`+`), for
+/// `--diff`: what differs stands out in long alert lists.
+pub(crate) fn alert_diff(
+    test_name: &str,
+    alertname: &str,
+    eval_time_ms: i64,
+    expected: &[ListedAlert],
+    got: &[ListedAlert],
+) -> String {
+    let name = if test_name.is_empty() {
+        String::new()
+    } else {
+        format!("    name: {test_name},\n")
+    };
+    let (exp, got) = (alerts_string(expected), alerts_string(got));
+    let mut diff = String::new();
+    for change in similar::TextDiff::from_lines(&exp, &got).iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => '-',
+            similar::ChangeTag::Insert => '+',
+            similar::ChangeTag::Equal => ' ',
+        };
+        let _ = write!(
+            diff,
+            "\n            {sign} {}",
+            change.value().trim_end_matches('\n')
+        );
+    }
+    format!(
+        "{name}    alertname: {alertname}, time: {}, \n        diff (- expected, + got):{diff}",
+        model_duration(eval_time_ms)
+    )
+}
+
 /// A sample as promtool prints it: `{__name__="up", job="a"} 1E+00`.
 fn sample_string(labels: &LabelMap, value: f64) -> String {
     format!("{} {}", labels_string(labels), go_float_e(value))
@@ -293,6 +327,28 @@ mod tests {
             samples_mismatch("x", 180_000, &exp, &got),
             "    expr: \"x\", time: 3m,\n        exp: {__name__=\"x\"} 5E+00\n        got: {__name__=\"x\"} 1E+00"
         );
+    }
+
+    #[test]
+    fn a_diff_shows_what_differs() {
+        let alert = |sev: &str| ListedAlert {
+            labels: labels(&[("alertname", "A"), ("sev", sev)]),
+            annotations: LabelMap::new(),
+        };
+        let diff = alert_diff("t", "A", 60_000, &[alert("page")], &[alert("ticket")]);
+        assert!(
+            diff.starts_with("    name: t,\n    alertname: A, time: 1m, \n"),
+            "{diff}"
+        );
+        assert!(
+            diff.contains("\n            -   Labels:{alertname=\"A\", sev=\"page\"}"),
+            "{diff}"
+        );
+        assert!(
+            diff.contains("\n            +   Labels:{alertname=\"A\", sev=\"ticket\"}"),
+            "{diff}"
+        );
+        assert!(diff.contains("\n                Annotations:{}"), "{diff}");
     }
 
     #[test]

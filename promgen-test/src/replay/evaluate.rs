@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     state::{self, AlertingRule, Episode, LabelMap, Machine},
-    templates::{self, TemplateData},
+    templates::TemplateData,
 };
 use promgen::time::Duration as PromDuration;
 use std::collections::{BTreeMap, BTreeSet};
@@ -187,34 +187,14 @@ impl<'g> RuleRun<'g> {
         ts: i64,
         results: Vec<(LabelMap, f64)>,
     ) -> Result<Vec<(LabelMap, LabelMap, f64)>, EvalFailure> {
-        if !rule.labels.values().any(|v| templates::is_template(v)) {
-            return Ok(results
-                .into_iter()
-                .map(|(l, v)| (state::alert_labels(rule, l.clone()), l, v))
-                .collect());
-        }
         let mut made = Vec::with_capacity(results.len());
         for (source, value) in results {
-            let mut expanded = LabelMap::new();
-            for (k, text) in &rule.labels {
-                let v = templates::expand_label(
-                    text,
-                    &rule.name,
-                    &source,
-                    value,
-                    &self.context.templates,
-                )
+            let labels = state::alert_labels_for(rule, &source, value, &self.context.templates)
                 .map_err(|why| {
                     let mut f = self.failed(ts, why.clone(), why);
                     f.limit = true;
                     f
                 })?;
-                expanded.insert(k.clone(), v);
-            }
-            let mut labels = source.clone();
-            labels.remove("__name__");
-            state::set_labels(&mut labels, &expanded);
-            labels.insert("alertname".into(), rule.name.clone());
             made.push((labels, source, value));
         }
         Ok(made)

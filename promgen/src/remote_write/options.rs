@@ -103,6 +103,13 @@ pub struct WriteOptions {
     pub max_backoff: Duration,
     /// How long to keep retrying one request before giving up.
     pub retry_for: Duration,
+    /// The most sample time one round of batches spans: every shard sends what it holds at
+    /// least this often in sample time, so that no shard runs far ahead of another. The
+    /// default 5 minutes suits any receiver (Prometheus refuses samples over an hour older
+    /// than the newest in its head, unless its out-of-order window takes them); a receiver
+    /// with a wide out-of-order window (promgen-test's) can take longer rounds, and
+    /// fewer, fuller requests.
+    pub round_span: Duration,
 }
 
 impl WriteOptions {
@@ -123,6 +130,7 @@ impl WriteOptions {
             min_backoff: Duration::from_millis(30),
             max_backoff: Duration::from_secs(5),
             retry_for: Duration::from_secs(300),
+            round_span: Duration::from_secs(5 * 60),
         }
     }
 

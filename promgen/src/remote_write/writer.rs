@@ -21,12 +21,6 @@ use tokio::{sync::mpsc, task::JoinSet};
 /// Batches waiting per shard: enough to keep a request in flight while the next is built.
 const QUEUE_PER_SHARD: usize = 2;
 
-/// The most sample time one round of batches may span. Prometheus refuses samples more than
-/// half a block (1h) older than the newest sample in its head, across all series, so the
-/// shards must advance together: every shard sends what it holds at least every 5 minutes
-/// of sample time, and with the queues full no shard is more than 4 rounds (20 min) behind.
-const MAX_SPAN_MS: i64 = 5 * 60 * 1000;
-
 /// Counters updated while a write runs; read them from another task for progress.
 #[derive(Debug, Default)]
 pub struct WriteStats {
@@ -348,6 +342,11 @@ impl RemoteWriter {
     ) {
         let mut last_ts = None;
         let mut sent = Sent::Done;
+        // With the queues full, no shard is more than a few rounds behind another
+        // (`WriteOptions::round_span`).
+        let round_span_ms = i64::try_from(self.client.options().round_span.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(1);
         for tick in scraper.ticks() {
             // Between past ticks, only look: a backfill stops too.
             if halt.asked() {
@@ -368,7 +367,7 @@ impl RemoteWriter {
             let running = registry.collect(ts, |i, v| staging.push(i, Sample::new(ts, v)));
             last_ts = Some(ts);
             self.stats.ticks.fetch_add(1, Ordering::Relaxed);
-            let which = if staging.span_to(ts) >= MAX_SPAN_MS {
+            let which = if staging.span_to(ts) >= round_span_ms {
                 Which::All
             } else {
                 Which::Full
