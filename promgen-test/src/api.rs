@@ -59,6 +59,23 @@ impl Api {
         params: &[(&str, String)],
         request: reqwest::RequestBuilder,
     ) -> Result<Value, HarnessError> {
+        let (json, body) = Self::json(method, path, request).await?;
+        if json["status"] != "success" {
+            return Err(HarnessError::Api(format!(
+                "{method} {path} {params:?}: {}: {}",
+                json["errorType"].as_str().unwrap_or("error"),
+                json["error"].as_str().unwrap_or(&body)
+            )));
+        }
+        Ok(json["data"].clone())
+    }
+
+    /// Sends `request`: the JSON it answers, and its body as text.
+    async fn json(
+        method: &str,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(Value, String), HarnessError> {
         let response = request
             .send()
             .await
@@ -70,14 +87,7 @@ impl Api {
             .map_err(|e| HarnessError::Api(format!("{method} {path}: {e}")))?;
         let json: Value = serde_json::from_str(&body)
             .map_err(|_| HarnessError::Api(format!("{method} {path}: HTTP {status}: {body}")))?;
-        if json["status"] != "success" {
-            return Err(HarnessError::Api(format!(
-                "{method} {path} {params:?}: {}: {}",
-                json["errorType"].as_str().unwrap_or("error"),
-                json["error"].as_str().unwrap_or(&body)
-            )));
-        }
-        Ok(json["data"].clone())
+        Ok((json, body))
     }
 
     /// An instant query's `result`.
@@ -103,20 +113,11 @@ impl Api {
         time_ms: i64,
     ) -> Result<Result<Vec<(crate::state::LabelMap, f64)>, String>, HarnessError> {
         let params = [("query", query.to_owned()), ("time", seconds(time_ms))];
-        let response = self
+        let request = self
             .http
             .post(format!("{}/api/v1/query", self.base))
-            .form(&params)
-            .send()
-            .await
-            .map_err(|e| HarnessError::Api(format!("POST /api/v1/query: {e}")))?;
-        let status = response.status();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| HarnessError::Api(format!("POST /api/v1/query: {e}")))?;
-        let json: Value = serde_json::from_str(&body)
-            .map_err(|_| HarnessError::Api(format!("POST /api/v1/query: HTTP {status}: {body}")))?;
+            .form(&params);
+        let (json, body) = Self::json("POST", "/api/v1/query", request).await?;
         if json["status"] != "success" {
             let error = json["error"].as_str().unwrap_or(&body);
             // The API names the parameter a parse error is in; the engine does not.

@@ -9,6 +9,8 @@
 //!   pending, firing and inactive per alert. Hours of behaviour in well under a second.
 //! - **Live** ([`Prometheus::wait_for`]): Prometheus scrapes the series as time passes and
 //!   its own rule manager evaluates; assertions wait for a state.
+//! - **promtool test files** ([`promtool`]): the `promtool test rules` files you have, run
+//!   unchanged by replay with promtool's semantics and verdicts (`promgen-cli test`).
 //!
 //! In a test (`#[tokio::test] async fn …`, or [`promgen_test`], which starts the
 //! Prometheus for you):

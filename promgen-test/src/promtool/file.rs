@@ -75,8 +75,10 @@ pub struct PromqlTest {
 }
 
 /// A mistake in a test file: where, and what.
+///
+/// Displays as `t.yml:5:5: tests[0].evaluation_time: unknown key (…)`, or `t.yml: …` for
+/// a file that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {path}{sep}{message}", sep = if path.is_empty() { "" } else { ": " })]
 pub struct FileError {
     /// The file, as named.
     pub file: String,
@@ -88,6 +90,20 @@ pub struct FileError {
     pub path: String,
     /// What is wrong.
     pub message: String,
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        f.write_str(": ")?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
 }
 
 impl TestFile {

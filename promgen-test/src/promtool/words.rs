@@ -164,6 +164,15 @@ fn indent_lines(lines: &str, indent: &str) -> String {
     out
 }
 
+/// The line promtool starts an alert failure with when the test group has a name.
+fn name_line(test_name: &str) -> String {
+    if test_name.is_empty() {
+        String::new()
+    } else {
+        format!("    name: {test_name},\n")
+    }
+}
+
 /// The failure of an `alert_rule_test`: expected and got, both sorted.
 pub(crate) fn alert_mismatch(
     test_name: &str,
@@ -172,11 +181,7 @@ pub(crate) fn alert_mismatch(
     expected: &[ListedAlert],
     got: &[ListedAlert],
 ) -> String {
-    let name = if test_name.is_empty() {
-        String::new()
-    } else {
-        format!("    name: {test_name},\n")
-    };
+    let name = name_line(test_name);
     format!(
         "{name}    alertname: {alertname}, time: {}, \n        exp:{}, \n        got:{}",
         model_duration(eval_time_ms),
@@ -194,11 +199,7 @@ pub(crate) fn alert_diff(
     expected: &[ListedAlert],
     got: &[ListedAlert],
 ) -> String {
-    let name = if test_name.is_empty() {
-        String::new()
-    } else {
-        format!("    name: {test_name},\n")
-    };
+    let name = name_line(test_name);
     let (exp, got) = (alerts_string(expected), alerts_string(got));
     let mut diff = String::new();
     for change in similar::TextDiff::from_lines(&exp, &got).iter_all_changes() {
