@@ -14,7 +14,8 @@
 //! against those it wrote: a limit that drops data (retention, an out-of-order window) is an
 //! error, never a quietly different answer.
 //!
-//! Not replayed: templates in rule labels (refused with an error).
+//! Alerting rules' labels are Go templates, expanded for each result at each evaluation as
+//! the rule manager does (`crate::templates`); one that runs `query` is refused.
 
 mod evaluate;
 mod plan;
@@ -80,10 +81,10 @@ impl Prometheus {
     ///
     /// # Errors
     /// A bad length, a second replay on this Prometheus, a write Prometheus refuses, a query
-    /// it refuses, a templated rule label, fewer (or more) samples held than written, or an
-    /// evaluation at which Prometheus's rule manager (and promtool) would fail the rule: two
-    /// results that make the same alert or recorded series, or more alerts or series than
-    /// the group's `limit`.
+    /// it refuses, a rule label template that runs `query`, fewer (or more) samples held than
+    /// written, or an evaluation at which Prometheus's rule manager (and promtool) would fail
+    /// the rule: two results that make the same alert or recorded series, or more alerts or
+    /// series than the group's `limit`.
     pub async fn replay(&self, feed: &Feed, length: &str) -> Result<Timeline, HarnessError> {
         let length_ms = match parse_duration(length) {
             Ok(ms) if ms > 0 && ms <= MAX_REPLAY_MS => ms,
