@@ -38,3 +38,27 @@ async fn an_inline_rule_file_is_named_by_its_place() {
         "{text}"
     );
 }
+
+/// A rule label whose template runs `query` cannot be expanded while the replay evaluates:
+/// an error naming the alert and the template, never a label quietly left unexpanded.
+#[tokio::test]
+async fn a_label_template_that_queries_is_refused_by_name() {
+    let prometheus = Prometheus::builder()
+        .rules_yaml(
+            "groups: [{name: g, rules: [{alert: Busy, expr: 'x > 1', labels: {team: '{{ query \"up\" | len }}'}}]}]",
+        )
+        .start()
+        .await
+        .unwrap();
+    let feed = promgen_test::Feed::new()
+        .interval("1m")
+        .unwrap()
+        .notation("x", "5x10")
+        .unwrap();
+    let err = prometheus.replay(&feed, "10m").await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("alert Busy") && text.contains("runs a query"),
+        "{text}"
+    );
+}
