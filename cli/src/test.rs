@@ -43,7 +43,8 @@ pub struct TestArgs {
     /// The Prometheus image for `--prometheus docker`.
     #[arg(long, value_name = "IMAGE", default_value = promgen_test::DEFAULT_IMAGE)]
     prometheus_image: String,
-    /// Test groups run at once, each with its own Prometheus [default: the number of cores].
+    /// Test groups run at once, each with its own Prometheus [default, or 0: the number of
+    /// cores].
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
 }
@@ -68,6 +69,24 @@ pub fn configure(args: &TestArgs) {
 }
 
 pub fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
+    // As promtool: every path must be a file before anything runs.
+    for file in &args.files {
+        if file.is_dir() {
+            anyhow::bail!(
+                "{:?} is a directory, not a test file",
+                file.display().to_string()
+            );
+        }
+        if !file.exists() {
+            anyhow::bail!("path {:?} does not exist", file.display().to_string());
+        }
+    }
+    if let Some(junit) = &args.junit {
+        let dir = junit.parent().filter(|d| !d.as_os_str().is_empty());
+        if dir.is_some_and(|d| !d.is_dir()) {
+            anyhow::bail!("--junit {}: its directory does not exist", junit.display());
+        }
+    }
     let run = match &args.run {
         Some(re) => Some(regex::Regex::new(re).with_context(|| format!("--run {re:?}"))?),
         None => None,
@@ -100,6 +119,15 @@ pub fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.junit {
         std::fs::write(path, junit_xml(&reports))
             .with_context(|| format!("writing {}", path.display()))?;
+    }
+    // A `--run` that picks nothing ran nothing: that is not a pass.
+    if let Some(re) = &args.run
+        && reports
+            .iter()
+            .all(|r| r.error.is_none() && r.tests.is_empty())
+    {
+        eprintln!("error: --run {re:?} matches no test group's name in these files");
+        return Ok(ExitCode::FAILURE);
     }
     Ok(if reports.iter().all(|r| r.passed()) {
         ExitCode::SUCCESS

@@ -1,7 +1,7 @@
 //! `promgen-cli test --junit`: the report read back by someone else's JUnit reader
 //! (PyPI's `junitparser`, which CI tooling uses; `./scripts/test.sh` installs it), with the
 //! counts it must hold: a suite per file, a case per test group, a failure for each group
-//! promtool fails, an error for a file that cannot be run.
+//! promtool fails, an error for a file that does not parse.
 
 mod support;
 
@@ -36,12 +36,16 @@ print(json.dumps({"tests": xml.tests, "failures": xml.failures, "errors": xml.er
 
 #[test]
 fn the_junit_report_holds_a_case_per_test_group_with_promtools_verdicts() {
+    // A file that does not parse: a suite with one case, an error.
+    let broken = Path::new(env!("CARGO_TARGET_TMPDIR")).join("junit-broken_test.yml");
+    std::fs::write(&broken, "tests: [\n").unwrap();
+    let broken = broken.display().to_string();
     let files = [
         "error_ratio_test.yml",
         "alert_wrong_label_test.yml",
         "mixed_named_unnamed_test.yml",
         "counter_wrong_value_test.yml",
-        "no_such_test.yml",
+        broken.as_str(),
     ];
     let report = std::env::temp_dir().join(format!("promgen-junit-{}.xml", std::process::id()));
     let out = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
@@ -72,8 +76,8 @@ fn the_junit_report_holds_a_case_per_test_group_with_promtools_verdicts() {
     for (suite, file) in suites.iter().zip(files) {
         assert_eq!(suite["name"], file);
         let path = corpus().join(file);
-        if !path.exists() {
-            // A file that cannot be read: one case, an error.
+        if TestFile::read(&path).is_err() {
+            // A file that cannot be run: one case, an error.
             assert_eq!(
                 (suite["tests"].as_u64(), suite["errors"].as_u64()),
                 (Some(1), Some(1))

@@ -38,7 +38,7 @@ fn a_mistake_in_a_test_file_names_the_file_line_column_and_key() {
         "tests:\n  - interval: 1m\n    input_series: []\n    alert_rule_test:\n      - eval_time: 5m\n        alertname: A\n        exp_alert: []\n",
     )
     .unwrap();
-    let (code, out, err) = test_command(&dir, &["typo_test.yml", "missing_test.yml"]);
+    let (code, out, err) = test_command(&dir, &["typo_test.yml"]);
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(
         err.contains(
@@ -46,15 +46,33 @@ fn a_mistake_in_a_test_file_names_the_file_line_column_and_key() {
         ),
         "{err}"
     );
+    assert_eq!(out.matches("Unit Testing:").count(), 1, "{out}");
+    // As promtool: a path that is not a file is refused before anything runs.
+    let (code, out, err) = test_command(&dir, &["typo_test.yml", "missing_test.yml"]);
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty(), "{out}");
     assert!(
-        err.contains("missing_test.yml: No such file or directory"),
+        err.contains("path \"missing_test.yml\" does not exist"),
         "{err}"
     );
-    assert_eq!(
-        out.matches("Unit Testing:").count(),
-        2,
-        "a verdict per file: {out}"
+    let (code, _, err) = test_command(&dir, &["."]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is a directory"), "{err}");
+}
+
+#[test]
+fn a_binary_that_does_not_work_is_named() {
+    let (code, _, err) = test_command(
+        &corpus(),
+        &[
+            "--prometheus-bin",
+            "/nonexistent/prometheus",
+            "notation_test.yml",
+        ],
     );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("/nonexistent/prometheus"), "{err}");
+    assert!(!err.contains("docker"), "no fallback to Docker: {err}");
 }
 
 #[test]
@@ -83,6 +101,10 @@ fn run_picks_test_groups_by_name() {
     let (code, _, err) = test_command(&corpus(), &["--run", "(", file]);
     assert_eq!(code, Some(1));
     assert!(err.contains("--run \"(\""), "{err}");
+    // A typo in --run must not turn a failing file green.
+    let (code, out, err) = test_command(&corpus(), &["--run", "^no such group$", file]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("matches no test group"), "{err}");
 }
 
 #[test]

@@ -115,6 +115,17 @@ pub(crate) enum Backend {
 impl Backend {
     /// The backend for `kind`, checked to be there.
     pub(crate) fn resolve(kind: BackendKind) -> Result<Self, HarnessError> {
+        // A binary named explicitly is the one wanted: when it does not work, say so rather
+        // than falling back to another Prometheus.
+        if kind != BackendKind::Docker
+            && let Some(path) = std::env::var_os("PROMGEN_PROMETHEUS_BIN")
+            && let Err(e) = binary_version(Path::new(&path))
+        {
+            return Err(HarnessError::Backend(format!(
+                "the Prometheus binary {} (PROMGEN_PROMETHEUS_BIN; promgen-cli test's --prometheus-bin) does not work: {e}",
+                Path::new(&path).display()
+            )));
+        }
         let binary = || {
             let path = std::env::var_os("PROMGEN_PROMETHEUS_BIN")
                 .map_or_else(|| PathBuf::from("prometheus"), PathBuf::from);
@@ -139,7 +150,8 @@ impl Backend {
         const HOW: &str = "install Prometheus (Debian/Ubuntu: `apt-get install prometheus`; or \
             a release from https://prometheus.io/download/) and put `prometheus` on PATH or set \
             PROMGEN_PROMETHEUS_BIN, or run a Docker engine (image: PROMGEN_PROMETHEUS_IMAGE, \
-            default prom/prometheus)";
+            default prom/prometheus); promgen-cli test takes them as --prometheus-bin and \
+            --prometheus-image";
         match kind {
             BackendKind::Binary => binary().map(Self::Binary).ok_or_else(|| {
                 HarnessError::Backend(format!("no working `prometheus` binary: {HOW}"))
@@ -185,7 +197,8 @@ impl Backend {
                 if !out.status.success() {
                     return Err(HarnessError::Backend(format!(
                         "docker run {image} --version failed: {}\n(pull the image, or set \
-                         PROMGEN_PROMETHEUS_IMAGE to a Prometheus image the engine has)",
+                         PROMGEN_PROMETHEUS_IMAGE, promgen-cli test's --prometheus-image, to a \
+                         Prometheus image the engine has)",
                         String::from_utf8_lossy(&out.stderr).trim()
                     )));
                 }

@@ -57,6 +57,11 @@ pub(crate) fn exit_error(log: &str, rules: &[RuleCopy]) -> HarnessError {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    if text.trim().is_empty() {
+        return HarnessError::Exited(
+            "it printed nothing: is this a Prometheus server binary?".into(),
+        );
+    }
     HarnessError::Exited(rename(&text))
 }
 

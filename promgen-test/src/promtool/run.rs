@@ -238,10 +238,7 @@ fn feed(group: &TestGroup) -> Result<Feed, Input> {
                     .map_err(|e| e.to_string())
             })
             .map_err(|e| {
-                Input::Refused(format!(
-                    "1:1: parse error: input series {}: {e}",
-                    words::go_quote(&s.series)
-                ))
+                Input::Refused(format!("input series {}: {e}", words::go_quote(&s.series)))
             })?;
         let notation = promgen::notation::Notation::parse(&s.values)
             .map_err(|e| Input::Refused(notation_error(&s.series, &s.values, &e)))?;
