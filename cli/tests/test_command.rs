@@ -72,7 +72,7 @@ fn a_binary_that_does_not_work_is_named() {
     );
     assert_eq!(code, Some(1));
     assert!(err.contains("/nonexistent/prometheus"), "{err}");
-    assert!(!err.contains("docker"), "no fallback to Docker: {err}");
+    assert!(!err.contains("docker run"), "no fallback to Docker: {err}");
 }
 
 #[test]

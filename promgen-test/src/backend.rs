@@ -115,6 +115,11 @@ pub(crate) enum Backend {
 impl Backend {
     /// The backend for `kind`, checked to be there.
     pub(crate) fn resolve(kind: BackendKind) -> Result<Self, HarnessError> {
+        const HOW: &str = "install Prometheus (Debian/Ubuntu: `apt-get install prometheus`; or \
+            a release from https://prometheus.io/download/) and put `prometheus` on PATH or set \
+            PROMGEN_PROMETHEUS_BIN, or run a Docker engine (image: PROMGEN_PROMETHEUS_IMAGE, \
+            default prom/prometheus); promgen-cli test takes them as --prometheus-bin and \
+            --prometheus-image";
         // A binary named explicitly is the one wanted: when it does not work, say so rather
         // than falling back to another Prometheus.
         if kind != BackendKind::Docker
@@ -122,7 +127,7 @@ impl Backend {
             && let Err(e) = binary_version(Path::new(&path))
         {
             return Err(HarnessError::Backend(format!(
-                "the Prometheus binary {} (PROMGEN_PROMETHEUS_BIN; promgen-cli test's --prometheus-bin) does not work: {e}",
+                "the Prometheus binary {} (PROMGEN_PROMETHEUS_BIN; promgen-cli test's --prometheus-bin) does not work: {e}: {HOW}",
                 Path::new(&path).display()
             )));
         }
@@ -147,11 +152,6 @@ impl Backend {
                 std::env::var("PROMGEN_PROMETHEUS_IMAGE").unwrap_or_else(|_| DEFAULT_IMAGE.into())
             })
         };
-        const HOW: &str = "install Prometheus (Debian/Ubuntu: `apt-get install prometheus`; or \
-            a release from https://prometheus.io/download/) and put `prometheus` on PATH or set \
-            PROMGEN_PROMETHEUS_BIN, or run a Docker engine (image: PROMGEN_PROMETHEUS_IMAGE, \
-            default prom/prometheus); promgen-cli test takes them as --prometheus-bin and \
-            --prometheus-image";
         match kind {
             BackendKind::Binary => binary().map(Self::Binary).ok_or_else(|| {
                 HarnessError::Backend(format!("no working `prometheus` binary: {HOW}"))
