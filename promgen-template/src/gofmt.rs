@@ -372,26 +372,12 @@ fn go_syntax(out: &mut String, v: &Value, f: &Flags, depth: usize) {
         }
         Value::Time(ns) => {
             let c = crate::value::civil(*ns);
-            const MONTHS: [&str; 12] = [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ];
             f.pad(
                 out,
                 &format!(
                     "time.Date({}, time.{}, {}, {}, {}, {}, {}, time.UTC)",
                     c.year,
-                    MONTHS[c.month as usize - 1],
+                    crate::gotime::MONTHS[c.month as usize - 1],
                     c.day,
                     c.hour,
                     c.minute,

@@ -3,7 +3,8 @@
 
 use crate::value::civil;
 
-const MONTHS: [&str; 12] = [
+/// Go's month names (`time.Month.String`).
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

@@ -398,27 +398,7 @@ impl Lexer<'_> {
     }
 
     fn quote(&mut self, start: usize) -> Result<(), LexError> {
-        loop {
-            match self.b.get(self.pos) {
-                Some(b'\\') => {
-                    self.pos += 1;
-                    match self.b.get(self.pos) {
-                        None | Some(b'\n') => {
-                            return self.err(start, "unterminated quoted string");
-                        }
-                        Some(_) => self.pos += 1,
-                    }
-                }
-                None | Some(b'\n') => return self.err(start, "unterminated quoted string"),
-                Some(b'"') => {
-                    self.pos += 1;
-                    break;
-                }
-                Some(_) => self.pos += 1,
-            }
-        }
-        self.emit(Kind::Str, start, self.pos);
-        Ok(())
+        self.escaped(start, b'"', Kind::Str, "unterminated quoted string")
     }
 
     fn raw_quote(&mut self, start: usize) -> Result<(), LexError> {
@@ -433,26 +413,41 @@ impl Lexer<'_> {
     }
 
     fn char_const(&mut self, start: usize) -> Result<(), LexError> {
+        self.escaped(
+            start,
+            b'\'',
+            Kind::CharConst,
+            "unterminated character constant",
+        )
+    }
+
+    /// The rest of a literal closed by `close` in which `\` escapes the next byte (a string
+    /// or a character constant): neither may run past the end of its line.
+    fn escaped(
+        &mut self,
+        start: usize,
+        close: u8,
+        kind: Kind,
+        unterminated: &str,
+    ) -> Result<(), LexError> {
         loop {
             match self.b.get(self.pos) {
                 Some(b'\\') => {
                     self.pos += 1;
                     match self.b.get(self.pos) {
-                        None | Some(b'\n') => {
-                            return self.err(start, "unterminated character constant");
-                        }
+                        None | Some(b'\n') => return self.err(start, unterminated),
                         Some(_) => self.pos += 1,
                     }
                 }
-                None | Some(b'\n') => return self.err(start, "unterminated character constant"),
-                Some(b'\'') => {
+                None | Some(b'\n') => return self.err(start, unterminated),
+                Some(&c) if c == close => {
                     self.pos += 1;
                     break;
                 }
                 Some(_) => self.pos += 1,
             }
         }
-        self.emit(Kind::CharConst, start, self.pos);
+        self.emit(kind, start, self.pos);
         Ok(())
     }
 

@@ -2,6 +2,9 @@
 //! seed (printf with random flags, widths, precisions and operands; the humanize family
 //! and comparisons on random numbers), expanded by us and checked by `promtool test rules`.
 
+mod common;
+use common::{promtool_present, yaml_quote};
+
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -205,32 +208,9 @@ fn misc(r: &mut Rng) -> String {
     }
 }
 
-fn yq(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[test]
 fn promtool_agrees_on_generated_templates() {
-    if !Command::new("promtool")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("SKIPPED: promtool is not installed (apt-get install prometheus installs it)");
+    if !promtool_present() {
         return;
     }
     // PROMGEN_TEMPLATE_SEED explores other corners; the fixed seed is what CI runs.
@@ -263,12 +243,12 @@ fn promtool_agrees_on_generated_templates() {
         let annotation = format!("[{template}]");
         rules += &format!(
             "      - alert: {name}\n        expr: m\n        annotations:\n          a: {}\n",
-            yq(&annotation)
+            yaml_quote(&annotation)
         );
         let got = expand_alert_template(&name, &annotation, &data, &mut NoQueries);
         tests += &format!(
             "      - eval_time: 1m\n        alertname: {name}\n        exp_alerts:\n          - exp_labels:\n              job: node\n            exp_annotations:\n              a: {}\n",
-            yq(&got)
+            yaml_quote(&got)
         );
     }
     let dir = std::env::temp_dir().join(format!(

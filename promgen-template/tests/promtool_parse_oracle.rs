@@ -2,6 +2,9 @@
 //! rule manager would (`__alert_NAME`, with the variable definitions prepended) and prints
 //! Go's error. We must accept what it accepts and reject the rest with its words.
 
+mod common;
+use common::{promtool_present, yaml_quote};
+
 use std::process::Command;
 
 use promgen_template::{ALERT_TEMPLATE_DEFS, Template};
@@ -69,12 +72,7 @@ const CASES: &[&str] = &[
 
 #[test]
 fn promtool_check_rules_agrees_on_parse_errors() {
-    if !Command::new("promtool")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("SKIPPED: promtool is not installed (apt-get install prometheus installs it)");
+    if !promtool_present() {
         return;
     }
     let dir = std::env::temp_dir().join(format!(
@@ -87,7 +85,7 @@ fn promtool_check_rules_agrees_on_parse_errors() {
         let name = format!("P{i:02}");
         let yaml = format!(
             "groups:\n  - name: g\n    rules:\n      - alert: {name}\n        expr: vector(1)\n        annotations:\n          a: {}\n",
-            serde_like_quote(text)
+            yaml_quote(text)
         );
         let file = dir.join(format!("{name}.yml"));
         std::fs::write(&file, yaml).expect("write rules");
@@ -121,20 +119,4 @@ fn promtool_check_rules_agrees_on_parse_errors() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// A YAML double-quoted scalar.
-fn serde_like_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
