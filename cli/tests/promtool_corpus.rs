@@ -122,6 +122,36 @@ impl Tool {
     }
 }
 
+/// The corpus tests that test nothing, as promgen flags them (each warning's place and key
+/// path): an expected label the rule never gives, an alert name no rule has, eval_times
+/// after every input series has ended that expect nothing. promtool passes or fails them
+/// without a word.
+const FLAGGED: &[&str] = &[
+    "alert_wrong_label_test.yml:17:9: tests[0].alert_rule_test[0].exp_alerts[0].exp_labels.severity",
+    "empty_results_test.yml:29:9: tests[0].alert_rule_test[1]",
+    "interval_omitted_test.yml:26:9: tests[0].promql_expr_test[2]",
+    "interval_omitted_test.yml:38:9: tests[0].alert_rule_test[0]",
+    "mixed_named_unnamed_test.yml:30:9: tests[1].alert_rule_test[0].exp_alerts[0].exp_labels.severity",
+];
+
+/// Takes promgen's own warnings (`  WARNING: FILE:LINE:COL: tests[N]…: why`) out of a run's
+/// stderr, which then holds what promtool prints; returns each warning's place and key path.
+fn take_warnings(run: &mut Run) -> Vec<String> {
+    let mut taken = Vec::new();
+    let mut kept = String::new();
+    for line in run.stderr.split_inclusive('\n') {
+        match line.strip_prefix("  WARNING: ") {
+            Some(w) if w.contains(": tests[") => {
+                let place: Vec<&str> = w.splitn(3, ": ").collect();
+                taken.push(place[..2].join(": "));
+            }
+            _ => kept.push_str(line),
+        }
+    }
+    run.stderr = kept;
+    taken
+}
+
 /// Runs `command` to its end, reading both pipes as it goes; kills it after `timeout`.
 fn run_with_timeout(mut command: Command, timeout: Duration, what: &str) -> Run {
     let mut child = command
@@ -357,6 +387,7 @@ fn check_corpus(ours: Tool) {
     );
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
+    let warnings = Mutex::new(Vec::new());
     let start = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..PARALLEL {
@@ -365,8 +396,10 @@ fn check_corpus(ours: Tool) {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(file) = files.get(i) else { break };
                     let promtool = Tool::Promtool.run(file);
-                    let theirs = ours.run(file);
+                    let mut theirs = ours.run(file);
+                    let flagged = take_warnings(&mut theirs);
                     let mismatch = compare(file, &promtool, &theirs, ours.name());
+                    warnings.lock().unwrap().extend(flagged);
                     results.lock().unwrap().push(FileRun {
                         file: file.clone(),
                         ours_failed: theirs.code != Some(0),
@@ -415,6 +448,19 @@ fn check_corpus(ours: Tool) {
         report += &format!(
             "files promtool passes but {} fails (each must pass with ours too): {passes_only_for_promtool:?}\n",
             ours.name()
+        );
+    }
+    // promgen's warnings of tests that test nothing: exactly these, wherever ours runs.
+    let mut warnings = warnings.into_inner().unwrap();
+    warnings.sort();
+    let expected: Vec<String> = if matches!(ours, Tool::Promtool) {
+        Vec::new()
+    } else {
+        FLAGGED.iter().map(|s| (*s).to_owned()).collect()
+    };
+    if warnings != expected {
+        report += &format!(
+            "the tests flagged as testing nothing differ:\n  expected {expected:#?}\n  got {warnings:#?}\n"
         );
     }
     if failing.len() < MIN_FAILING {

@@ -194,7 +194,10 @@ fn common_interval(groups: &[Group]) -> Result<i64, HarnessError> {
 /// Every wire series of the feed over the timeline's length, as promtool's notation writes
 /// it: `labels`, and the values tick by tick (`_` for a missing sample, `stale` for a stale
 /// marker; trailing missing ones left out). Series without a sample are left out.
-fn input_series(feed: &Feed, timeline: &Timeline) -> Result<Vec<(String, String)>, HarnessError> {
+pub(crate) fn input_series(
+    feed: &Feed,
+    timeline: &Timeline,
+) -> Result<Vec<(String, String)>, HarnessError> {
     let mut registry = feed.registry()?;
     let wire = registry.wire_series();
     let origin = timeline.origin_ms();
@@ -237,7 +240,7 @@ fn input_series(feed: &Feed, timeline: &Timeline) -> Result<Vec<(String, String)
 }
 
 /// Writes `pairs` as a YAML block mapping (`{}` when empty), keys and values quoted.
-fn map(yml: &mut String, pairs: Vec<(&String, &String)>, indent: &str) {
+pub(crate) fn map(yml: &mut String, pairs: Vec<(&String, &String)>, indent: &str) {
     if pairs.is_empty() {
         yml.push_str(" {}\n");
         return;
@@ -249,7 +252,7 @@ fn map(yml: &mut String, pairs: Vec<(&String, &String)>, indent: &str) {
 }
 
 /// A YAML double-quoted string: any text, escaped where YAML needs it.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

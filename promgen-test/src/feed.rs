@@ -131,6 +131,20 @@ impl Feed {
         self.with(labels, text.to_owned(), move || spec.build())
     }
 
+    /// A series from a shape described as data (what the DSL and config segments decode
+    /// into); `written` is how it was written, for messages.
+    ///
+    /// # Errors
+    /// Bad labels.
+    pub fn spec(
+        self,
+        labels: &str,
+        spec: promgen::config::ShapeSpec,
+        written: String,
+    ) -> Result<Self, HarnessError> {
+        self.with(labels, written, move || spec.build())
+    }
+
     /// A series from a shape built in Rust, such as `series!(…)`.
     ///
     /// # Errors

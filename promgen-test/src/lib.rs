@@ -67,7 +67,8 @@ pub use fixture::{Prometheus, PrometheusBuilder};
 pub use live::{LiveAlert, LiveWrite};
 pub use promgen_macros::promgen_test;
 pub use replay::MAX_REPLAY;
-pub use timeline::{AlertState, At, Expect, Timeline};
+pub use selector::LabelMatch;
+pub use timeline::{AlertState, At, Check, Expect, Timeline};
 
 /// Why the harness could not do what a test asked.
 #[derive(Debug, thiserror::Error)]

@@ -13,8 +13,72 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone)]
 pub(crate) struct Selector {
     pub(crate) alertname: String,
-    pub(crate) labels: Vec<(String, String)>,
+    pub(crate) labels: Vec<(String, LabelMatch)>,
     pub(crate) text: String,
+}
+
+/// What a label's value must be: this text, or (written `=~re`) a match of a regular
+/// expression anchored at both ends, as PromQL's `=~`.
+#[derive(Debug, Clone)]
+pub enum LabelMatch {
+    /// Exactly this value.
+    Exact(String),
+    /// A value the regular expression matches whole.
+    Regex(regex::Regex),
+}
+
+impl PartialEq for LabelMatch {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Exact(a), Self::Exact(b)) => a == b,
+            (Self::Regex(a), Self::Regex(b)) => a.as_str() == b.as_str(),
+            _ => false,
+        }
+    }
+}
+
+impl LabelMatch {
+    /// `=~re` as a regular expression, anything else as an exact value.
+    ///
+    /// ```
+    /// use promgen_test::LabelMatch;
+    /// let m = LabelMatch::parse("=~api|web").unwrap();
+    /// assert!(m.matches("web") && !m.matches("webby"));
+    /// assert!(LabelMatch::parse("=~(").is_err());
+    /// assert!(LabelMatch::parse("page").unwrap().matches("page"));
+    /// ```
+    ///
+    /// # Errors
+    /// A regular expression that does not compile, in the regex crate's words.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.strip_prefix("=~") {
+            Some(re) => regex::Regex::new(&format!("^(?:{re})$"))
+                .map(Self::Regex)
+                .map_err(|e| format!("{re:?} is not a regular expression: {e}")),
+            None => Ok(Self::Exact(text.to_owned())),
+        }
+    }
+
+    /// Whether `value` is matched.
+    #[must_use]
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            Self::Exact(v) => v == value,
+            Self::Regex(re) => re.is_match(value),
+        }
+    }
+
+    /// As written: the value, or `=~re`.
+    #[must_use]
+    pub fn written(&self) -> String {
+        match self {
+            Self::Exact(v) => v.clone(),
+            Self::Regex(re) => {
+                let s = re.as_str();
+                format!("=~{}", &s[4..s.len() - 2])
+            }
+        }
+    }
 }
 
 impl Selector {
@@ -26,15 +90,39 @@ impl Selector {
             alertname: labels.name().to_owned(),
             labels: labels
                 .without_name()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .map(|(k, v)| (k.to_owned(), LabelMatch::Exact(v.to_owned())))
                 .collect(),
             text: text.to_owned(),
         })
     }
 
+    /// A selector from its parts: `alertname`, and matchers on other labels.
+    pub(crate) fn from_parts(alertname: &str, labels: Vec<(String, LabelMatch)>) -> Self {
+        let text = if labels.is_empty() {
+            alertname.to_owned()
+        } else {
+            let shown: Vec<String> = labels
+                .iter()
+                .map(|(k, m)| match m {
+                    LabelMatch::Exact(v) => format!("{k}={v:?}"),
+                    LabelMatch::Regex(_) => format!("{k}=~{:?}", &m.written()[2..]),
+                })
+                .collect();
+            format!("{alertname}{{{}}}", shown.join(","))
+        };
+        Self {
+            alertname: alertname.to_owned(),
+            labels,
+            text,
+        }
+    }
+
     pub(crate) fn matches(&self, e: &Episode) -> bool {
         e.labels.get("alertname") == Some(&self.alertname)
-            && self.labels.iter().all(|(k, v)| e.labels.get(k) == Some(v))
+            && self
+                .labels
+                .iter()
+                .all(|(k, m)| e.labels.get(k).is_some_and(|v| m.matches(v)))
     }
 
     /// Parses `text` and checks that it can match an alert: its name is one of `rules`'
@@ -45,7 +133,17 @@ impl Selector {
         rules: &BTreeMap<String, Vec<LabelMap>>,
         episodes: &[Episode],
     ) -> Result<Self, HarnessError> {
-        let selector = Self::parse(text)?;
+        Self::parse(text)?.resolved(rules, episodes)
+    }
+
+    /// Checks that this selector can match: see [`Selector::resolve`].
+    pub(crate) fn resolved(
+        self,
+        rules: &BTreeMap<String, Vec<LabelMap>>,
+        episodes: &[Episode],
+    ) -> Result<Self, HarnessError> {
+        let selector = self;
+        let text = selector.text.clone();
         let Some(rule_labels) = rules.get(&selector.alertname) else {
             let names: Vec<&str> = rules.keys().map(String::as_str).collect();
             let hint = closest(&selector.alertname, names.iter().copied())
@@ -66,9 +164,12 @@ impl Selector {
         }
         // No alert of the replay has those labels: fine only when a rule's own `labels:`
         // give all of them (its alerts would carry them, had it fired).
-        let given = rule_labels
-            .iter()
-            .any(|rl| selector.labels.iter().all(|(k, v)| rl.get(k) == Some(v)));
+        let given = rule_labels.iter().any(|rl| {
+            selector
+                .labels
+                .iter()
+                .all(|(k, m)| rl.get(k).is_some_and(|v| m.matches(v)))
+        });
         if given {
             return Ok(selector);
         }
@@ -88,7 +189,8 @@ impl Selector {
             .into_iter()
             .collect();
         let mut hints = Vec::new();
-        for (k, v) in &self.labels {
+        for (k, m) in &self.labels {
+            let LabelMatch::Exact(v) = m else { continue };
             let mut values: BTreeSet<&str> = mine
                 .iter()
                 .filter_map(|l| l.get(k).map(String::as_str))

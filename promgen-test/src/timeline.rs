@@ -245,88 +245,57 @@ impl Expect<'_> {
             .unwrap_or_else(|e| panic!("{}: {e}", self.selector.text))
     }
 
+    /// Panics, showing the timeline, when `check` does not hold.
     #[track_caller]
-    fn state_at(self, at: impl At, want: AlertState) -> Self {
-        let t = self.time(at);
-        let got = self.timeline.state(&self.selector, t);
-        if got != want {
-            self.fail(&format!(
-                "to be {want} at {}, but it is {got}",
-                PromDuration(t)
-            ));
+    fn holds(self, check: &Check) -> Self {
+        if let Err(what) = self.timeline.verdict(&self.selector, check) {
+            panic!(
+                "expected {} {what}\n\n{}",
+                self.selector.text, self.timeline
+            );
         }
         self
-    }
-
-    #[track_caller]
-    fn fail(&self, what: &str) -> ! {
-        panic!(
-            "expected {} {what}\n\n{}",
-            self.selector.text, self.timeline
-        )
     }
 
     /// It is inactive at `at` (it may fire before or after).
     #[track_caller]
     pub fn inactive_at(self, at: impl At) -> Self {
-        self.state_at(at, AlertState::Inactive)
+        let t = self.time(at);
+        self.holds(&Check::State(t, AlertState::Inactive))
     }
 
     /// It is pending at `at`.
     #[track_caller]
     pub fn pending_at(self, at: impl At) -> Self {
-        self.state_at(at, AlertState::Pending)
+        let t = self.time(at);
+        self.holds(&Check::State(t, AlertState::Pending))
     }
 
     /// It is firing at `at`.
     #[track_caller]
     pub fn firing_at(self, at: impl At) -> Self {
-        self.state_at(at, AlertState::Firing)
+        let t = self.time(at);
+        self.holds(&Check::State(t, AlertState::Firing))
     }
 
     /// It does not fire before `at` (from the start up to, not including, `at`).
     #[track_caller]
     pub fn never_fires_before(self, at: impl At) -> Self {
         let t = self.time(at);
-        if let Some(f) = self.first_firing().filter(|f| *f < t) {
-            self.fail(&format!(
-                "never to fire before {}, but it fires at {}",
-                PromDuration(t),
-                PromDuration(f)
-            ));
-        }
-        self
+        self.holds(&Check::NeverFiresBefore(t))
     }
 
     /// It never fires.
     #[track_caller]
     pub fn never_fires(self) {
-        if let Some(f) = self.first_firing() {
-            self.fail(&format!(
-                "never to fire, but it fires at {}",
-                PromDuration(f)
-            ));
-        }
+        self.holds(&Check::NeverFires);
     }
 
     /// It first fires at or after `from` and at or before `to`.
     #[track_caller]
     pub fn starts_firing_between(self, from: impl At, to: impl At) -> Self {
         let (a, b) = (self.time(from), self.time(to));
-        match self.first_firing() {
-            Some(f) if (a..=b).contains(&f) => self,
-            Some(f) => self.fail(&format!(
-                "to start firing between {} and {}, but it starts at {}",
-                PromDuration(a),
-                PromDuration(b),
-                PromDuration(f)
-            )),
-            None => self.fail(&format!(
-                "to start firing between {} and {}, but it never fires",
-                PromDuration(a),
-                PromDuration(b)
-            )),
-        }
+        self.holds(&Check::StartsFiringBetween(a, b))
     }
 
     /// A firing episode of it resolves at or after `from` and at or before `to` (say, "within
@@ -334,28 +303,131 @@ impl Expect<'_> {
     #[track_caller]
     pub fn resolves_between(self, from: impl At, to: impl At) -> Self {
         let (a, b) = (self.time(from), self.time(to));
-        let resolved = self
-            .matching()
-            .any(|e| e.firing_at.is_some() && e.inactive_at.is_some_and(|r| (a..=b).contains(&r)));
-        if !resolved {
-            self.fail(&format!(
-                "to resolve between {} and {}",
-                PromDuration(a),
-                PromDuration(b)
-            ));
+        self.holds(&Check::ResolvesBetween(a, b))
+    }
+}
+
+/// One thing said about the alerts a selector matches; times in ms from the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The most active state among them at this time.
+    State(i64, AlertState),
+    /// None fires, from the start to the end.
+    NeverFires,
+    /// None fires before this time.
+    NeverFiresBefore(i64),
+    /// The first to fire fires within these times (both included).
+    StartsFiringBetween(i64, i64),
+    /// A firing one resolves within these times (both included).
+    ResolvesBetween(i64, i64),
+}
+
+impl Check {
+    /// The times it names.
+    pub(crate) fn times(&self) -> Vec<i64> {
+        match *self {
+            Self::State(t, _) | Self::NeverFiresBefore(t) => vec![t],
+            Self::NeverFires => Vec::new(),
+            Self::StartsFiringBetween(a, b) | Self::ResolvesBetween(a, b) => vec![a, b],
         }
-        self
+    }
+}
+
+impl Timeline {
+    /// Whether `check` holds for the alerts `selector` matches: `Err` says what was
+    /// expected and what is (`to be firing at 20m, but it is pending`).
+    pub(crate) fn verdict(&self, selector: &Selector, check: &Check) -> Result<(), String> {
+        let matching = || self.episodes.iter().filter(|e| selector.matches(e));
+        let first_firing = matching().filter_map(|e| e.firing_at).min();
+        let d = PromDuration;
+        match *check {
+            Check::State(t, want) => {
+                let got = self.state(selector, t);
+                if got == want {
+                    return Ok(());
+                }
+                Err(format!("to be {want} at {}, but it is {got}", d(t)))
+            }
+            Check::NeverFires => match first_firing {
+                None => Ok(()),
+                Some(f) => Err(format!("never to fire, but it fires at {}", d(f))),
+            },
+            Check::NeverFiresBefore(t) => match first_firing.filter(|f| *f < t) {
+                None => Ok(()),
+                Some(f) => Err(format!(
+                    "never to fire before {}, but it fires at {}",
+                    d(t),
+                    d(f)
+                )),
+            },
+            Check::StartsFiringBetween(a, b) => match first_firing {
+                Some(f) if (a..=b).contains(&f) => Ok(()),
+                Some(f) => Err(format!(
+                    "to start firing between {} and {}, but it starts at {}",
+                    d(a),
+                    d(b),
+                    d(f)
+                )),
+                None => Err(format!(
+                    "to start firing between {} and {}, but it never fires",
+                    d(a),
+                    d(b)
+                )),
+            },
+            Check::ResolvesBetween(a, b) => {
+                let resolved = matching().any(|e| {
+                    e.firing_at.is_some() && e.inactive_at.is_some_and(|r| (a..=b).contains(&r))
+                });
+                if resolved {
+                    return Ok(());
+                }
+                let when: Vec<String> = matching()
+                    .filter(|e| e.firing_at.is_some())
+                    .filter_map(|e| e.inactive_at)
+                    .map(|r| d(r).to_string())
+                    .collect();
+                let got = if when.is_empty() {
+                    "no firing episode of it resolves".to_owned()
+                } else {
+                    format!("it resolves at {}", when.join(", "))
+                };
+                Err(format!(
+                    "to resolve between {} and {}, but {got}",
+                    d(a),
+                    d(b)
+                ))
+            }
+        }
     }
 
-    fn matching(&self) -> impl Iterator<Item = &Episode> {
-        self.timeline
-            .episodes
-            .iter()
-            .filter(|e| self.selector.matches(e))
+    /// The table of the alerts named `alertname` alone.
+    pub(crate) fn table_of(&self, alertname: &str) -> String {
+        let mine = Self {
+            episodes: self
+                .episodes
+                .iter()
+                .filter(|e| e.labels.get("alertname").map(String::as_str) == Some(alertname))
+                .cloned()
+                .collect(),
+            rules: BTreeMap::new(),
+            ..*self
+        };
+        mine.to_string()
     }
 
-    fn first_firing(&self) -> Option<i64> {
-        self.matching().filter_map(|e| e.firing_at).min()
+    /// The selector of `alertname` with `labels`, checked to be able to match (see
+    /// [`Timeline::expect`]).
+    pub(crate) fn selector_of(
+        &self,
+        alertname: &str,
+        labels: Vec<(String, crate::selector::LabelMatch)>,
+    ) -> Result<Selector, HarnessError> {
+        Selector::from_parts(alertname, labels).resolved(&self.rules, &self.episodes)
+    }
+
+    /// The `labels:` of each alerting rule named `alertname` (empty: no such rule).
+    pub(crate) fn rule_labels(&self, alertname: &str) -> &[LabelMap] {
+        self.rules.get(alertname).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -404,5 +476,51 @@ impl fmt::Display for Timeline {
             writeln!(f, "{}", line.join("  ").trim_end())?;
         }
         Ok(())
+    }
+}
+
+impl Timeline {
+    /// The timeline as JSON, for tools: the length and every episode with its labels and
+    /// times (milliseconds from the start, and as Prometheus durations; `null` for never).
+    ///
+    /// ```
+    /// # use promgen_test::{Timeline, state::Episode};
+    /// # let labels = [("alertname".to_owned(), "Down".to_owned())].into();
+    /// let timeline = Timeline::new(0, 600_000, vec![Episode { labels, pending_at: 60_000, firing_at: Some(120_000), inactive_at: None, value: 1.0 }]);
+    /// let json = timeline.to_json();
+    /// assert_eq!(json["episodes"][0]["firing_at"], "2m");
+    /// assert_eq!(json["episodes"][0]["inactive_at_ms"], serde_json::Value::Null);
+    /// ```
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let time = |t: Option<i64>| {
+            (
+                t.map_or(serde_json::Value::Null, Into::into),
+                t.map_or(serde_json::Value::Null, |t| {
+                    PromDuration(t).to_string().into()
+                }),
+            )
+        };
+        let episodes: Vec<serde_json::Value> = self
+            .episodes
+            .iter()
+            .map(|e| {
+                let (p_ms, p) = time(Some(e.pending_at));
+                let (f_ms, f) = time(e.firing_at);
+                let (i_ms, i) = time(e.inactive_at);
+                serde_json::json!({
+                    "alert": show(&e.labels),
+                    "labels": e.labels,
+                    "pending_at": p, "pending_at_ms": p_ms,
+                    "firing_at": f, "firing_at_ms": f_ms,
+                    "inactive_at": i, "inactive_at_ms": i_ms,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "length": PromDuration(self.length_ms).to_string(),
+            "length_ms": self.length_ms,
+            "episodes": episodes,
+        })
     }
 }

@@ -2,10 +2,12 @@
 //! a `<testsuite>` per file, a `<testcase>` per test group, `<failure>` for a verdict and
 //! `<error>` for a test that could not run.
 
-use super::FileReport;
+use super::{Coverage, FileReport};
 use std::fmt::Write as _;
 
-/// The reports as JUnit XML.
+/// The reports as JUnit XML; with `coverage`, a last `<testsuite name="rule coverage">`
+/// whose properties carry the numbers (`rules`, `covered`, `percent`) and whose test cases
+/// are the rules, those not asserted `<skipped>`.
 ///
 /// ```
 /// use promgen_test::promtool::{FileReport, TestReport, junit_xml};
@@ -17,14 +19,20 @@ use std::fmt::Write as _;
 ///         name: "errors".into(),
 ///         failures: vec!["    alertname: A, time: 5m, …".into()],
 ///         error: None,
+///         warnings: vec![],
+///         index: 0,
+///         timeline: None,
+///         plain: None,
 ///         duration: std::time::Duration::from_millis(120),
 ///     }],
+///     rule_files: vec![],
+///     source: None,
 /// };
-/// let xml = junit_xml(&[report]);
+/// let xml = junit_xml(&[report], None);
 /// assert!(xml.contains(r#"<testsuite name="rules_test.yml" tests="1" failures="1" errors="0" time="0.120">"#));
 /// ```
 #[must_use]
-pub fn junit_xml(reports: &[FileReport]) -> String {
+pub fn junit_xml(reports: &[FileReport], coverage: Option<&Coverage>) -> String {
     let count = |f: &dyn Fn(&FileReport) -> usize| reports.iter().map(f).sum::<usize>();
     let tests = count(&|r| r.tests.len() + usize::from(r.error.is_some()));
     let failures = count(&|r| r.tests.iter().filter(|t| !t.failures.is_empty()).count());
@@ -92,8 +100,46 @@ pub fn junit_xml(reports: &[FileReport]) -> String {
         }
         xml.push_str("  </testsuite>\n");
     }
+    if let Some(c) = coverage {
+        coverage_suite(&mut xml, c);
+    }
     xml.push_str("</testsuites>\n");
     xml
+}
+
+fn coverage_suite(xml: &mut String, c: &Coverage) {
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"rule coverage\" tests=\"{}\" failures=\"0\" errors=\"0\" skipped=\"{}\" time=\"0.000\">\n    <properties>\n      <property name=\"rules\" value=\"{}\"/>\n      <property name=\"covered\" value=\"{}\"/>\n      <property name=\"percent\" value=\"{:.1}\"/>\n    </properties>",
+        c.total(),
+        c.total() - c.covered(),
+        c.total(),
+        c.covered(),
+        c.percent()
+    );
+    for file in &c.files {
+        for r in &file.rules {
+            let _ = write!(
+                xml,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"0.000\"",
+                escape(&r.name),
+                escape(&file.file)
+            );
+            if r.asserted.is_empty() {
+                xml.push_str(
+                    ">\n      <skipped message=\"not asserted by any test\"/>\n    </testcase>\n",
+                );
+            } else {
+                let what: Vec<String> = r.asserted.iter().map(ToString::to_string).collect();
+                let _ = writeln!(
+                    xml,
+                    ">\n      <system-out>{}</system-out>\n    </testcase>",
+                    escape(&what.join(", "))
+                );
+            }
+        }
+    }
+    xml.push_str("  </testsuite>\n");
 }
 
 /// Text as XML character data or an attribute value. Characters XML 1.0 cannot hold

@@ -25,13 +25,21 @@
 //! - Errors that promtool reports from its own YAML decoder or rule loader are reported in
 //!   promgen's words (file, line, column, key path) or Prometheus's (rules it refuses).
 
+mod coverage;
 mod file;
 mod junit;
+mod matching;
 mod metric;
+mod plain;
 mod run;
+mod vacuous;
 mod words;
 
-pub use file::{AlertTest, FileError, InputSeries, PromqlTest, TestFile, TestGroup};
+pub use coverage::{Asserted, Coverage, RuleCoverage, RuleFileCoverage, RuleKind};
+pub use file::{
+    AlertTest, ExpectedAlert, FileError, InputSeries, InputShape, MatchMode, PromqlTest, TestFile,
+    TestGroup, TimelineTest,
+};
 pub use junit::junit_xml;
 
 use crate::{BackendKind, HarnessError};
@@ -53,6 +61,11 @@ pub struct Options {
     /// Alert failures as a line diff of expected and got, instead of both lists (as newer
     /// promtool's `--diff`).
     pub diff: bool,
+    /// Tests that test nothing are failures, not warnings.
+    pub strict: bool,
+    /// Also write each passing file that uses promgen's additions as a plain promtool file
+    /// ([`FileReport::plain`]).
+    pub export: bool,
 }
 
 /// What running one file found.
@@ -67,6 +80,10 @@ pub struct FileReport {
     pub error: Option<String>,
     /// Each test group run, in file order.
     pub tests: Vec<TestReport>,
+    /// The rule files it loads (for coverage).
+    pub rule_files: Vec<PathBuf>,
+    /// The file as read (`None`: it could not be).
+    pub source: Option<Arc<TestFile>>,
 }
 
 /// What running one test group found.
@@ -79,6 +96,14 @@ pub struct TestReport {
     /// Why it could not run (a Prometheus that did not start, rules it refused, a limit of
     /// the replay): an error, not a verdict.
     pub error: Option<String>,
+    /// Its tests that test nothing (with [`Options::strict`], they are failures instead).
+    pub warnings: Vec<String>,
+    /// Its index in the file's `tests`.
+    pub index: usize,
+    /// Every alert's timeline over its replay (`None`: it did not replay).
+    pub timeline: Option<crate::Timeline>,
+    /// The group as a plain promtool test group, with [`Options::export`].
+    pub plain: Option<String>,
     /// How long it took.
     pub duration: Duration,
 }
@@ -109,6 +134,9 @@ impl FileReport {
                 Stream::Err,
                 format!("  WARNING: no file match pattern {pattern}\n"),
             ));
+        }
+        for warning in self.tests.iter().flat_map(|t| &t.warnings) {
+            out.push((Stream::Err, format!("  WARNING: {warning}\n")));
         }
         let failures: Vec<&String> = self
             .error
@@ -147,6 +175,43 @@ impl FileReport {
     }
 }
 
+impl FileReport {
+    /// Every test group's alert timeline, as `--timeline` prints them: a heading naming the
+    /// file and group, then [`Timeline`](crate::Timeline)'s table.
+    #[must_use]
+    pub fn timelines_text(&self) -> String {
+        let mut out = String::new();
+        for t in &self.tests {
+            if let Some(timeline) = &t.timeline {
+                out.push_str(&format!("Timeline: {} {}\n", self.file, t.name));
+                for line in timeline.to_string().lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// Every test group's alert timeline as JSON, for tools: a list of `{file, test, index,
+/// timeline}` ([`Timeline::to_json`](crate::Timeline::to_json)).
+#[must_use]
+pub fn timelines_json(reports: &[FileReport]) -> serde_json::Value {
+    let mut out = Vec::new();
+    for r in reports {
+        for t in &r.tests {
+            out.push(serde_json::json!({
+                "file": r.file,
+                "test": t.name,
+                "index": t.index,
+                "timeline": t.timeline.as_ref().map(crate::Timeline::to_json),
+            }));
+        }
+    }
+    serde_json::Value::Array(out)
+}
+
 /// Which of the standard streams a piece of promtool's output goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -181,6 +246,8 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
             unmatched: Vec::new(),
             error: None,
             tests: Vec::new(),
+            rule_files: Vec::new(),
+            source: None,
         };
         let file = match TestFile::read(path) {
             Ok(file) => file,
@@ -205,7 +272,9 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
         let dir = path.parent().unwrap_or(Path::new(""));
         let (rule_files, unmatched) = file.resolve_rule_files(dir);
         report.unmatched = unmatched;
+        report.rule_files.clone_from(&rule_files);
         let file = Arc::new(file);
+        report.source = Some(file.clone());
         let rule_files = Arc::new(rule_files);
         for (t, group) in file.tests.iter().enumerate() {
             if let Some(re) = &options.run
@@ -219,22 +288,38 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
                 group.name.clone()
             };
             let (file, rule_files, permits) = (file.clone(), rule_files.clone(), permits.clone());
-            let (backend, diff) = (options.backend, options.diff);
+            let group_options = run::GroupOptions {
+                backend: options.backend,
+                diff: options.diff,
+                export: options.export && file.is_extended(),
+            };
+            let (strict, shown) = (options.strict, shown.clone());
             tasks.push((
                 reports.len(),
                 tokio::spawn(async move {
                     let _permit = permits.acquire_owned().await;
                     let started = Instant::now();
-                    let result =
-                        run::run_group(&file, &rule_files, &file.tests[t], backend, diff).await;
-                    let (failures, error) = match result {
-                        Ok(failures) => (failures, None),
-                        Err(e) => (Vec::new(), Some(harness_error(&e))),
+                    let result = run::run_group(&file, &shown, &rule_files, t, group_options).await;
+                    let (mut group, error) = match result {
+                        Ok(group) => (group, None),
+                        Err(e) => (run::GroupRun::default(), Some(harness_error(&e))),
                     };
+                    if strict {
+                        let warnings = std::mem::take(&mut group.warnings);
+                        group.failures.extend(
+                            warnings
+                                .into_iter()
+                                .map(|w| format!("    tests that test nothing (--strict): {w}")),
+                        );
+                    }
                     TestReport {
                         name,
-                        failures,
+                        failures: group.failures,
                         error,
+                        warnings: group.warnings,
+                        index: t,
+                        timeline: group.timeline,
+                        plain: group.plain,
                         duration: started.elapsed(),
                     }
                 }),
@@ -250,6 +335,10 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
                 name: String::from("?"),
                 failures: Vec::new(),
                 error: Some(format!("    the test's task failed: {e}")),
+                warnings: Vec::new(),
+                index: 0,
+                timeline: None,
+                plain: None,
                 duration: Duration::ZERO,
             },
         };

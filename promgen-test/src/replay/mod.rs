@@ -24,7 +24,7 @@ mod verify;
 mod write_back;
 
 pub(crate) use evaluate::{Captured, Context, EvalFailure};
-pub(crate) use plan::{Unit, plan};
+pub(crate) use plan::{Unit, plan, words};
 pub(crate) use rules::{Group, Rule, label_map};
 
 use crate::{

@@ -86,7 +86,7 @@ impl Reads {
 
 /// The names a PromQL expression mentions (metric names among them), as words made of
 /// the characters of metric names.
-fn words(query: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn words(query: &str) -> impl Iterator<Item = &str> {
     query
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
         .filter(|w| !w.is_empty())

@@ -459,6 +459,37 @@ impl Config {
         }
     }
 
+    /// A `data:` value (segments, as a series of a config gives them) that stands in another
+    /// YAML document: `file` names that document and `path` is where the value stands, for
+    /// the errors' locations.
+    ///
+    /// ```
+    /// use promgen::config::{Config, yaml};
+    /// let doc = yaml::parse("data: [{Void: {count: 2}}, {Values: '1 2'}]\n").unwrap().unwrap();
+    /// let yaml::Kind::Map(entries) = &doc.kind else { unreachable!() };
+    /// let spec = Config::parse_data(&entries[0].1, "t.yml", "data").unwrap();
+    /// assert!(matches!(spec, promgen::config::ShapeSpec::Join(_)));
+    /// let doc = yaml::parse("data: {Void: {count: 0}}\n").unwrap().unwrap();
+    /// let yaml::Kind::Map(entries) = &doc.kind else { unreachable!() };
+    /// let err = Config::parse_data(&entries[0].1, "t.yml", "tests[0].data").unwrap_err();
+    /// assert!(err.to_string().starts_with("t.yml:1:"), "{err}");
+    /// ```
+    ///
+    /// # Errors
+    /// Every problem found, each with its location.
+    pub fn parse_data(
+        node: &yaml::Node,
+        file: &str,
+        path: &str,
+    ) -> Result<ShapeSpec, ConfigErrors> {
+        let mut decoder = decode::Decoder::new(file, crate::time::now_ms());
+        let spec = decoder.shape_data(node, &KeyPath::default().key(path));
+        match spec {
+            Some(spec) if !decoder.has_errors() => Ok(spec),
+            _ => Err(ConfigErrors(decoder.into_errors())),
+        }
+    }
+
     /// How many series the config defines.
     #[must_use]
     pub fn series_count(&self) -> usize {

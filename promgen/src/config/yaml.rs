@@ -88,6 +88,18 @@ pub struct Node {
 }
 
 impl Node {
+    /// The node as JSON text: scalars keep their text (numbers stay numbers, `null`, `true`
+    /// and `false` stay themselves, everything else is a string).
+    ///
+    /// ```
+    /// let node = promgen::config::yaml::parse("{Values: '1 2', n: 3}").unwrap().unwrap();
+    /// assert_eq!(node.to_json(), r#"{"Values": "1 2", "n": 3}"#);
+    /// ```
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        super::json::to_json(self)
+    }
+
     /// Whether this is YAML's null (`null`, `~`, or nothing at all).
     pub fn is_null(&self) -> bool {
         matches!(&self.kind, Kind::Scalar { text, plain: true } if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))

@@ -63,6 +63,11 @@ impl<'f> Decoder<'f> {
         }
     }
 
+    /// A `data:` value alone: segments, or a single segment (gauge values).
+    pub fn shape_data(&mut self, node: &Node, path: &KeyPath) -> Option<super::ShapeSpec> {
+        self.data(node, path, false)
+    }
+
     /// Whether anything was wrong.
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()

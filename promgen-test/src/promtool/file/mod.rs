@@ -2,6 +2,10 @@
 //! `yaml.UnmarshalStrict`): unknown keys and values of the wrong kind are errors, each with
 //! the file, line, column and key path.
 
+mod additions;
+
+pub use additions::{ExpectedAlert, InputShape, MatchMode, TimelineTest};
+
 use crate::state::LabelMap;
 use promgen::config::yaml::{self, Kind, Node, Position};
 use std::path::{Path, PathBuf};
@@ -37,6 +41,11 @@ pub struct TestGroup {
     pub external_labels: LabelMap,
     /// `external_url`: what templates see as `$externalURL`.
     pub external_url: String,
+    /// `alert_timeline_test` (promgen's): what alerts do over the whole replay.
+    pub alert_timeline_tests: Vec<TimelineTest>,
+    /// `length` (promgen's): evaluate from `0s` to this; by default, the latest time a test
+    /// names.
+    pub length_ms: Option<i64>,
     /// Where the entry starts, for messages.
     pub at: Position,
 }
@@ -46,8 +55,10 @@ pub struct TestGroup {
 pub struct InputSeries {
     /// `series`: `name{label="value"}`.
     pub series: String,
-    /// `values`: `0+10x30 _x5 stale`.
+    /// `values`: `0+10x30 _x5 stale` (empty when `shape` gives them).
     pub values: String,
+    /// `shape:` or `data:` (promgen's), instead of `values`.
+    pub shape: Option<InputShape>,
     /// Where the entry starts.
     pub at: Position,
 }
@@ -60,7 +71,34 @@ pub struct AlertTest {
     /// `alertname`.
     pub alertname: String,
     /// `exp_alerts`: labels (without `alertname`) and annotations of each firing alert.
-    pub exp_alerts: Vec<(LabelMap, LabelMap)>,
+    pub exp_alerts: Vec<ExpectedAlert>,
+    /// `match:` (promgen's), for every expected alert that does not say.
+    pub match_mode: Option<MatchMode>,
+    /// Where the entry starts.
+    pub at: Position,
+}
+
+impl AlertTest {
+    /// Whether it is compared as promtool compares (no `match:` anywhere): every label and
+    /// annotation, values as written.
+    #[must_use]
+    pub fn is_promtools(&self) -> bool {
+        self.match_mode.is_none() && self.exp_alerts.iter().all(|e| e.match_mode.is_none())
+    }
+}
+
+impl TestFile {
+    /// Whether it uses anything promgen adds to promtool's format (and so needs promgen to
+    /// run, or [`export`](super::export_plain) to become a plain promtool file).
+    #[must_use]
+    pub fn is_extended(&self) -> bool {
+        self.tests.iter().any(|g| {
+            !g.alert_timeline_tests.is_empty()
+                || g.length_ms.is_some()
+                || g.input_series.iter().any(|s| s.shape.is_some())
+                || g.alert_rule_tests.iter().any(|t| !t.is_promtools())
+        })
+    }
 }
 
 /// A `promql_expr_test` entry.
@@ -72,6 +110,8 @@ pub struct PromqlTest {
     pub eval_time_ms: i64,
     /// `exp_samples`: labels as written (`name{…}` or `{…}`) and value.
     pub exp_samples: Vec<(String, f64)>,
+    /// Where the entry starts.
+    pub at: Position,
 }
 
 /// A mistake in a test file: where, and what.
@@ -210,10 +250,12 @@ const GROUP_KEYS: &[&str] = &[
     "external_labels",
     "external_url",
     "name",
+    "alert_timeline_test",
+    "length",
 ];
-const SERIES_KEYS: &[&str] = &["series", "values"];
-const ALERT_TEST_KEYS: &[&str] = &["eval_time", "alertname", "exp_alerts"];
-const ALERT_KEYS: &[&str] = &["exp_labels", "exp_annotations"];
+const SERIES_KEYS: &[&str] = &["series", "values", "shape", "data"];
+const ALERT_TEST_KEYS: &[&str] = &["eval_time", "alertname", "exp_alerts", "match"];
+const ALERT_KEYS: &[&str] = &["exp_labels", "exp_annotations", "match"];
 const PROMQL_KEYS: &[&str] = &["expr", "eval_time", "exp_samples"];
 const SAMPLE_KEYS: &[&str] = &["labels", "value"];
 
@@ -430,22 +472,16 @@ impl Reader<'_> {
                 "name" => group.name = self.string(value, &key_path),
                 "external_url" => group.external_url = self.string(value, &key_path),
                 "external_labels" => group.external_labels = self.string_map(value, &key_path),
+                "length" => group.length_ms = Some(self.duration(value, &key_path)),
+                "alert_timeline_test" => {
+                    for (i, item) in self.seq(value, &key_path).iter().enumerate() {
+                        let test = self.timeline_test(item, &format!("{key_path}[{i}]"));
+                        group.alert_timeline_tests.push(test);
+                    }
+                }
                 "input_series" => {
                     for (i, item) in self.seq(value, &key_path).iter().enumerate() {
-                        let p = format!("{key_path}[{i}]");
-                        let mut series = InputSeries {
-                            series: String::new(),
-                            values: String::new(),
-                            at: item.at,
-                        };
-                        for (k, v) in self.map(item, &p, SERIES_KEYS, "an input series") {
-                            let s = self.string(v, &join(&p, k));
-                            if k == "series" {
-                                series.series = s;
-                            } else {
-                                series.values = s;
-                            }
-                        }
+                        let series = self.input_series(item, &format!("{key_path}[{i}]"));
                         group.input_series.push(series);
                     }
                 }
@@ -467,33 +503,85 @@ impl Reader<'_> {
         group
     }
 
+    fn input_series(&mut self, node: &Node, path: &str) -> InputSeries {
+        let mut series = InputSeries {
+            series: String::new(),
+            values: String::new(),
+            shape: None,
+            at: node.at,
+        };
+        let entries = self.map(node, path, SERIES_KEYS, "an input series");
+        let given: Vec<&str> = entries
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| *k != "series")
+            .collect();
+        if given.len() > 1 {
+            self.error(
+                node.at,
+                path,
+                format!("{} both give the values: keep one", given.join(" and ")),
+            );
+        }
+        for (k, v) in entries {
+            let p = join(path, k);
+            match k {
+                "series" => series.series = self.string(v, &p),
+                "values" => series.values = self.string(v, &p),
+                "shape" => series.shape = self.shape(v, &p),
+                _ => series.shape = self.data(v, &p),
+            }
+        }
+        series
+    }
+
     fn alert_test(&mut self, node: &Node, path: &str) -> AlertTest {
         let mut test = AlertTest {
             eval_time_ms: 0,
             alertname: String::new(),
             exp_alerts: Vec::new(),
+            match_mode: None,
+            at: node.at,
         };
+        let mut maps = Vec::new();
         for (key, value) in self.map(node, path, ALERT_TEST_KEYS, "an alert test") {
             let key_path = join(path, key);
             match key {
                 "eval_time" => test.eval_time_ms = self.duration(value, &key_path),
                 "alertname" => test.alertname = self.string(value, &key_path),
+                "match" => test.match_mode = self.match_mode(value, &key_path),
                 "exp_alerts" => {
                     for (i, item) in self.seq(value, &key_path).iter().enumerate() {
                         let p = format!("{key_path}[{i}]");
-                        let (mut labels, mut annotations) = (LabelMap::new(), LabelMap::new());
+                        let mut expected = ExpectedAlert {
+                            labels: LabelMap::new(),
+                            annotations: LabelMap::new(),
+                            match_mode: None,
+                        };
                         for (k, v) in self.map(item, &p, ALERT_KEYS, "an expected alert") {
-                            let map = self.string_map(v, &join(&p, k));
-                            if k == "exp_labels" {
-                                labels = map;
-                            } else {
-                                annotations = map;
+                            let kp = join(&p, k);
+                            match k {
+                                "match" => expected.match_mode = self.match_mode(v, &kp),
+                                "exp_labels" => {
+                                    expected.labels = self.string_map(v, &kp);
+                                    maps.push((v, kp, expected.labels.clone()));
+                                }
+                                _ => {
+                                    expected.annotations = self.string_map(v, &kp);
+                                    maps.push((v, kp, expected.annotations.clone()));
+                                }
                             }
                         }
-                        test.exp_alerts.push((labels, annotations));
+                        test.exp_alerts.push(expected);
                     }
                 }
                 _ => unreachable!("keys are checked"),
+            }
+        }
+        // `=~re` is a regex only where `match:` says promgen compares: check they compile.
+        if !test.is_promtools() {
+            for (node, p, map) in maps {
+                self.check_regexes(node, &p, &map);
             }
         }
         test
@@ -504,6 +592,7 @@ impl Reader<'_> {
             expr: String::new(),
             eval_time_ms: 0,
             exp_samples: Vec::new(),
+            at: node.at,
         };
         for (key, value) in self.map(node, path, PROMQL_KEYS, "a PromQL test") {
             let key_path = join(path, key);
@@ -607,7 +696,7 @@ tests:
         let t = &f.tests[0];
         assert_eq!((t.name.as_str(), t.interval_ms), ("errors", 60_000));
         assert_eq!(t.external_labels["cluster"], "eu");
-        assert_eq!(t.alert_rule_tests[0].exp_alerts[0].0["code"], "500");
+        assert_eq!(t.alert_rule_tests[0].exp_alerts[0].labels["code"], "500");
         assert_eq!(t.promql_expr_tests[0].exp_samples[0].1, 1.0);
         assert!(t.promql_expr_tests[0].exp_samples[1].1.is_nan());
     }
