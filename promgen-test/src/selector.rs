@@ -54,7 +54,16 @@ impl LabelMatch {
         match text.strip_prefix("=~") {
             Some(re) => regex::Regex::new(&format!("^(?:{re})$"))
                 .map(Self::Regex)
-                .map_err(|e| format!("{re:?} is not a regular expression: {e}")),
+                .map_err(|e| {
+                    // The regex crate's message draws the anchored pattern over lines: its
+                    // last line says what is wrong.
+                    let text = e.to_string();
+                    let why = text.lines().last().unwrap_or_default();
+                    format!(
+                        "{re:?} is not a regular expression: {}",
+                        why.trim_start_matches("error: ")
+                    )
+                }),
             None => Ok(Self::Exact(text.to_owned())),
         }
     }

@@ -155,7 +155,7 @@ impl TestFile {
     /// let errors = TestFile::parse(text, "t.yml").unwrap_err();
     /// assert_eq!(
     ///     errors[0].to_string(),
-    ///     "t.yml:5:5: tests[0].evaluation_time: unknown key (a test group has: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name)"
+    ///     "t.yml:5:5: tests[0].evaluation_time: unknown key (a test group has: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name, alert_timeline_test, length)"
     /// );
     /// ```
     ///
