@@ -75,7 +75,8 @@ pub struct TestArgs {
     #[arg(long, value_enum, default_value_t = TimelineFormat::Text, requires = "timeline")]
     timeline_format: TimelineFormat,
     /// Write each passing file that uses promgen's additions as a plain promtool file into
-    /// this directory (shapes as values, timeline tests as exp_alerts at every evaluation).
+    /// this directory (shapes as values, timeline tests as exp_alerts at every evaluation;
+    /// with --run, the groups that ran).
     #[arg(long, value_name = "DIR")]
     export: Option<PathBuf>,
 }

@@ -126,3 +126,64 @@ fn the_junit_report_holds_a_case_per_test_group_with_promtools_verdicts() {
     assert_eq!(got["failures"].as_u64(), Some(failures as u64));
     assert_eq!(got["errors"].as_u64(), Some(errors));
 }
+
+/// What junitparser reads of the `rule coverage` suite: its counts, properties and cases.
+const READ_COVERAGE: &str = r#"
+import json, sys
+from junitparser import JUnitXml
+xml = JUnitXml.fromfile(sys.argv[1])
+for suite in xml:
+    if suite.name != "rule coverage":
+        continue
+    props = {p.name: p.value for p in suite.properties()}
+    cases = {case.name: sorted(type(r).__name__ for r in case.result) for case in suite}
+    print(json.dumps({"tests": suite.tests, "skipped": suite.skipped, "properties": props,
+                      "cases": cases}))
+"#;
+
+#[test]
+fn the_junit_report_carries_the_rule_coverage() {
+    let additions = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/additions");
+    let report =
+        std::env::temp_dir().join(format!("promgen-junit-coverage-{}.xml", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .args(["test", "--coverage", "--junit"])
+        .arg(&report)
+        .arg("coverage_test.yml")
+        .current_dir(&additions)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = Command::new(python())
+        .args(["-c", READ_COVERAGE])
+        .arg(&report)
+        .output()
+        .expect("python3 runs");
+    let _ = std::fs::remove_file(&report);
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let got: Value = serde_json::from_slice(&read.stdout).unwrap();
+    // coverage_test.yml asserts something about A, B, r1 and r2 of six rules.
+    assert_eq!(got["tests"], 6, "{got}");
+    assert_eq!(got["skipped"], 2, "{got}");
+    assert_eq!(
+        got["properties"],
+        serde_json::json!({"rules": "6", "covered": "4", "percent": "66.7"})
+    );
+    for (case, results) in [
+        ("A", "[]"),
+        ("r2", "[]"),
+        ("C", r#"["Skipped"]"#),
+        ("r3", r#"["Skipped"]"#),
+    ] {
+        assert_eq!(got["cases"][case].to_string(), results, "{case}: {got}");
+    }
+}

@@ -1,6 +1,6 @@
 //! Keeps the README true: every `console` block is run and its output compared, and every
 //! `yaml` block must load (one starting `# prometheus.yml` is checked by `promtool check
-//! config`). (The Rust blocks are doctests of the `promgen` crate.)
+//! config`, one starting `# a promtool test file` is read as `promgen-cli test` reads it). (The Rust blocks are doctests of the `promgen` crate.)
 
 use promgen::config::Config;
 use std::{path::Path, process::Command};
@@ -83,6 +83,7 @@ fn yaml_examples_load() {
     let yaml = blocks(&readme(), "yaml");
     assert!(yaml.len() >= 2);
     let mut prometheus = 0;
+    let mut test_files = 0;
     for (i, block) in yaml.iter().enumerate() {
         // A Prometheus config, not a promgen one: promtool checks it.
         if block.starts_with("# prometheus.yml\n") {
@@ -105,6 +106,17 @@ fn yaml_examples_load() {
             prometheus += 1;
             continue;
         }
+        // A promtool test file (with promgen's additions): read as `promgen-cli test` reads it.
+        if block.starts_with("# a promtool test file") {
+            if let Err(errors) =
+                promgen_test::promtool::TestFile::parse(block, &format!("README yaml block {i}"))
+            {
+                let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                panic!("{}\n---\n{block}", shown.join("\n"));
+            }
+            test_files += 1;
+            continue;
+        }
         if let Err(e) = Config::parse(block, &format!("README yaml block {i}")) {
             panic!("{e}\n---\n{block}");
         }
@@ -113,4 +125,5 @@ fn yaml_examples_load() {
         prometheus, 1,
         "the README shows one Prometheus scrape config"
     );
+    assert_eq!(test_files, 1, "the README shows one promtool test file");
 }

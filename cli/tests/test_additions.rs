@@ -234,38 +234,10 @@ fn exported_files_pass_promtool_and_one_changed_state_fails_it() {
 #[test]
 fn coverage_counts_what_is_asserted_by_construction() {
     require("prometheus");
-    let dir = scratch("additions-coverage");
-    // Six rules: A is asserted firing (and reads r1), B only not to fire, C not at all
-    // (it reads r3); r2 is read by a promql_expr_test. Covered: A, B, r1, r2 = 4 of 6.
-    std::fs::write(
-        dir.join("rules.yml"),
-        r#"groups:
-  - name: g
-    rules:
-      - {record: r1, expr: sum(x)}
-      - {record: r2, expr: sum(x) * 2}
-      - {record: r3, expr: sum(x) * 3}
-      - {alert: A, expr: r1 > 5}
-      - {alert: B, expr: r2 > 1000}
-      - {alert: C, expr: r3 > 1000}
-"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("c_test.yml"),
-        r#"rule_files: [rules.yml]
-tests:
-  - interval: 1m
-    input_series:
-      - {series: x, values: 10x10}
-    alert_rule_test:
-      - {eval_time: 5m, alertname: A, exp_alerts: [{exp_labels: {}}]}
-      - {eval_time: 5m, alertname: B, exp_alerts: []}
-    promql_expr_test:
-      - {expr: r2, eval_time: 5m, exp_samples: [{labels: r2, value: 20}]}
-"#,
-    )
-    .unwrap();
+    let dir = additions();
+    // coverage_rules.yml has six rules: A is asserted firing (and reads r1), B only not to
+    // fire, C not at all (it reads r3); r2 is read by a promql_expr_test. Covered: A, B,
+    // r1, r2 = 4 of 6.
     let junit = dir.join("report.xml");
     let (code, out, err) = test_command(
         &dir,
@@ -293,12 +265,12 @@ tests:
         r#"<testsuite name="rule coverage" tests="6" failures="0" errors="0" skipped="2""#,
         r#"<property name="covered" value="4"/>"#,
         r#"<property name="percent" value="66.7"/>"#,
-        "<testcase name=\"C\" classname=\"rules.yml\" time=\"0.000\">\n      <skipped message=\"not asserted by any test\"/>",
+        "<testcase name=\"C\" classname=\"coverage_rules.yml\" time=\"0.000\">\n      <skipped message=\"not asserted by any test\"/>",
     ] {
         assert!(xml.contains(part), "{part}\n{xml}");
     }
     // Below the bar: exit 1, saying so; at it: 0.
-    let (code, _, err) = test_command(&dir, &["--min-coverage", "70", "c_test.yml"]);
+    let (code, _, err) = test_command(&dir, &["--min-coverage", "70", "coverage_test.yml"]);
     assert_eq!(code, Some(1));
     assert!(
         err.contains(
@@ -306,9 +278,9 @@ tests:
         ),
         "{err}"
     );
-    let (code, _, err) = test_command(&dir, &["--min-coverage", "66", "c_test.yml"]);
+    let (code, _, err) = test_command(&dir, &["--min-coverage", "66", "coverage_test.yml"]);
     assert_eq!(code, Some(0), "{err}");
-    let (code, _, err) = test_command(&dir, &["--min-coverage", "101", "c_test.yml"]);
+    let (code, _, err) = test_command(&dir, &["--min-coverage", "101", "coverage_test.yml"]);
     assert_eq!(code, Some(2), "{err}");
 }
 

@@ -76,7 +76,7 @@ pub fn junit_xml(reports: &[FileReport], coverage: Option<&Coverage>) -> String 
                 escape(&t.name),
                 seconds(t.duration)
             );
-            if t.passed() {
+            if t.passed() && t.warnings.is_empty() {
                 xml.push_str("/>\n");
                 continue;
             }
@@ -94,6 +94,13 @@ pub fn junit_xml(reports: &[FileReport], coverage: Option<&Coverage>) -> String 
                     "      <failure message=\"{} failed assertion(s)\">{}</failure>",
                     t.failures.len(),
                     escape(&t.failures.join("\n"))
+                );
+            }
+            if !t.warnings.is_empty() {
+                let _ = writeln!(
+                    xml,
+                    "      <system-err>{}</system-err>",
+                    escape(&t.warnings.join("\n"))
                 );
             }
             xml.push_str("    </testcase>\n");

@@ -15,6 +15,14 @@
 //! # }
 //! ```
 //!
+//! promgen's additions, in keys an unchanged promtool file never holds (see `file` for
+//! each): `alert_timeline_test` (what an alert does over the whole replay), `match:` and
+//! `=~regex` values in `exp_alerts`, `shape:` and `data:` instead of `values:`, a group's
+//! `length`. Around the run: [`Coverage`] of the rules by what the tests assert, warnings
+//! for tests that test nothing ([`TestReport::warnings`]), every group's timeline
+//! ([`TestReport::timeline`]), and [`FileReport::write_plain`], which writes a file with
+//! additions as a plain promtool file.
+//!
 //! What differs from promtool, and why:
 //! - A rule that reads samples *after* its evaluation time (a negative `offset`, `@ end()`)
 //!   sees the whole input here; promtool loads samples lazily, up to each evaluation.

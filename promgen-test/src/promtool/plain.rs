@@ -225,6 +225,13 @@ impl super::FileReport {
             .file_name()
             .ok_or_else(|| std::io::Error::other(format!("{}: not a file name", self.file)))?;
         let path = dir.join(name);
+        let same = |a: &std::path::Path, b: &std::path::Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
+        if same(&path, std::path::Path::new(&self.file)) {
+            return Err(std::io::Error::other(format!(
+                "{} would overwrite the test file itself: export into another directory",
+                path.display()
+            )));
+        }
         std::fs::write(&path, file(source, &rule_files, &groups))?;
         Ok(Some(path))
     }
