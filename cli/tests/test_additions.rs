@@ -245,7 +245,7 @@ fn coverage_counts_what_is_asserted_by_construction() {
             "--coverage",
             "--junit",
             junit.to_str().unwrap(),
-            "c_test.yml",
+            "coverage_test.yml",
         ],
     );
     assert_eq!(code, Some(0), "{out}{err}");

@@ -42,7 +42,7 @@ fn a_mistake_in_a_test_file_names_the_file_line_column_and_key() {
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(
         err.contains(
-            "typo_test.yml:7:9: tests[0].alert_rule_test[0].exp_alert: unknown key (an alert test has: eval_time, alertname, exp_alerts)"
+            "typo_test.yml:7:9: tests[0].alert_rule_test[0].exp_alert: unknown key (an alert test has: eval_time, alertname, exp_alerts, match)"
         ),
         "{err}"
     );
