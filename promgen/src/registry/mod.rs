@@ -12,6 +12,7 @@ use crate::{
     shape::{DynShape, Point, SeedSeq, Shape},
 };
 pub(crate) use source::{Cursor, Output, Step};
+use std::collections::HashMap;
 
 /// A series to add: its identity, its family's type and help, and its source.
 pub struct SeriesDef {
@@ -143,6 +144,63 @@ pub(crate) struct Family {
     pub(crate) help: Option<String>,
     pub(crate) metric_type: MetricType,
     pub(crate) members: Vec<Member>,
+    /// A member's position by the hash of its labels, so that a duplicate is found in O(1):
+    /// one position per hash (labels whose hashes collide are found by a scan of the family).
+    index: HashMap<u64, u32>,
+}
+
+impl Family {
+    fn new(name: &str, help: Option<String>, metric_type: MetricType) -> Self {
+        Self {
+            name: name.to_owned(),
+            help,
+            metric_type,
+            members: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    fn push(&mut self, member: Member) {
+        let position = u32::try_from(self.members.len()).expect("fewer than 2^32 series");
+        self.index
+            .entry(labels_hash(&member.labels))
+            .or_insert(position);
+        self.members.push(member);
+    }
+
+    /// The member with exactly these labels, but `except`.
+    fn find_labels(&self, labels: &Labels, except: Option<u64>) -> Option<&Member> {
+        let is = |m: &&Member| m.labels == *labels && Some(m.id) != except;
+        let hit = self
+            .index
+            .get(&labels_hash(labels))
+            .map(|&p| &self.members[p as usize]);
+        match hit {
+            Some(m) if is(&m) => Some(m),
+            // Not indexed: there is none. A hit that is another label set with the same
+            // hash, or the series being replaced: the family must be searched.
+            None => None,
+            Some(_) => self.members.iter().find(is),
+        }
+    }
+
+    fn remove(&mut self, position: usize) {
+        self.members.remove(position);
+        self.index.clear();
+        for (p, m) in self.members.iter().enumerate() {
+            let p = u32::try_from(p).expect("fewer than 2^32 series");
+            self.index.entry(labels_hash(&m.labels)).or_insert(p);
+        }
+    }
+}
+
+/// A label set's hash: the same in every process (the index lives in one, but a fixed
+/// hasher keeps its cost and behaviour the same on every run).
+fn labels_hash(labels: &Labels) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    labels.hash(&mut h);
+    h.finish()
 }
 
 /// A series as it travels over the wire (remote write, a backfill file): a plain series, or
@@ -188,6 +246,8 @@ pub struct WireSeries {
 #[derive(Default)]
 pub struct Registry {
     families: Vec<Family>,
+    /// Each family's position by name.
+    by_name: HashMap<String, usize>,
     next_id: u64,
 }
 
@@ -223,9 +283,15 @@ impl Registry {
         let Some((f, m)) = self.find(id) else {
             return false;
         };
-        self.families[f].members.remove(m);
+        self.families[f].remove(m);
         if self.families[f].members.is_empty() {
             self.families.remove(f);
+            self.by_name = self
+                .families
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.name.clone(), i))
+                .collect();
         }
         true
     }
@@ -293,9 +359,29 @@ impl Registry {
                     reason,
                 })?;
         }
+        // Its own family, when it has other members: the type must be the family's, and the
+        // labels new to it. Nothing else can clash: the family's name was checked against
+        // every other family's when the family began.
+        if let Some(&f) = self.by_name.get(def.labels.name()) {
+            let family = &self.families[f];
+            let others = family.members.iter().any(|m| Some(m.id) != replacing);
+            if others {
+                if family.metric_type != def.metric_type {
+                    return Err(RegistryError::TypeConflict {
+                        name: family.name.clone(),
+                        existing: family.metric_type,
+                        given: def.metric_type,
+                    });
+                }
+                if let Some(m) = family.find_labels(&def.labels, replacing) {
+                    return Err(RegistryError::Duplicate(def.labels.to_string(), m.id));
+                }
+                return Ok(());
+            }
+        }
+        // A family of its own: its exposed names must not clash with another family's.
         for family in &self.families {
-            let mut others = family.members.iter().filter(|m| Some(m.id) != replacing);
-            let Some(member) = others.clone().next() else {
+            let Some(member) = family.members.iter().find(|m| Some(m.id) != replacing) else {
                 continue;
             };
             if let Some(clash) = Exposed::new(&family.name, family.metric_type).clash(&given) {
@@ -305,16 +391,6 @@ impl Registry {
                     existing: member.labels.to_string(),
                     clash: Box::new(clash),
                 });
-            }
-            if family.name == def.labels.name() && family.metric_type != def.metric_type {
-                return Err(RegistryError::TypeConflict {
-                    name: family.name.clone(),
-                    existing: family.metric_type,
-                    given: def.metric_type,
-                });
-            }
-            if let Some(m) = others.find(|m| m.labels == def.labels) {
-                return Err(RegistryError::Duplicate(def.labels.to_string(), m.id));
             }
         }
         Ok(())
@@ -331,19 +407,20 @@ impl Registry {
             definition: def.definition,
         };
         let name = member.labels.name();
-        match self.families.iter_mut().find(|f| f.name == name) {
-            Some(family) => {
+        match self.by_name.get(name) {
+            Some(&f) => {
+                let family = &mut self.families[f];
                 if def.help.is_some() {
                     family.help = def.help;
                 }
-                family.members.push(member);
+                family.push(member);
             }
-            None => self.families.push(Family {
-                name: name.to_owned(),
-                help: def.help,
-                metric_type: def.metric_type,
-                members: vec![member],
-            }),
+            None => {
+                let mut family = Family::new(name, def.help, def.metric_type);
+                self.by_name.insert(name.to_owned(), self.families.len());
+                family.push(member);
+                self.families.push(family);
+            }
         }
     }
 

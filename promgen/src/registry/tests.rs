@@ -409,3 +409,49 @@ fn a_label_the_family_writes_itself_is_refused() {
     .unwrap();
     assert!(r.wire_series().iter().all(|s| s.labels.name() == "g"));
 }
+
+#[test]
+fn duplicates_are_found_by_the_index_after_removals_and_replacements() {
+    let mut r = Registry::default();
+    let gauge = |name: &str, k: &str| def(name, &[("k", k)], MetricType::Gauge, plain(&[]));
+    let ids: Vec<u64> = (0..100)
+        .map(|i| r.add(gauge("m", &i.to_string())).unwrap())
+        .collect();
+    let other = r.add(gauge("other", "x")).unwrap();
+    // Removing from the middle moves the members after it: each is still found.
+    assert!(r.remove(ids[10]) && r.remove(ids[50]));
+    for (i, id) in ids.iter().enumerate().filter(|(i, _)| *i != 10 && *i != 50) {
+        assert_eq!(
+            r.add(gauge("m", &i.to_string())),
+            Err(RegistryError::Duplicate(format!("m{{k=\"{i}\"}}"), *id))
+        );
+    }
+    // What was removed can come back.
+    let back = r.add(gauge("m", "10")).unwrap();
+    assert_eq!(
+        r.add(gauge("m", "10")),
+        Err(RegistryError::Duplicate("m{k=\"10\"}".into(), back))
+    );
+    // A family that goes away and comes back, and the families after it, are found by name.
+    assert!(r.remove(ids[0]));
+    let solo = r.add(gauge("solo", "a")).unwrap();
+    assert!(r.remove(solo));
+    assert_eq!(
+        r.add(gauge("other", "x")),
+        Err(RegistryError::Duplicate("other{k=\"x\"}".into(), other))
+    );
+    assert!(matches!(
+        r.add(def("other", &[("k", "y")], MetricType::Counter, plain(&[]))),
+        Err(RegistryError::TypeConflict { .. })
+    ));
+    let solo = r.add(gauge("solo", "a")).unwrap();
+    // Replacing a series with the labels of another is refused; with its own, it is not.
+    assert_eq!(
+        r.replace(solo, gauge("m", "20")),
+        Err(RegistryError::Duplicate("m{k=\"20\"}".into(), ids[20]))
+    );
+    r.replace(ids[20], gauge("m", "20")).unwrap();
+    r.replace(ids[20], gauge("m", "fresh")).unwrap();
+    r.add(gauge("m", "20")).unwrap();
+    assert_eq!(r.len(), 100 - 3 + 1 + 1 + 1 + 1);
+}
