@@ -5,7 +5,10 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use promgen_test::{
     BackendKind,
-    promtool::{Coverage, Options, Stream, junit_xml, run_files, timelines_json},
+    promtool::{
+        Coverage, Exported, Options, Stream, junit_xml, run_files, timelines_json,
+        write_plain_files,
+    },
 };
 use std::{io::Write as _, path::PathBuf, process::ExitCode};
 
@@ -181,19 +184,23 @@ pub fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
         write!(out, "{c}")?;
     }
     if let Some(dir) = &args.export {
-        for report in &reports {
-            match report
-                .write_plain(dir)
-                .with_context(|| format!("--export {}", dir.display()))?
-            {
-                Some(path) => eprintln!("exported {} to {}", report.file, path.display()),
-                None if report.source.as_ref().is_some_and(|s| !s.is_extended()) => {
+        let exported = write_plain_files(&reports, dir)
+            .with_context(|| format!("--export {}", dir.display()))?;
+        for (report, what) in reports.iter().zip(exported) {
+            match what {
+                Exported::Written(path) => {
+                    eprintln!("exported {} to {}", report.file, path.display());
+                }
+                Exported::AlreadyPlain => {
                     eprintln!(
                         "{} is a plain promtool file already: not exported",
                         report.file
                     );
                 }
-                None => eprintln!("{} did not pass: not exported", report.file),
+                Exported::DidNotPass => eprintln!("{} did not pass: not exported", report.file),
+                Exported::NothingRan => {
+                    eprintln!("{}: no test group ran: not exported", report.file);
+                }
             }
         }
     }

@@ -91,7 +91,7 @@ fn every_timeline_assertion_holds_and_each_kind_can_fail() {
     assert_eq!(code, Some(1), "{err}");
     let table = "        QueueBacklog{queue=\"mail\",severity=\"page\"}  10m      15m     -\n";
     for expected in [
-        "timeline_wrong_test.yml:11:9: tests[0].alert_timeline_test[0].pending_at (in TestGroup backlog): expected QueueBacklog to be pending at 16m, but it is firing\n",
+        "timeline_wrong_test.yml:12:9: tests[0].alert_timeline_test[0].pending_at (in TestGroup backlog): expected QueueBacklog to be pending at 16m, but it is firing\n",
         ".firing_at (in TestGroup backlog): expected QueueBacklog to be firing at 14m, but it is pending\n",
         ".inactive_at (in TestGroup backlog): expected QueueBacklog to be inactive at 30m, but it is firing\n",
         ".never_fires_before (in TestGroup backlog): expected QueueBacklog never to fire before 20m, but it fires at 15m\n",
@@ -424,8 +424,199 @@ fn mistakes_in_the_additions_are_named_where_they_stand() {
         "m_test.yml:15:32: tests[0].alert_timeline_test[0].starts_firing_between: from is after to",
         "m_test.yml:16:9: tests[0].alert_timeline_test[1]: asserts nothing: give pending_at, firing_at",
         "m_test.yml:20:16: tests[0].alert_rule_test[0].match: \"some\": expected exact (every label and annotation, as promtool) or subset (only those listed)",
-        "m_test.yml:25:25: tests[0].alert_rule_test[1].exp_alerts[0].exp_labels.x: \"(\" is not a regular expression: unclosed group\n",
+        "m_test.yml:25:29: tests[0].alert_rule_test[1].exp_alerts[0].exp_labels.x: \"(\" is not a regular expression: unclosed group\n",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
+}
+
+/// Writes `files` (name, text) into a fresh scratch directory `name`, with the queue rules.
+fn scratch_with(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::copy(additions().join("rules.yml"), dir.join("rules.yml")).unwrap();
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn an_export_never_writes_a_file_that_tests_nothing_or_loses_one() {
+    require("prometheus");
+    // --run that picks no group of a file: nothing to export from it.
+    let out = scratch("export-run-none");
+    let (code, _, err) = test_command(
+        &additions(),
+        &[
+            "--export",
+            out.to_str().unwrap(),
+            "--run",
+            "shapes",
+            "timeline_test.yml",
+            "shapes_test.yml",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("timeline_test.yml: no test group ran: not exported"),
+        "{err}"
+    );
+    assert!(!out.join("timeline_test.yml").exists());
+    assert!(out.join("shapes_test.yml").exists());
+    // Two files of one name would overwrite each other: refused, nothing written.
+    let shapes = std::fs::read_to_string(additions().join("shapes_test.yml")).unwrap();
+    let shapes = shapes.replace("rule_files: [rules.yml]", "rule_files: [../rules.yml]");
+    let dir = scratch_with(
+        "export-same-name",
+        &[("a/x_test.yml", &shapes), ("b/x_test.yml", &shapes)],
+    );
+    let out = dir.join("out");
+    let (code, _, err) = test_command(&dir, &["--export", "out", "a/x_test.yml", "b/x_test.yml"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("a/x_test.yml and b/x_test.yml would both be written as out/x_test.yml"),
+        "{err}"
+    );
+    assert!(!out.join("x_test.yml").exists());
+}
+
+#[test]
+fn coverage_counts_for_the_rule_files_of_the_test_file_only_and_not_for_vacuous_tests() {
+    require("prometheus");
+    let rules = "groups:\n  - name: g\n    rules:\n      - {record: 'job:up:sum', expr: sum(up)}\n      - {alert: Down, expr: 'job:up:sum == 0'}\n";
+    let dir = scratch_with(
+        "coverage-per-file",
+        &[
+            ("a/rules.yml", rules),
+            ("b/rules.yml", rules),
+            // a asserts Down; b loads its own copy and a's, and asserts nothing about them.
+            (
+                "a/t_test.yml",
+                "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    input_series: [{series: up, values: 0x10}]\n    alert_rule_test:\n      - {eval_time: 5m, alertname: Down, exp_alerts: [{exp_labels: {}}]}\n",
+            ),
+            (
+                "b/t_test.yml",
+                "rule_files: [rules.yml, ../a/rules.yml]\ntests:\n  - interval: 1m\n    input_series: [{series: up, values: 1x10}]\n    promql_expr_test:\n      - {expr: up, eval_time: 1m, exp_samples: [{labels: up, value: 1}]}\n",
+            ),
+            // Only a test that would pass whatever the rules do: it covers nothing.
+            (
+                "c/t_test.yml",
+                "rule_files: [../b/rules.yml]\ntests:\n  - interval: 1m\n    input_series: [{series: up, values: 1x10}]\n    alert_rule_test:\n      - {eval_time: 2h, alertname: Down, exp_alerts: []}\n",
+            ),
+        ],
+    );
+    let (code, out, err) = test_command(
+        &dir,
+        &["--coverage", "a/t_test.yml", "b/t_test.yml", "c/t_test.yml"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        err.contains("c/t_test.yml:6:9: tests[0].alert_rule_test[0]: expects no alert at 2h"),
+        "{err}"
+    );
+    // a/rules.yml once (b names it b/../a/rules.yml), b/rules.yml not covered.
+    assert!(out.contains("2 of 4 rules covered (50.0%)"), "{out}");
+    assert_eq!(out.matches("rules.yml\n").count(), 2, "{out}");
+    assert!(
+        out.contains("  b/rules.yml\n    record  job:up:sum  NOT ASSERTED\n    alert   Down        NOT ASSERTED\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn never_needs_an_end_and_replays_have_a_limit() {
+    let dir = scratch_with(
+        "never-and-limits",
+        &[
+            (
+                "n_test.yml",
+                "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    input_series: [{series: queue_depth, values: 0x9 500x50}]\n    alert_timeline_test:\n      - {alertname: QueueBacklog, never_fires: true}\n    alert_rule_test:\n      - {eval_time: 5m, alertname: QueueBacklog, exp_alerts: []}\n",
+            ),
+            (
+                "l_test.yml",
+                "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    length: 500d\n    input_series: [{series: queue_depth, shape: '1'}]\n    alert_timeline_test:\n      - {alertname: QueueBacklog, never_fires: true}\n",
+            ),
+            (
+                "e_test.yml",
+                "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    input_series: [{series: queue_depth, values: '1'}]\n    alert_rule_test:\n      - {eval_time: 1000y, alertname: QueueBacklog, exp_alerts: []}\n",
+            ),
+        ],
+    );
+    // It fires at 15m: "never", up to the 5m another test names, would have passed.
+    let (code, _, err) = test_command(&dir, &["n_test.yml"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("n_test.yml:6:9: tests[0].alert_timeline_test[0].never_fires: never until when? give the group a `length:`"), "{err}");
+    let started = std::time::Instant::now();
+    let (code, _, err) = test_command(&dir, &["l_test.yml"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("l_test.yml:4:13: tests[0].length: at most 400d"),
+        "{err}"
+    );
+    let (code, _, err) = test_command(&dir, &["e_test.yml"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(
+            "tests[0]: evaluating it to 1000y takes a replay longer than the longest, 400d"
+        ),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "refused, not run"
+    );
+}
+
+#[test]
+fn a_chain_of_rules_that_reads_far_back_is_not_flagged() {
+    require("prometheus");
+    // Hot reads r over 1h, r reads x over 1h: at 1h30m, 1h20m after the input ended, Hot
+    // still fires (promtool agrees), so the test is not one that passes whatever happens.
+    let dir = scratch_with(
+        "chain-look-back",
+        &[
+            (
+                "chain_rules.yml",
+                "groups:\n  - name: g\n    rules:\n      - {record: r, expr: 'max_over_time(x[1h])'}\n      - {alert: Hot, expr: 'max_over_time(r[1h]) > 0'}\n",
+            ),
+            (
+                "chain_test.yml",
+                "rule_files: [chain_rules.yml]\ntests:\n  - interval: 1m\n    input_series: [{series: x, values: 1x10}]\n    alert_rule_test:\n      - {eval_time: 1h30m, alertname: Hot, exp_alerts: []}\n",
+            ),
+        ],
+    );
+    let (code, _, err) = test_command(&dir, &["chain_test.yml"]);
+    let (promtool_code, theirs) = promtool(&dir.join("chain_test.yml"));
+    assert_eq!((code, promtool_code), (Some(1), Some(1)), "{err}\n{theirs}");
+    assert!(!err.contains("WARNING"), "{err}");
+}
+
+#[test]
+fn match_failures_and_matcher_mistakes_say_exactly_what_was_used() {
+    require("prometheus");
+    let dir = scratch_with(
+        "match-words",
+        &[
+            (
+                "mm_test.yml",
+                "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    input_series: [{series: 'queue_depth{queue=\"mail\"}', values: 500x30}]\n    alert_rule_test:\n      - eval_time: 20m\n        alertname: QueueBacklog\n        exp_alerts:\n          - match: subset\n            exp_labels: {queue: sms}\n",
+            ),
+            (
+                "loc_test.yml",
+                "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    length: 10m\n    input_series: [{series: queue_depth, values: 1x10}]\n    alert_timeline_test:\n      - alertname: QueueBacklog\n        labels: {severity: page, queue: \"=~(\"}\n        states: {soon: firing}\n",
+            ),
+        ],
+    );
+    let (code, _, err) = test_command(&dir, &["mm_test.yml"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("(compared with match: subset: each expected alert"),
+        "{err}"
+    );
+    let (code, _, err) = test_command(&dir, &["loc_test.yml"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("loc_test.yml:8:41: tests[0].alert_timeline_test[0].labels.queue: \"(\" is not a regular expression: unclosed group"), "{err}");
+    assert!(err.contains("loc_test.yml:9:18: tests[0].alert_timeline_test[0].states.soon: \"soon\" is not a duration"), "{err}");
 }

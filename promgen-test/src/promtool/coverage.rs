@@ -1,5 +1,5 @@
 //! Rule coverage (`--coverage`): for every rule of every rule file the tests load, what
-//! the test groups that ran assert about it. An alerting rule is covered when a test says
+//! the test groups that ran (of the test files that load that rule file) assert about it. An alerting rule is covered when a test says
 //! it fires, goes pending, or does not fire (an `exp_alerts: []` or a timeline's
 //! `never_fires` is an assertion too); a recording rule when an asserted expression reads
 //! it: a `promql_expr_test`, or a covered rule (so a chain of recording rules under an
@@ -88,86 +88,56 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// The coverage of the test groups in `reports` (those that ran).
+    /// The coverage of the test groups in `reports` (those that ran): what a test asserts
+    /// counts for the rule files of its own test file only, and a test that would pass
+    /// whatever the rules do ([`TestReport::vacuous`](super::TestReport::vacuous)) asserts
+    /// nothing.
     #[must_use]
     pub fn of(reports: &[FileReport]) -> Self {
-        let mut alerts: BTreeMap<String, BTreeSet<Asserted>> = BTreeMap::new();
-        let mut exprs: Vec<String> = Vec::new();
-        let mut paths: Vec<PathBuf> = Vec::new();
+        // Each rule file once (by its canonical path), as first named; what each test file
+        // asserts is applied to its own rule files together (their rules read one another),
+        // and the results are joined.
+        let mut files: Vec<(PathBuf, RuleFileCoverage, Vec<String>)> = Vec::new();
         for report in reports {
+            let said = Said::of(report);
+            let mut mine = Vec::new();
             for f in &report.rule_files {
-                if !paths.contains(f) {
-                    paths.push(f.clone());
-                }
-            }
-            let Some(source) = &report.source else {
-                continue;
-            };
-            for test in &report.tests {
-                let Some(group) = source.tests.get(test.index) else {
-                    continue;
+                let key = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+                let at = match files.iter().position(|(k, ..)| *k == key) {
+                    Some(at) => at,
+                    None => {
+                        let (coverage, queries) = read_rules(f);
+                        files.push((key, coverage, queries));
+                        files.len() - 1
+                    }
                 };
-                for t in &group.alert_rule_tests {
-                    let what = if t.exp_alerts.is_empty() {
-                        Asserted::NotFiring
-                    } else {
-                        Asserted::Firing
-                    };
-                    alerts.entry(t.alertname.clone()).or_default().insert(what);
-                }
-                for t in &group.alert_timeline_tests {
-                    let entry = alerts.entry(t.alertname.clone()).or_default();
-                    for (_, check) in &t.checks {
-                        entry.insert(match check {
-                            Check::State(_, AlertState::Pending) => Asserted::Pending,
-                            Check::State(_, AlertState::Firing)
-                            | Check::StartsFiringBetween(..)
-                            | Check::ResolvesBetween(..) => Asserted::Firing,
-                            Check::State(_, AlertState::Inactive)
-                            | Check::NeverFires
-                            | Check::NeverFiresBefore(_) => Asserted::NotFiring,
-                        });
-                    }
-                }
-                exprs.extend(group.promql_expr_tests.iter().map(|t| t.expr.clone()));
-            }
-        }
-        let mut files: Vec<(RuleFileCoverage, Vec<String>)> =
-            paths.iter().map(read_rules).collect();
-        for rule in files.iter_mut().flat_map(|(f, _)| f.rules.iter_mut()) {
-            if rule.kind == RuleKind::Alerting
-                && let Some(a) = alerts.get(&rule.name)
-            {
-                rule.asserted = a.iter().copied().collect();
-            }
-        }
-        // Recording rules read by what is asserted, until nothing more is.
-        let mut read: Vec<String> = exprs;
-        loop {
-            let mut grew = false;
-            for (file, queries) in &mut files {
-                for (rule, query) in file.rules.iter_mut().zip(queries.iter()) {
-                    let reads = |q: &String| words(q).any(|w| w == rule.name);
-                    if rule.kind == RuleKind::Recording
-                        && rule.asserted.is_empty()
-                        && read.iter().any(reads)
-                    {
-                        rule.asserted = vec![Asserted::Read];
-                        grew = true;
-                    }
-                    if !rule.asserted.is_empty() && !read.contains(query) {
-                        read.push(query.clone());
-                        grew = true;
-                    }
+                if !mine.contains(&at) {
+                    mine.push(at);
                 }
             }
-            if !grew {
-                break;
+            let mut local: Vec<(RuleFileCoverage, &[String])> = Vec::new();
+            for &at in &mine {
+                let mut copy = files[at].1.clone();
+                for r in &mut copy.rules {
+                    r.asserted.clear();
+                }
+                local.push((copy, files[at].2.as_slice()));
+            }
+            said.apply(&mut local);
+            let found: Vec<Vec<Vec<Asserted>>> = local
+                .into_iter()
+                .map(|(f, _)| f.rules.into_iter().map(|r| r.asserted).collect())
+                .collect();
+            for (&at, rules) in mine.iter().zip(found) {
+                for (rule, asserted) in files[at].1.rules.iter_mut().zip(rules) {
+                    let mut all: BTreeSet<Asserted> = rule.asserted.drain(..).collect();
+                    all.extend(asserted);
+                    rule.asserted = all.into_iter().collect();
+                }
             }
         }
-        Self {
-            files: files.into_iter().map(|(f, _)| f).collect(),
-        }
+        let files = files.into_iter().map(|(_, f, _)| f).collect();
+        Self { files }
     }
 
     /// How many rules something is asserted about.
@@ -230,6 +200,99 @@ impl fmt::Display for Coverage {
             self.total(),
             self.percent()
         )
+    }
+}
+
+/// What the test groups of some test files assert: per alert name, and the expressions
+/// their `promql_expr_test`s evaluate.
+#[derive(Debug, Clone, Default)]
+struct Said {
+    alerts: BTreeMap<String, BTreeSet<Asserted>>,
+    exprs: Vec<String>,
+}
+
+impl Said {
+    fn of(report: &FileReport) -> Self {
+        let mut said = Self::default();
+        let Some(source) = &report.source else {
+            return said;
+        };
+        for test in &report.tests {
+            let Some(group) = source.tests.get(test.index) else {
+                continue;
+            };
+            let counts = |what: String| !test.vacuous.contains(&what);
+            for (i, t) in group.alert_rule_tests.iter().enumerate() {
+                if !counts(format!("alert_rule_test[{i}]")) {
+                    continue;
+                }
+                let what = if t.exp_alerts.is_empty() {
+                    Asserted::NotFiring
+                } else {
+                    Asserted::Firing
+                };
+                said.alerts
+                    .entry(t.alertname.clone())
+                    .or_default()
+                    .insert(what);
+            }
+            for t in &group.alert_timeline_tests {
+                let entry = said.alerts.entry(t.alertname.clone()).or_default();
+                for (_, check) in &t.checks {
+                    entry.insert(match check {
+                        Check::State(_, AlertState::Pending) => Asserted::Pending,
+                        Check::State(_, AlertState::Firing)
+                        | Check::StartsFiringBetween(..)
+                        | Check::ResolvesBetween(..) => Asserted::Firing,
+                        Check::State(_, AlertState::Inactive)
+                        | Check::NeverFires
+                        | Check::NeverFiresBefore(_) => Asserted::NotFiring,
+                    });
+                }
+            }
+            for (i, t) in group.promql_expr_tests.iter().enumerate() {
+                if counts(format!("promql_expr_test[{i}]")) {
+                    said.exprs.push(t.expr.clone());
+                }
+            }
+        }
+        said
+    }
+
+    /// Marks the rules of `files` (each with its rules' expressions) with what is said of
+    /// them: alerting rules by name, then recording rules read by an asserted expression (a
+    /// `promql_expr_test`, or a covered rule of these files), until nothing more is.
+    fn apply(&self, files: &mut [(RuleFileCoverage, &[String])]) {
+        for rule in files.iter_mut().flat_map(|(f, _)| f.rules.iter_mut()) {
+            if rule.kind == RuleKind::Alerting
+                && let Some(a) = self.alerts.get(&rule.name)
+            {
+                rule.asserted = a.iter().copied().collect();
+            }
+        }
+        let mut read: Vec<String> = self.exprs.clone();
+        loop {
+            let mut grew = false;
+            for (file, queries) in files.iter_mut() {
+                for (rule, query) in file.rules.iter_mut().zip(queries.iter()) {
+                    let reads = |q: &String| words(q).any(|w| w == rule.name);
+                    if rule.kind == RuleKind::Recording
+                        && rule.asserted.is_empty()
+                        && read.iter().any(reads)
+                    {
+                        rule.asserted = vec![Asserted::Read];
+                        grew = true;
+                    }
+                    if !rule.asserted.is_empty() && !read.contains(query) {
+                        read.push(query.clone());
+                        grew = true;
+                    }
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 ///         failures: vec!["    alertname: A, time: 5m, …".into()],
 ///         error: None,
 ///         warnings: vec![],
+///         vacuous: vec![],
 ///         index: 0,
 ///         timeline: None,
 ///         plain: None,

@@ -49,6 +49,7 @@ pub use file::{
     TestGroup, TimelineTest,
 };
 pub use junit::junit_xml;
+pub use plain::{Exported, write_plain_files};
 
 use crate::{BackendKind, HarnessError};
 use std::{
@@ -106,6 +107,9 @@ pub struct TestReport {
     pub error: Option<String>,
     /// Its tests that test nothing (with [`Options::strict`], they are failures instead).
     pub warnings: Vec<String>,
+    /// The tests among them that would pass whatever the rules do (`alert_rule_test[1]`):
+    /// coverage does not count what they assert.
+    pub vacuous: Vec<String>,
     /// Its index in the file's `tests`.
     pub index: usize,
     /// Every alert's timeline over its replay (`None`: it did not replay).
@@ -325,6 +329,7 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
                         failures: group.failures,
                         error,
                         warnings: group.warnings,
+                        vacuous: group.vacuous,
                         index: t,
                         timeline: group.timeline,
                         plain: group.plain,
@@ -344,6 +349,7 @@ pub async fn run_files(paths: &[PathBuf], options: &Options) -> Vec<FileReport> 
                 failures: Vec::new(),
                 error: Some(format!("    the test's task failed: {e}")),
                 warnings: Vec::new(),
+                vacuous: Vec::new(),
                 index: 0,
                 timeline: None,
                 plain: None,

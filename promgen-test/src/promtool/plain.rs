@@ -193,27 +193,81 @@ fn yaml_float(v: f64) -> String {
     }
 }
 
+/// What `--export` did with one test file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exported {
+    /// Written here.
+    Written(std::path::PathBuf),
+    /// A plain promtool file already: nothing to write.
+    AlreadyPlain,
+    /// It did not pass, or could not run: its plain form would not say what it says.
+    DidNotPass,
+    /// No test group of it ran (`--run`): its plain form would test nothing.
+    NothingRan,
+}
+
+/// Writes each report's file that uses promgen's additions as a plain promtool file into
+/// `dir` (same file name; `rule_files` relative to `dir`): what happened to each, in order.
+/// Two files of the same name are refused before anything is written.
+///
+/// # Errors
+/// Two test files of one name, a file that would overwrite its own test file, or `dir`
+/// that cannot be made or written.
+pub fn write_plain_files(
+    reports: &[super::FileReport],
+    dir: &std::path::Path,
+) -> std::io::Result<Vec<Exported>> {
+    let mut names: Vec<(&std::ffi::OsStr, &str)> = Vec::new();
+    for r in reports.iter().filter(|r| r.plain_groups().is_some()) {
+        let name = file_name(r)?;
+        if let Some((_, other)) = names.iter().find(|(n, _)| *n == name) {
+            return Err(std::io::Error::other(format!(
+                "{other} and {} would both be written as {}: export them into different directories",
+                r.file,
+                dir.join(name).display()
+            )));
+        }
+        names.push((name, &r.file));
+    }
+    reports.iter().map(|r| r.write_plain(dir)).collect()
+}
+
+fn file_name(r: &super::FileReport) -> std::io::Result<&std::ffi::OsStr> {
+    std::path::Path::new(&r.file)
+        .file_name()
+        .ok_or_else(|| std::io::Error::other(format!("{}: not a file name", r.file)))
+}
+
 impl super::FileReport {
+    /// The plain groups to write, when the file is to be exported.
+    fn plain_groups(&self) -> Option<Vec<String>> {
+        let source = self.source.as_ref()?;
+        if !source.is_extended() || !self.passed() || self.tests.is_empty() {
+            return None;
+        }
+        self.tests.iter().map(|t| t.plain.clone()).collect()
+    }
+
     /// Writes the file as a plain promtool file into `dir` (same file name), its
-    /// `rule_files` relative to `dir`: `Ok(None)` when there is nothing to write (a plain
-    /// promtool file already, or one that did not pass: its plain form would not say what
-    /// it says).
+    /// `rule_files` relative to `dir`, and says what it did: nothing for a plain promtool
+    /// file already, one that did not pass (its plain form would not say what it says), or
+    /// one of whose test groups none ran.
     ///
     /// # Errors
-    /// `dir` cannot be made or written, or the file's name cannot be had.
-    pub fn write_plain(
-        &self,
-        dir: &std::path::Path,
-    ) -> std::io::Result<Option<std::path::PathBuf>> {
+    /// `dir` cannot be made or written, the file would overwrite its own test file, or the
+    /// file's name cannot be had.
+    pub fn write_plain(&self, dir: &std::path::Path) -> std::io::Result<Exported> {
         let Some(source) = &self.source else {
-            return Ok(None);
+            return Ok(Exported::DidNotPass);
         };
-        if !source.is_extended() || !self.passed() {
-            return Ok(None);
+        if !source.is_extended() {
+            return Ok(Exported::AlreadyPlain);
         }
-        let groups: Option<Vec<String>> = self.tests.iter().map(|t| t.plain.clone()).collect();
-        let Some(groups) = groups else {
-            return Ok(None);
+        if self.passed() && self.tests.is_empty() {
+            return Ok(Exported::NothingRan);
+        }
+        let Some(groups) = self.plain_groups() else {
+            return Ok(Exported::DidNotPass);
         };
         std::fs::create_dir_all(dir)?;
         let rule_files: Vec<String> = self
@@ -221,10 +275,7 @@ impl super::FileReport {
             .iter()
             .map(|f| relative(dir, f))
             .collect::<std::io::Result<_>>()?;
-        let name = std::path::Path::new(&self.file)
-            .file_name()
-            .ok_or_else(|| std::io::Error::other(format!("{}: not a file name", self.file)))?;
-        let path = dir.join(name);
+        let path = dir.join(file_name(self)?);
         let same = |a: &std::path::Path, b: &std::path::Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
         if same(&path, std::path::Path::new(&self.file)) {
             return Err(std::io::Error::other(format!(
@@ -233,7 +284,7 @@ impl super::FileReport {
             )));
         }
         std::fs::write(&path, file(source, &rule_files, &groups))?;
-        Ok(Some(path))
+        Ok(Exported::Written(path))
     }
 }
 

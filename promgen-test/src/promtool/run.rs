@@ -40,6 +40,8 @@ pub(crate) struct GroupRun {
     pub(crate) failures: Vec<String>,
     /// Tests that test nothing.
     pub(crate) warnings: Vec<String>,
+    /// The tests among them that could pass whatever the rules do (`alert_rule_test[1]`).
+    pub(crate) vacuous: Vec<String>,
     /// Every alert's timeline over the replay (none when the group did not replay).
     pub(crate) timeline: Option<Timeline>,
     /// The group as a plain promtool test group (YAML), when asked for and it passed.
@@ -87,6 +89,13 @@ pub(crate) async fn run_group(
     }
     let interval = file.evaluation_interval_ms;
     let max_eval = match length(group) {
+        Ok(ms) if ms > crate::replay::MAX_REPLAY_MS => {
+            return Err(HarnessError::Feed(format!(
+                "tests[{index}]: evaluating it to {} takes a replay longer than the longest, {} (the history the test's Prometheus keeps)",
+                PromDuration(ms),
+                crate::MAX_REPLAY
+            )));
+        }
         Ok(ms) => ms,
         Err(message) => return Err(HarnessError::Feed(format!("tests[{index}]: {message}"))),
     };
@@ -190,10 +199,22 @@ pub(crate) async fn run_group(
                     &got,
                 );
                 if !test.is_promtools() {
+                    let name = |m: Option<MatchMode>| match m {
+                        Some(MatchMode::Subset) => "subset",
+                        _ => "exact",
+                    };
+                    let mut modes: BTreeSet<&str> = test
+                        .exp_alerts
+                        .iter()
+                        .map(|e| name(e.match_mode.or(test.match_mode)))
+                        .collect();
+                    if modes.is_empty() {
+                        modes.insert(name(test.match_mode));
+                    }
+                    let modes: Vec<&str> = modes.into_iter().collect();
                     shown.push_str(&format!(
-                        "\n        (compared with match: {}: {}; =~ values are regular expressions)",
-                        if test.match_mode == Some(MatchMode::Subset) { "subset" } else { "exact" },
-                        "each expected alert is one firing alert, and every firing alert is expected"
+                        "\n        (compared with match: {}: each expected alert is one firing alert, and every firing alert is expected; =~ values are regular expressions)",
+                        modes.join(" and ")
                     ));
                 }
                 errors.push(shown);
@@ -254,14 +275,14 @@ pub(crate) async fn run_group(
         }
     }
 
-    let queries: Vec<String> = prometheus
+    let rules: Vec<crate::replay::Rule> = prometheus
         .groups()
         .await?
-        .iter()
-        .flat_map(|g| g.rules.iter().map(|r| r.query().to_owned()))
+        .into_iter()
+        .flat_map(|g| g.rules)
         .collect();
     let input_end = vacuous::last_sample(&feed, max_eval)?;
-    let warnings = vacuous::warnings(file_name, index, group, &run.timeline, &queries, input_end);
+    let flagged = vacuous::flag(file_name, index, group, &run.timeline, &rules, input_end);
 
     let plain = if options.export && errors.is_empty() {
         let mut steps = Vec::new();
@@ -289,7 +310,8 @@ pub(crate) async fn run_group(
     };
     Ok(GroupRun {
         failures: errors,
-        warnings,
+        warnings: flagged.warnings,
+        vacuous: flagged.tests,
         timeline: Some(run.timeline),
         plain,
     })

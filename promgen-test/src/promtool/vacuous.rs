@@ -9,28 +9,41 @@
 //!   such as an alert on `absent(…)`, the test can fail, and is not flagged.)
 
 use super::file::TestGroup;
-use crate::{Feed, HarnessError, Timeline, selector::LabelMatch, templates::is_template};
+use crate::{
+    Feed, HarnessError, Timeline, replay::Rule, selector::LabelMatch, templates::is_template,
+};
 use promgen::{Scraper, Stop, is_stale, time::Duration as PromDuration};
 
 /// Prometheus's default lookback: how long an instant selector still sees the last sample.
 const LOOKBACK_MS: i64 = 5 * 60_000;
 
+/// What is flagged in a group.
+#[derive(Debug, Default)]
+pub(crate) struct Flagged {
+    /// A warning each.
+    pub(crate) warnings: Vec<String>,
+    /// The tests that would pass whatever the rules do (`alert_rule_test[1]`,
+    /// `promql_expr_test[0]`): they assert nothing, so coverage does not count them.
+    pub(crate) tests: Vec<String>,
+}
+
 /// The warnings for `group` (`tests[index]` of `file`) once replayed: `timeline` knows the
-/// alerting rules, `queries` are every rule's expression, `input_end` is the time of the
+/// alerting rules, `rules` are every rule Prometheus loaded, `input_end` is the time of the
 /// last input sample (`None`: there is none).
-pub(crate) fn warnings(
+pub(crate) fn flag(
     file: &str,
     index: usize,
     group: &TestGroup,
     timeline: &Timeline,
-    queries: &[String],
+    rules: &[Rule],
     input_end: Option<i64>,
-) -> Vec<String> {
+) -> Flagged {
     let mut out = Vec::new();
+    let mut tests = Vec::new();
     let place = |what: &str, at: promgen::config::yaml::Position| {
         format!("{file}:{}:{}: tests[{index}].{what}", at.line, at.column)
     };
-    let reach = input_end.map(|end| end + look_back(queries));
+    let reach = input_end.map(|end| end + look_back(rules));
     let ended = |t: i64| match (input_end, reach) {
         (None, _) => Some("there are no input samples".to_owned()),
         (Some(end), Some(reach)) if t > reach => Some(format!(
@@ -50,6 +63,7 @@ pub(crate) fn warnings(
             out.push(format!(
                 "{here}: {e}; this test can only pass by finding no alert"
             ));
+            tests.push(format!("alert_rule_test[{i}]"));
             continue;
         }
         let rules = timeline.rule_labels(&test.alertname);
@@ -83,6 +97,7 @@ pub(crate) fn warnings(
                 "{here}: expects no alert at {}, where {why}: it would pass whatever the rules say",
                 PromDuration(test.eval_time_ms)
             ));
+            tests.push(format!("alert_rule_test[{i}]"));
         }
     }
     for (i, test) in group.promql_expr_tests.iter().enumerate() {
@@ -94,23 +109,40 @@ pub(crate) fn warnings(
                 place(&format!("promql_expr_test[{i}]"), test.at),
                 PromDuration(test.eval_time_ms)
             ));
+            tests.push(format!("promql_expr_test[{i}]"));
         }
     }
-    out
+    Flagged {
+        warnings: out,
+        tests,
+    }
 }
 
-/// How far back the rules read: the lookback, or their longest range or offset beyond it.
-fn look_back(queries: &[String]) -> i64 {
-    let re = regex::Regex::new(r"\[\s*([0-9][0-9a-z]*)\s*(?::[^\]]*)?\]|offset\s+([0-9][0-9a-z]*)")
-        .expect("a valid regex");
-    let longest = queries
+/// How far after the input's end a rule can still see it, at most: the lookback, plus each
+/// rule's longest range and offset and `keep_firing_for`, all added up, since rules read one
+/// another (a recording rule over `[1h]` read by an alert over `[1h]` reaches back 2h). An
+/// overestimate only flags fewer tests.
+fn look_back(rules: &[Rule]) -> i64 {
+    let range =
+        regex::Regex::new(r"\[\s*([0-9][0-9a-z]*)\s*(?::[^\]]*)?\]").expect("a valid regex");
+    let offset = regex::Regex::new(r"offset\s+([0-9][0-9a-z]*)").expect("a valid regex");
+    let longest = |re: &regex::Regex, q: &str| {
+        re.captures_iter(q)
+            .filter_map(|c| promgen::time::parse_duration(&c[1]).ok())
+            .max()
+            .unwrap_or(0)
+    };
+    let each: i64 = rules
         .iter()
-        .flat_map(|q| re.captures_iter(q).collect::<Vec<_>>())
-        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
-        .filter_map(|m| promgen::time::parse_duration(m.as_str()).ok())
-        .max()
-        .unwrap_or(0);
-    LOOKBACK_MS + longest
+        .map(|r| {
+            let keep = match r {
+                Rule::Alerting(a) => a.keep_firing_for_ms,
+                Rule::Recording { .. } => 0,
+            };
+            longest(&range, r.query()) + longest(&offset, r.query()) + keep
+        })
+        .sum();
+    LOOKBACK_MS + each
 }
 
 /// The time (ms from `0s`) of the feed's last sample up to `until`, stale markers aside.

@@ -137,7 +137,10 @@ impl Reader<'_> {
         for (name, value) in map {
             match LabelMatch::parse(&value) {
                 Ok(m) => out.push((name, m)),
-                Err(e) => self.error(node.at, &join(path, &name), e),
+                Err(e) => {
+                    let at = value_at(node, &name);
+                    self.error(at, &join(path, &name), e);
+                }
             }
         }
         out
@@ -147,9 +150,25 @@ impl Reader<'_> {
     pub(super) fn check_regexes(&mut self, node: &Node, path: &str, map: &LabelMap) {
         for (name, value) in map {
             if let Err(e) = LabelMatch::parse(value) {
-                self.error(node.at, &join(path, name), e);
+                self.error(value_at(node, name), &join(path, name), e);
             }
         }
+    }
+
+    /// A group's `length`: a duration no longer than the longest replay.
+    pub(super) fn length(&mut self, node: &Node, path: &str) -> i64 {
+        let ms = self.duration(node, path);
+        if ms > crate::replay::MAX_REPLAY_MS {
+            self.error(
+                node.at,
+                path,
+                format!(
+                    "at most {} (the history the test's Prometheus keeps)",
+                    crate::MAX_REPLAY
+                ),
+            );
+        }
+        ms
     }
 
     /// An `alert_timeline_test` entry.
@@ -264,8 +283,8 @@ impl Reader<'_> {
             return;
         };
         for (key, value) in entries {
-            let t = self.duration(key, path);
             let p = join(path, &self.string(key, path));
+            let t = self.duration(key, &p);
             let state = match self.string(value, &p).as_str() {
                 "pending" => AlertState::Pending,
                 "firing" => AlertState::Firing,
@@ -281,5 +300,16 @@ impl Reader<'_> {
             };
             checks.push((p, Check::State(t, state)));
         }
+    }
+}
+
+/// Where the value of `key` stands in the mapping `node` (the mapping's place if not found).
+fn value_at(node: &Node, key: &str) -> Position {
+    match &node.kind {
+        Kind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.kind, Kind::Scalar { text, .. } if text == key))
+            .map_or(node.at, |(_, v)| v.at),
+        _ => node.at,
     }
 }

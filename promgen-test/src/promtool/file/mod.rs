@@ -472,7 +472,7 @@ impl Reader<'_> {
                 "name" => group.name = self.string(value, &key_path),
                 "external_url" => group.external_url = self.string(value, &key_path),
                 "external_labels" => group.external_labels = self.string_map(value, &key_path),
-                "length" => group.length_ms = Some(self.duration(value, &key_path)),
+                "length" => group.length_ms = Some(self.length(value, &key_path)),
                 "alert_timeline_test" => {
                     for (i, item) in self.seq(value, &key_path).iter().enumerate() {
                         let test = self.timeline_test(item, &format!("{key_path}[{i}]"));
@@ -498,6 +498,19 @@ impl Reader<'_> {
                     }
                 }
                 _ => unreachable!("keys are checked"),
+            }
+        }
+        // "Never" needs an end: the latest time another test names would make it end there
+        // without a word.
+        if group.length_ms.is_none() {
+            for (i, t) in group.alert_timeline_tests.iter().enumerate() {
+                if t.checks.iter().any(|(_, c)| *c == crate::Check::NeverFires) {
+                    self.error(
+                        t.at,
+                        &format!("{path}.alert_timeline_test[{i}].never_fires"),
+                        "never until when? give the group a `length:` (such as length: 6h): it is evaluated from 0s to that",
+                    );
+                }
             }
         }
         group
