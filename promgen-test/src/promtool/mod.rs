@@ -73,7 +73,7 @@ pub struct Options {
     /// Tests that test nothing are failures, not warnings.
     pub strict: bool,
     /// Also write each passing file that uses promgen's additions as a plain promtool file
-    /// ([`FileReport::plain`]).
+    /// ([`FileReport::write_plain`]).
     pub export: bool,
 }
 

@@ -89,7 +89,7 @@ impl AlertTest {
 
 impl TestFile {
     /// Whether it uses anything promgen adds to promtool's format (and so needs promgen to
-    /// run, or [`export`](super::export_plain) to become a plain promtool file).
+    /// run, or [`write_plain_files`](super::write_plain_files) to become a plain promtool file).
     #[must_use]
     pub fn is_extended(&self) -> bool {
         self.tests.iter().any(|g| {
