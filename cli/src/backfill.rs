@@ -51,6 +51,10 @@ pub struct BackfillArgs {
     /// The YAML config whose series to write [default: the built-in demo set].
     #[arg(long, short, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The most series the config may expand to (names and label values may be templates
+    /// such as `host-{0..999}`: a guard against a range with a digit too many).
+    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
+    max_series: u64,
     /// The first sample's time: RFC 3339, Unix seconds, `now` or an offset like -6h
     /// [default: the config's startTime, else now].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
@@ -73,7 +77,7 @@ pub struct BackfillArgs {
 
 pub fn run(args: &BackfillArgs) -> anyhow::Result<ExitCode> {
     let now = now_ms();
-    let config = match load_config(args.config.as_deref())? {
+    let config = match load_config(args.config.as_deref(), args.max_series)? {
         Ok((config, _)) => config,
         Err(code) => return Ok(code),
     };

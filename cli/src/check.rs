@@ -13,10 +13,14 @@ pub struct CheckArgs {
     /// The YAML config to validate.
     #[arg(long, short, value_name = "FILE")]
     config: PathBuf,
+    /// The most series the config may expand to (names and label values may be templates
+    /// such as `host-{0..999}`: a guard against a range with a digit too many).
+    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
+    max_series: u64,
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    match Config::from_file(&args.config) {
+    match Config::from_file_limited(&args.config, args.max_series) {
         Ok(config) => {
             println!(
                 "{}: ok ({} metrics, {} series)",

@@ -15,9 +15,12 @@ pub const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
 
 /// The config at `path`, or the demo set, with a description for messages. An invalid
 /// config has had its errors printed: `Err(exit code)` then.
-pub fn load_config(path: Option<&Path>) -> anyhow::Result<Result<(Config, String), ExitCode>> {
+pub fn load_config(
+    path: Option<&Path>,
+    max_series: u64,
+) -> anyhow::Result<Result<(Config, String), ExitCode>> {
     match path {
-        Some(path) => match Config::from_file(path) {
+        Some(path) => match Config::from_file_limited(path, max_series) {
             Ok(config) => Ok(Ok((config, path.display().to_string()))),
             Err(LoadError::Invalid(errors)) => {
                 print_errors(&path.display().to_string(), &errors);

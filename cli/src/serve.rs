@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// The YAML config whose series to serve [default: the built-in demo set].
     #[arg(long, short, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The most series the config may expand to (names and label values may be templates
+    /// such as `host-{0..999}`: a guard against a range with a digit too many).
+    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
+    max_series: u64,
     /// The address to listen on; port 0 picks a free port (the URL is printed).
     #[arg(
         long,
@@ -62,7 +66,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let (config, source) = match load_config(args.config.as_deref())? {
+    let (config, source) = match load_config(args.config.as_deref(), args.max_series)? {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };

@@ -30,6 +30,50 @@ pub(crate) fn object<'n>(entries: impl IntoIterator<Item = (&'n str, &'n Node)>)
     out
 }
 
+/// A JSON object of the given entries, in order, the value of each key `replace` gives
+/// (JSON text) instead of the node's.
+pub(crate) fn object_with<'n>(
+    entries: impl IntoIterator<Item = (&'n str, &'n Node)>,
+    replace: impl Fn(&str) -> Option<String>,
+) -> String {
+    let mut out = String::from("{");
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_string(&mut out, key);
+        out.push_str(": ");
+        match replace(key) {
+            Some(json) => out.push_str(&json),
+            None => write_node(&mut out, value),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// A JSON string.
+pub(crate) fn string(text: &str) -> String {
+    let mut out = String::new();
+    write_string(&mut out, text);
+    out
+}
+
+/// A JSON object of strings.
+pub(crate) fn string_map(pairs: &[(String, String)]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_string(&mut out, k);
+        out.push_str(": ");
+        write_string(&mut out, v);
+    }
+    out.push('}');
+    out
+}
+
 fn write_node(out: &mut String, node: &Node) {
     match &node.kind {
         _ if node.is_null() => out.push_str("null"),

@@ -233,6 +233,11 @@ impl RemoteWriterConfig {
     }
 }
 
+/// The most series a config may expand to unless told otherwise
+/// ([`Config::from_file_limited`]): enough for any hand-written config, and a guard against
+/// a range with a digit too many (`host-{0..9999999}`).
+pub const DEFAULT_MAX_SERIES: u64 = 100_000;
+
 /// One entry of `metrics:`: a metric family and its series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricConfig {
@@ -394,10 +399,42 @@ impl Config {
     /// [`MAX_CONFIG_BYTES`] (read no further), [`LoadError::Invalid`] with every problem
     /// found otherwise (bytes that are not UTF-8 included, with their place).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        Self::from_file_limited(path, DEFAULT_MAX_SERIES)
+    }
+
+    /// As [`Config::from_file`], the config expanding to at most `max_series` series (names
+    /// and label values may be templates: `host-{0..999}`, `[a, b, c]`).
+    ///
+    /// ```
+    /// use promgen::config::Config;
+    /// let yaml = "metrics:\n  - name: load_{0..1}\n    timeseries:\n      - labels: {instance: 'host-{1..3}', zone: [a, b]}\n        series: uniform(0..100)\n";
+    /// let config = Config::parse_limited(yaml, "load.yaml", 12)?;
+    /// assert_eq!(config.series_count(), 12);
+    /// assert_eq!(config.metrics[1].series[5].labels.to_string(), r#"load_1{instance="host-3",zone="b"}"#);
+    /// let err = Config::parse_limited(yaml, "load.yaml", 11).unwrap_err();
+    /// assert!(err.to_string().contains("expands to more than 11 series"), "{err}");
+    /// # Ok::<(), promgen::config::ConfigErrors>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Config::from_file`], and more series than `max_series`.
+    pub fn from_file_limited(path: impl AsRef<Path>, max_series: u64) -> Result<Self, LoadError> {
         let path = path.as_ref();
         let name = path.display().to_string();
         let bytes = input::read_capped(path)?;
-        Ok(Self::parse(utf8(&bytes, &name)?, &name)?)
+        Ok(Self::parse_limited(
+            utf8(&bytes, &name)?,
+            &name,
+            max_series,
+        )?)
+    }
+
+    /// As [`Config::parse`], expanding to at most `max_series` series.
+    ///
+    /// # Errors
+    /// Every problem found, each with its location.
+    pub fn parse_limited(text: &str, file: &str, max_series: u64) -> Result<Self, ConfigErrors> {
+        Self::decode(text, file, crate::time::now_ms(), max_series)
     }
 
     /// Validates a config given as text; `file` names it in errors.
@@ -413,7 +450,12 @@ impl Config {
     /// # Errors
     /// Every problem found, each with its location.
     pub fn parse_at(text: &str, file: &str, now_ms: i64) -> Result<Self, ConfigErrors> {
+        Self::decode(text, file, now_ms, DEFAULT_MAX_SERIES)
+    }
+
+    fn decode(text: &str, file: &str, now_ms: i64, max_series: u64) -> Result<Self, ConfigErrors> {
         let mut decoder = decode::Decoder::new(file, now_ms);
+        decoder.max_series = max_series;
         let root = parse_root(
             text,
             file,

@@ -816,6 +816,7 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
 mod hostile;
 mod names;
 mod questioned;
+mod templates;
 
 /// The depth and size limits, and numbers past a float (issue #12).
 mod limits;

@@ -1,7 +1,11 @@
 //! `metrics:` entries: names, types, buckets and objectives, their series, labels and end
 //! strategies.
 
-use super::{Decoder, Fields};
+use super::{
+    Decoder, Fields,
+    expand::Template,
+    labels::{definition_with_labels, has_template, rename_definition},
+};
 use crate::config::{
     MetricConfig, SeriesConfig,
     error::{KeyPath, closest},
@@ -40,8 +44,13 @@ const MAX_PER_SCRAPE: u64 = 100_000;
 
 /// What a metric's series take from its entry.
 struct Header<'a, 'n> {
-    /// The metric name (a placeholder when it is invalid).
+    /// The metric name (a placeholder when it is invalid): the first its template stands
+    /// for.
     name: &'a str,
+    /// Whether the name is a template (each series' definition then names its own).
+    templated: bool,
+    /// The other names the template stands for (their series are claimed too).
+    other_names: &'a [String],
     /// The entry's keys.
     fields: &'a Fields<'n>,
     metric_type: MetricType,
@@ -75,12 +84,46 @@ impl Decoder<'_> {
     pub(super) fn metrics(&mut self, node: &Node, path: &KeyPath) -> Option<Vec<MetricConfig>> {
         let items = self.seq(node, path)?;
         let mut declared = Declared::default();
-        let metrics: Vec<Option<MetricConfig>> = items
+        let metrics: Vec<Option<Vec<MetricConfig>>> = items
             .iter()
             .enumerate()
             .map(|(i, item)| self.metric(item, &path.index(i), &mut declared))
             .collect();
-        metrics.into_iter().collect()
+        let metrics: Vec<Vec<MetricConfig>> = metrics.into_iter().collect::<Option<_>>()?;
+        Some(metrics.into_iter().flatten().collect())
+    }
+
+    /// A text that may be a template (`host-{0..9}`), or is read as written where templates
+    /// are not taken.
+    pub(super) fn template(&mut self, node: &Node, path: &KeyPath, text: &str) -> Option<Template> {
+        if !self.templates {
+            return Template::parse(&text.replace('{', "\u{0}"))
+                .ok()
+                .map(|_| Template::literal(text));
+        }
+        match Template::parse(text) {
+            Ok(t) => Some(t),
+            Err(e) => self.error(node, path, e),
+        }
+    }
+
+    /// `n` more series from the entry at `node`: past [`Decoder::max_series`] in all, an
+    /// error (once), so that a range with a typo expands to nothing.
+    pub(super) fn expand(&mut self, node: &Node, path: &KeyPath, n: u128) -> Option<()> {
+        self.expanded = self.expanded.saturating_add(n);
+        if self.expanded <= u128::from(self.max_series) {
+            return Some(());
+        }
+        if !self.over_limit {
+            self.over_limit = true;
+            let max = self.max_series;
+            self.error(
+                node,
+                path,
+                format!("the config expands to more than {max} series here (this entry: {n}): raise the limit (`--max-series`) if that is meant"),
+            )?;
+        }
+        None
     }
 
     /// Records a metric's name; a name seen before is an error here.
@@ -157,7 +200,7 @@ impl Decoder<'_> {
         node: &Node,
         path: &KeyPath,
         declared: &mut Declared,
-    ) -> Option<MetricConfig> {
+    ) -> Option<Vec<MetricConfig>> {
         let f = self.map(
             node,
             path,
@@ -171,20 +214,32 @@ impl Decoder<'_> {
                 "objectives",
             ],
         )?;
-        let name = self.required(&f, path, "name").and_then(|n| {
-            let name = self.string(n, &path.key("name"))?;
-            if is_valid_metric_name(&name) {
-                Some(name)
-            } else {
-                self.error(
+        // The name, or each name its template stands for.
+        let names: Option<Vec<String>> = self.required(&f, path, "name").and_then(|n| {
+            let npath = path.key("name");
+            let text = self.string(n, &npath)?;
+            let template = self.template(n, &npath, &text)?;
+            if template.count() > u128::from(self.max_series) {
+                return self.expand(n, &npath, template.count()).map(|()| Vec::new());
+            }
+            let names: Vec<String> = (0..template.count()).map(|i| template.get(i)).collect();
+            match names.iter().find(|name| !is_valid_metric_name(name)) {
+                None => Some(names),
+                Some(name) if template.is_plain() => self.error(
                     n,
-                    &path.key("name"),
+                    &npath,
                     format!("invalid metric name {name:?}: must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
-                )
+                ),
+                Some(name) => self.error(
+                    n,
+                    &npath,
+                    format!("invalid metric name {name:?} (from {text:?}): must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
+                ),
             }
         });
-        if let Some(name) = &name {
-            self.claim_name(declared, name, node.at, path);
+        let name = names.as_ref().and_then(|n| n.first().cloned());
+        for n in names.iter().flatten() {
+            self.claim_name(declared, n, node.at, path);
         }
         let help = self.optional(&f, path, "help", Self::string);
         let metric_type = self.optional(&f, path, "type", |d, n, p| {
@@ -195,14 +250,16 @@ impl Decoder<'_> {
             }
         });
         // Only a valid type tells which names the family takes.
-        if let (Some(name), Some(t), Some(node)) = (&name, metric_type, f.get("name")) {
-            self.claim_family(
-                declared,
-                name,
-                t.unwrap_or_default(),
-                node.at,
-                &path.key("name"),
-            );
+        if let (Some(names), Some(t), Some(node)) = (&names, metric_type, f.get("name")) {
+            for name in names {
+                self.claim_family(
+                    declared,
+                    name,
+                    t.unwrap_or_default(),
+                    node.at,
+                    &path.key("name"),
+                );
+            }
         }
         let kind = metric_type.flatten().unwrap_or_default();
         let label_names = self.optional(&f, path, "labels", |d, n, p| d.label_names(n, p, kind));
@@ -240,8 +297,15 @@ impl Decoder<'_> {
         // Go on with the series even when the header has errors, so all errors show at once.
         let series_name = name.clone().unwrap_or_else(|| "invalid_name".to_owned());
         let series_labels = label_names.clone().flatten();
+        let templated = self.templates
+            && f.get("name").is_some_and(|n| {
+                matches!(&n.kind, Kind::Scalar { text, .. } if Template::parse(text).is_ok_and(|t| !t.is_plain()))
+            });
+        let other_names: Vec<String> = names.iter().flatten().skip(1).cloned().collect();
         let header = Header {
             name: &series_name,
+            templated,
+            other_names: &other_names,
             fields: &f,
             metric_type: metric_type.unwrap_or_default().unwrap_or_default(),
             label_names: series_labels.as_deref(),
@@ -257,27 +321,57 @@ impl Decoder<'_> {
             );
         }
         // Under a placeholder name, series would only look like duplicates of each other.
+        let names_count = names.as_ref().map_or(1, |n| n.len().max(1));
         let mut claims = name.is_some().then_some(declared);
         let mut series = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            match self.series(item, &series_path.index(i), &header, claims.as_deref_mut()) {
-                Some(s) => series.push(s),
+            let at = series_path.index(i);
+            match self.series(item, &at, &header, claims.as_deref_mut(), names_count) {
+                Some(s) => series.extend(s),
                 None => ok = false,
             }
         }
-        let (name, help, metric_type, label_names) =
-            (name?, help?, metric_type?.unwrap_or_default(), label_names?);
+        let (names, help, metric_type, label_names) = (
+            names?,
+            help?,
+            metric_type?.unwrap_or_default(),
+            label_names?,
+        );
         let (buckets, objectives) = (buckets?, objectives?);
-        ok.then_some(MetricConfig {
-            name,
-            help,
-            metric_type,
-            label_names,
-            series,
-            buckets,
-            objectives,
-        })
+        if !ok {
+            return None;
+        }
+        // The other names of a template take the same series, renamed.
+        let mut metrics = Vec::with_capacity(names.len());
+        for (k, name) in names.iter().enumerate() {
+            let series = if k == 0 {
+                std::mem::take(&mut series)
+            } else {
+                let mut renamed = Vec::with_capacity(
+                    metrics.first().map_or(0, |m: &MetricConfig| m.series.len()),
+                );
+                for s in &metrics.first().expect("the first name's").series {
+                    let s: &SeriesConfig = s;
+                    let labels = Labels::new(name, s.labels.without_name()).ok()?;
+                    let mut copy = s.clone();
+                    copy.definition = rename_definition(&s.definition, header.name, name);
+                    copy.labels = labels;
+                    renamed.push(copy);
+                }
+                renamed
+            };
+            metrics.push(MetricConfig {
+                name: name.clone(),
+                help: help.clone(),
+                metric_type,
+                label_names: label_names.clone(),
+                series,
+                buckets: buckets.clone(),
+                objectives: objectives.clone(),
+            });
+        }
+        Some(metrics)
     }
 
     /// Histogram buckets or summary objectives: a non-empty list of numbers, each in range
@@ -341,23 +435,64 @@ impl Decoder<'_> {
         ok.then_some(names)
     }
 
+    /// A `timeseries[]` entry: one series, or one per combination of its labels' values
+    /// (for each of the metric's `names` names, counted against the limit).
     fn series(
         &mut self,
         node: &Node,
         path: &KeyPath,
         header: &Header<'_, '_>,
         claims: Option<&mut Declared>,
+        names: usize,
+    ) -> Option<Vec<SeriesConfig>> {
+        let f = self.map(node, path, &SERIES_KEYS)?;
+        let family = Family::new(header.name, header.metric_type);
+        let labels = self.series_labels(&f, path, family, header.label_names, names);
+        if let (Some(labels), Some(claims)) = (&labels, claims) {
+            for l in labels {
+                self.claim_series(claims, l, node.at, path);
+                for other in header.other_names {
+                    if let Ok(renamed) = Labels::new(other, l.without_name()) {
+                        self.claim_series(claims, &renamed, node.at, path);
+                    }
+                }
+            }
+        }
+        let one = self.one_series(node, &f, path, header)?;
+        let labels = labels?;
+        let templated = self.templates && f.get("labels").is_some_and(has_template);
+        if labels.len() == 1 && !templated && !header.templated {
+            let mut one = one;
+            one.labels = labels.into_iter().next()?;
+            return Some(vec![one]);
+        }
+        Some(
+            labels
+                .into_iter()
+                .map(|l| {
+                    let mut s = one.clone();
+                    s.definition = definition_with_labels(header.fields, &f, &l);
+                    s.labels = l;
+                    s
+                })
+                .collect(),
+        )
+    }
+
+    /// What a series entry says besides its labels (its labels are the metric name alone
+    /// here: the caller sets them).
+    fn one_series(
+        &mut self,
+        node: &Node,
+        f: &Fields<'_>,
+        path: &KeyPath,
+        header: &Header<'_, '_>,
     ) -> Option<SeriesConfig> {
         let metric_type = header.metric_type;
-        let f = self.map(node, path, &SERIES_KEYS)?;
-        let definition = definition(header.fields, &f);
-        let family = Family::new(header.name, metric_type);
-        let labels = self.series_labels(&f, path, family, header.label_names);
-        if let (Some(labels), Some(claims)) = (&labels, claims) {
-            self.claim_series(claims, labels, node.at, path);
-        }
+        let definition = definition(header.fields, f);
+        let labels = Labels::new(header.name, Vec::<(String, String)>::new()).ok();
         if matches!(metric_type, MetricType::Histogram | MetricType::Summary) {
-            return self.observed_series(node, &f, path, metric_type, labels, definition);
+            return self.observed_series(node, f, path, metric_type, labels, definition);
         }
         if let Some(key) = ["observations", "perScrape"]
             .into_iter()
@@ -370,7 +505,7 @@ impl Decoder<'_> {
             );
         }
         let counter = metric_type == MetricType::Counter;
-        let end = self.end_strategy(&f, path, counter);
+        let end = self.end_strategy(f, path, counter);
         let given: Vec<&str> = ["data", "values", "series"]
             .into_iter()
             .filter(|k| f.get(k).is_some())
@@ -386,7 +521,7 @@ impl Decoder<'_> {
             ),
             keys => self.error(node, path, format!("give one of `data`, `values` or `series`, not {}", keys.join(" and "))),
         };
-        let description = describe(&f, given.first().copied().unwrap_or("data"));
+        let description = describe(f, given.first().copied().unwrap_or("data"));
         Some(SeriesConfig {
             description,
             definition,
@@ -442,86 +577,6 @@ impl Decoder<'_> {
             per_scrape: per_scrape?.unwrap_or(1),
             line: node.at.line,
         })
-    }
-
-    /// A series' labels. Those the family's samples carry themselves (`le`, `quantile`) are
-    /// refused here, as they are in the metric's `labels` list.
-    fn series_labels(
-        &mut self,
-        f: &Fields<'_>,
-        path: &KeyPath,
-        family: Family<'_>,
-        declared: Option<&[String]>,
-    ) -> Option<Labels> {
-        let mut pairs = Vec::new();
-        let mut ok = true;
-        if let Some(node) = f.get("labels") {
-            let lpath = path.key("labels");
-            let Kind::Map(entries) = &node.kind else {
-                return self.error(
-                    node,
-                    &lpath,
-                    format!(
-                        "expected a mapping of label names to values, found {}",
-                        node.describe()
-                    ),
-                );
-            };
-            for (key, value) in entries {
-                let Some(k) = self.string(key, &lpath) else {
-                    ok = false;
-                    continue;
-                };
-                let p = lpath.key(&k);
-                if !is_valid_label_name(&k) || k.starts_with("__") {
-                    self.error_at(key.at, &p, format!("invalid label name {k:?}: must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __"));
-                    ok = false;
-                } else if let Err(e) = family.check_label(&k) {
-                    self.error_at(key.at, &p, e.to_string());
-                    ok = false;
-                } else if declared.is_some_and(|d| !d.contains(&k)) {
-                    let d = declared.unwrap_or_default().join(", ");
-                    self.error_at(
-                        key.at,
-                        &p,
-                        format!("label {k:?} is not declared in the metric's `labels` ({d})"),
-                    );
-                    ok = false;
-                }
-                match self.scalar(value, &p, "a label value") {
-                    Some("") => {
-                        self.error_at(
-                            value.at,
-                            &p,
-                            "empty label value (leave the label out instead)",
-                        );
-                        pairs.push((k, String::new()));
-                        ok = false;
-                    }
-                    Some(v) => pairs.push((k, v.to_owned())),
-                    None => ok = false,
-                }
-            }
-        }
-        for missing in declared
-            .unwrap_or_default()
-            .iter()
-            .filter(|d| !pairs.iter().any(|(k, _)| k == *d))
-        {
-            self.error_at(
-                f.node.at,
-                &path.key("labels"),
-                format!("missing label {missing:?}, declared in the metric's `labels`"),
-            );
-            ok = false;
-        }
-        if !ok {
-            return None;
-        }
-        match Labels::new(family.name, pairs) {
-            Ok(l) => Some(l),
-            Err(e) => self.error(f.node, &path.key("labels"), e.to_string()),
-        }
     }
 
     fn end_strategy(

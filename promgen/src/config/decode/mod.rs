@@ -4,6 +4,8 @@
 //! `remoteWriter:` blocks in [`settings`]; metrics, their series and labels in [`metrics`];
 //! shape segments, the DSL and the notation in [`segments`].
 
+mod expand;
+mod labels;
 mod metrics;
 mod segments;
 mod settings;
@@ -27,6 +29,13 @@ pub(crate) struct Decoder<'f> {
     depth: usize,
     shapes: usize,
     too_many: bool,
+    /// Whether names and label values may be templates (a config's; not the control API's).
+    pub(crate) templates: bool,
+    /// The most series the document may expand to.
+    pub(crate) max_series: u64,
+    /// The series it expands to so far, and whether going past the limit was reported.
+    expanded: u128,
+    over_limit: bool,
 }
 
 /// The most errors kept for one document. Every one is reported up to this; beyond it they
@@ -60,6 +69,10 @@ impl<'f> Decoder<'f> {
             depth: 0,
             shapes: 0,
             too_many: false,
+            templates: true,
+            max_series: super::DEFAULT_MAX_SERIES,
+            expanded: 0,
+            over_limit: false,
         }
     }
 
@@ -353,14 +366,18 @@ impl<'f> Decoder<'f> {
             },
         ));
         let before = self.errors.len();
-        let decoded = self.metric(
-            &Node {
-                kind: Kind::Map(metric.into()),
-                at: root.at,
-            },
-            &top,
-            &mut metrics::Declared::default(),
-        );
+        // One series, as written: the control API expands nothing.
+        self.templates = false;
+        let decoded = self
+            .metric(
+                &Node {
+                    kind: Kind::Map(metric.into()),
+                    at: root.at,
+                },
+                &top,
+                &mut metrics::Declared::default(),
+            )
+            .and_then(|mut metrics| metrics.pop());
         // The series' fields sit at the top of the request: name them so.
         for e in &mut self.errors[before..] {
             let path = e.path.as_str();

@@ -1,0 +1,123 @@
+//! Cardinality from templates: names and label values that stand for many (ranges inside
+//! the text, lists), expanded to exactly their product, each series seeded from its own
+//! labels, within a limit.
+
+use super::{NOW, errors, parse};
+use crate::{
+    Scraper, Stop,
+    config::{Config, DEFAULT_MAX_SERIES},
+};
+
+fn all_series(config: &Config) -> Vec<String> {
+    config
+        .metrics
+        .iter()
+        .flat_map(|m| m.series.iter().map(|s| s.labels.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_templated_config_expands_to_exactly_the_product() {
+    let yaml = "metrics:\n  - name: load_{0..1}\n    type: counter\n    timeseries:\n      - labels: {instance: 'host-{08..10}', zone: [a, 'b{1..2}']}\n        series: uniform(0..10).cumsum()\n      - labels: {instance: solo}\n        values: 0+1x10\n  - name: plain\n    timeseries:\n      - values: '1'\n";
+    let config = parse(yaml);
+    let mut expected = Vec::new();
+    for name in ["load_0", "load_1"] {
+        for instance in ["host-08", "host-09", "host-10"] {
+            for zone in ["a", "b1", "b2"] {
+                expected.push(format!("{name}{{instance=\"{instance}\",zone=\"{zone}\"}}"));
+            }
+        }
+        expected.push(format!("{name}{{instance=\"solo\"}}"));
+    }
+    expected.push("plain".to_owned());
+    assert_eq!(all_series(&config), expected);
+    assert_eq!(config.series_count(), 2 * (9 + 1) + 1);
+    assert_eq!(config.metrics.len(), 3);
+}
+
+#[test]
+fn every_expanded_series_draws_its_own_numbers() {
+    let yaml = "metrics:\n  - name: m\n    timeseries:\n      - labels: {instance: 'host-{1..50}'}\n        series: uniform(0..1000000)\n";
+    let mut registry = parse(yaml).build_registry().unwrap();
+    let scraper = Scraper::new(0, 1000, Stop::Count(1)).unwrap();
+    let mut first = Vec::new();
+    for tick in scraper.ticks() {
+        registry.collect(tick.timestamp_ms, |_, v| first.push(v.to_bits()));
+    }
+    first.sort_unstable();
+    first.dedup();
+    assert_eq!(first.len(), 50, "seeded from each series' labels");
+}
+
+#[test]
+fn each_expanded_series_lists_the_definition_of_itself() {
+    let yaml = "metrics:\n  - name: m_{1..2}\n    help: Load.\n    timeseries:\n      - labels: {zone: [a, b]}\n        series: uniform(0..1)\n";
+    let config = parse(yaml);
+    for metric in &config.metrics {
+        for s in &metric.series {
+            let again = Config::parse_api_series(&s.definition)
+                .unwrap_or_else(|e| panic!("{e}: {}", s.definition));
+            assert_eq!(again.series.len(), 1, "{}", s.definition);
+            assert_eq!(again.series[0].labels, s.labels, "{}", s.definition);
+            assert_eq!(again.help.as_deref(), Some("Load."));
+        }
+    }
+}
+
+#[test]
+fn expansions_past_the_limit_are_refused_where_they_stand() {
+    let yaml = "metrics:\n  - name: m\n    timeseries:\n      - labels: {a: '{1..1000}', b: '{1..101}'}\n        values: '1'\n";
+    assert_eq!(
+        errors(yaml),
+        [format!(
+            "t.yaml:4:9: metrics[0].timeseries[0]: the config expands to more than {DEFAULT_MAX_SERIES} series here (this entry: 101000): raise the limit (`--max-series`) if that is meant"
+        )]
+    );
+    // Raised, it loads; names count too.
+    let config = Config::parse_limited(yaml, "t.yaml", 101_000).unwrap();
+    assert_eq!(config.series_count(), 101_000);
+    let names = "metrics:\n  - name: 'm_{1..3}'\n    timeseries:\n      - labels: {a: '{1..2}'}\n        values: '1'\n";
+    let e = Config::parse_limited(names, "t.yaml", 5)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("more than 5 series here (this entry: 6)"), "{e}");
+    // A range far past any limit is refused before anything is expanded.
+    let huge = "metrics:\n  - name: 'm_{1..99999999999}'\n    timeseries:\n      - values: '1'\n";
+    let e = Config::parse_at(huge, "t.yaml", NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("t.yaml:2:11: metrics[0].name: the config expands to more than"),
+        "{e}"
+    );
+}
+
+#[test]
+fn mistakes_in_templates_are_named_where_they_stand() {
+    let yaml = "metrics:\n  - name: '{0..1}_m'\n    timeseries:\n      - values: '1'\n  - name: dup_{1..2}\n    timeseries:\n      - labels: {i: '{1..2}'}\n        values: '1'\n      - labels: {i: '2'}\n        values: '1'\n  - name: bad\n    timeseries:\n      - labels: {i: '{9..1}', j: [], k: [a, '']}\n        values: '1'\n";
+    assert_eq!(
+        errors(yaml),
+        [
+            "t.yaml:2:11: metrics[0].name: invalid metric name \"0_m\" (from \"{0..1}_m\"): must match [a-zA-Z_:][a-zA-Z0-9_:]*",
+            "t.yaml:9:9: metrics[1].timeseries[1]: duplicate series dup_1{i=\"2\"}: already defined on line 7",
+            "t.yaml:9:9: metrics[1].timeseries[1]: duplicate series dup_2{i=\"2\"}: already defined on line 7",
+            "t.yaml:13:21: metrics[2].timeseries[0].labels.i: {9..1}: the range starts after it ends (write {1..9})",
+            "t.yaml:13:34: metrics[2].timeseries[0].labels.j: an empty list of values",
+            "t.yaml:13:45: metrics[2].timeseries[0].labels.k[1]: empty label value (leave the label out instead)",
+        ]
+    );
+}
+
+#[test]
+fn the_control_api_takes_one_series_as_written() {
+    // Braces are a value like any other there, and a list is not a label value.
+    let m =
+        Config::parse_api_series(r#"{"name": "up", "labels": {"job": "a-{1..3}"}, "values": "1"}"#)
+            .unwrap();
+    assert_eq!(m.series.len(), 1);
+    assert_eq!(m.series[0].labels.to_string(), r#"up{job="a-{1..3}"}"#);
+    assert!(
+        Config::parse_api_series(r#"{"name": "up", "labels": {"job": ["a", "b"]}, "values": "1"}"#)
+            .is_err()
+    );
+}
