@@ -14,6 +14,14 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# cli/tests/cardinality.rs writes into a real VictoriaMetrics (Debian's package: 1.79).
+if ! command -v victoria-metrics >/dev/null 2>&1; then
+  step "installing VictoriaMetrics (Debian package 'victoria-metrics')"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends victoria-metrics >/dev/null
+fi
 # examples/dashboard-review/review.sh, run by cli/tests/dashboard_review.rs, needs curl and jq.
 # scripts/docker-images.sh puts the system's CA roots into the promgen-cli image.
 if ! command -v jq >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || [ ! -f /etc/ssl/certs/ca-certificates.crt ]; then

@@ -1,7 +1,7 @@
 //! `promgen-cli backfill`: a config's whole history as an OpenMetrics file for
 //! `promtool tsdb create-blocks-from openmetrics`.
 
-use crate::common::{RangeFlags, load_config, time_range};
+use crate::common::{RangeFlags, Selection, load_config, time_range};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -51,10 +51,8 @@ pub struct BackfillArgs {
     /// The YAML config whose series to write [default: the built-in demo set].
     #[arg(long, short, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The most series the config may expand to (names and label values may be templates
-    /// such as `host-{0..999}`: a guard against a range with a digit too many).
-    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
-    max_series: u64,
+    #[command(flatten)]
+    selection: Selection,
     /// The first sample's time: RFC 3339, Unix seconds, `now` or an offset like -6h
     /// [default: the config's startTime, else now].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
@@ -77,7 +75,7 @@ pub struct BackfillArgs {
 
 pub fn run(args: &BackfillArgs) -> anyhow::Result<ExitCode> {
     let now = now_ms();
-    let config = match load_config(args.config.as_deref(), args.max_series)? {
+    let config = match load_config(args.config.as_deref(), &args.selection)? {
         Ok((config, _)) => config,
         Err(code) => return Ok(code),
     };

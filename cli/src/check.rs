@@ -1,7 +1,8 @@
 //! `promgen-cli check`: validate a config and report every problem.
 
+use crate::common::Selection;
 use clap::Args;
-use promgen::config::{Config, ConfigErrors, LoadError};
+use promgen::config::{ConfigErrors, LoadError};
 use std::{path::PathBuf, process::ExitCode};
 
 /// Validate a config file: exit 0 when it is valid, else print every error and exit 1.
@@ -13,17 +14,20 @@ pub struct CheckArgs {
     /// The YAML config to validate.
     #[arg(long, short, value_name = "FILE")]
     config: PathBuf,
-    /// The most series the config may expand to (names and label values may be templates
-    /// such as `host-{0..999}`: a guard against a range with a digit too many).
-    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
-    max_series: u64,
+    #[command(flatten)]
+    selection: Selection,
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    match Config::from_file_limited(&args.config, args.max_series) {
+    match args.selection.load(&args.config) {
         Ok(config) => {
+            let part = args
+                .selection
+                .shard
+                .map(|s| format!(" in part {s}"))
+                .unwrap_or_default();
             println!(
-                "{}: ok ({} metrics, {} series)",
+                "{}: ok ({} metrics, {} series{part})",
                 args.config.display(),
                 config.metrics.len(),
                 config.series_count()

@@ -13,14 +13,39 @@ use std::{path::Path, process::ExitCode};
 /// The set used without `--config`.
 pub const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
 
+/// Which series of a config to take: at most how many it may expand to, and this instance's
+/// part of them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Selection {
+    /// The most series the config may expand to (names and label values may be templates
+    /// such as `host-{0..999}`: a guard against a range with a digit too many).
+    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
+    pub max_series: u64,
+    /// Only this instance's part of the series, `I/N` (0 ≤ I < N): N instances given 0/N to
+    /// N-1/N hold every series exactly once between them, the same part on every run.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<promgen::config::Shard>,
+}
+
+impl Selection {
+    /// The config at `path`, expanded within the limit, its part kept.
+    pub fn load(&self, path: &Path) -> Result<Config, LoadError> {
+        let mut config = Config::from_file_limited(path, self.max_series)?;
+        if let Some(shard) = self.shard {
+            config.keep_shard(shard);
+        }
+        Ok(config)
+    }
+}
+
 /// The config at `path`, or the demo set, with a description for messages. An invalid
 /// config has had its errors printed: `Err(exit code)` then.
 pub fn load_config(
     path: Option<&Path>,
-    max_series: u64,
+    selection: &Selection,
 ) -> anyhow::Result<Result<(Config, String), ExitCode>> {
     match path {
-        Some(path) => match Config::from_file_limited(path, max_series) {
+        Some(path) => match selection.load(path) {
             Ok(config) => Ok(Ok((config, path.display().to_string()))),
             Err(LoadError::Invalid(errors)) => {
                 print_errors(&path.display().to_string(), &errors);

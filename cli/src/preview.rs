@@ -1,12 +1,12 @@
 //! `promgen-cli preview`: print every sample a config or a notation produces.
 
-use crate::common::excerpt;
+use crate::common::{Selection, excerpt};
 use crate::format::{self, Format};
 use anyhow::{Context, bail};
 use clap::Args;
 use promgen::{
     Labels, MetricType, Scraper, Stop,
-    config::{Config, LoadError, ScraperConfig},
+    config::{LoadError, ScraperConfig},
     dsl,
     notation::Notation,
     registry::{Registry, SeriesDef},
@@ -38,10 +38,8 @@ pub struct PreviewArgs {
     /// A YAML config whose series to preview.
     #[arg(long, short, value_name = "FILE", required_unless_present_any = ["values", "series"], conflicts_with_all = ["values", "series"])]
     config: Option<PathBuf>,
-    /// The most series the config may expand to (names and label values may be templates
-    /// such as `host-{0..999}`: a guard against a range with a digit too many).
-    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
-    max_series: u64,
+    #[command(flatten)]
+    selection: Selection,
     /// One series in promtool notation, e.g. '0+10x100 _x5 stale'.
     #[arg(
         long,
@@ -108,7 +106,7 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
         Ok(registry)
     };
     let (registry, scraper_config) = match (&args.config, &args.values, &args.series) {
-        (Some(path), ..) => match Config::from_file_limited(path, args.max_series) {
+        (Some(path), ..) => match args.selection.load(path) {
             Ok(config) => (
                 config.build_registry().context("cannot build the series")?,
                 config.scraper,

@@ -1,6 +1,6 @@
 //! `promgen-cli serve`: `/metrics` for Prometheus to scrape, and the control API.
 
-use crate::common::{load_config, stop_signal};
+use crate::common::{Selection, load_config, stop_signal};
 use anyhow::Context;
 use clap::Args;
 use promgen::server::{DEFAULT_BODY_LIMIT, Server};
@@ -45,10 +45,8 @@ pub struct ServeArgs {
     /// The YAML config whose series to serve [default: the built-in demo set].
     #[arg(long, short, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The most series the config may expand to (names and label values may be templates
-    /// such as `host-{0..999}`: a guard against a range with a digit too many).
-    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
-    max_series: u64,
+    #[command(flatten)]
+    selection: Selection,
     /// The address to listen on; port 0 picks a free port (the URL is printed).
     #[arg(
         long,
@@ -66,7 +64,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let (config, source) = match load_config(args.config.as_deref(), args.max_series)? {
+    let (config, source) = match load_config(args.config.as_deref(), &args.selection)? {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };

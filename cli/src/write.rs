@@ -1,7 +1,7 @@
 //! `promgen-cli write`: a config's series into a receiver by Remote Write, as history
 //! (backfill) or as time passes (live).
 
-use crate::common::{RangeFlags, Signals, load_config, time_range};
+use crate::common::{RangeFlags, Selection, Signals, load_config, time_range};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -45,10 +45,8 @@ pub struct WriteArgs {
     /// The YAML config whose series to write [default: the built-in demo set].
     #[arg(long, short, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The most series the config may expand to (names and label values may be templates
-    /// such as `host-{0..999}`: a guard against a range with a digit too many).
-    #[arg(long, value_name = "N", default_value_t = promgen::config::DEFAULT_MAX_SERIES)]
-    max_series: u64,
+    #[command(flatten)]
+    selection: Selection,
     /// The receiver [default: remoteWriter.url, or http://HOST/api/v1/write from
     /// remoteWriter.host].
     #[arg(long, value_name = "URL")]
@@ -77,7 +75,7 @@ pub struct WriteArgs {
 }
 
 pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
-    let (config, source) = match load_config(args.config.as_deref(), args.max_series)? {
+    let (config, source) = match load_config(args.config.as_deref(), &args.selection)? {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };

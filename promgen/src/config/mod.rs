@@ -238,6 +238,65 @@ impl RemoteWriterConfig {
 /// a range with a digit too many (`host-{0..9999999}`).
 pub const DEFAULT_MAX_SERIES: u64 = 100_000;
 
+/// One part of a load spread over `count` instances (`--shard index/count`): each series
+/// belongs to exactly one part, chosen from its labels alone (FNV-1a, then mixed), so every
+/// instance computes the same parts, on every machine and every run.
+///
+/// ```
+/// use promgen::{Labels, config::Shard};
+/// let shards: Vec<Shard> = (0..4).map(|i| format!("{i}/4").parse().unwrap()).collect();
+/// let series = Labels::new("up", [("instance", "host-7")]).unwrap();
+/// assert_eq!(shards.iter().filter(|s| s.holds(&series)).count(), 1);
+/// assert!("4/4".parse::<Shard>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This instance's part, from 0.
+    pub index: u64,
+    /// How many parts.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the series with `labels` is in this part.
+    #[must_use]
+    pub fn holds(&self, labels: &Labels) -> bool {
+        // SplitMix64's finaliser: the seed of a random shape derives from the same FNV hash,
+        // and a part should not share its low bits.
+        let mut z = labels.stable_hash().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        z % self.count == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let parsed = text.split_once('/').and_then(|(i, n)| {
+            Some((i.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?))
+        });
+        match parsed {
+            Some((index, count)) if count > 0 && index < count => Ok(Self { index, count }),
+            Some((index, count)) => Err(format!(
+                "{text:?}: the part must be below the count (0/{count} to {}/{count}), not {index}",
+                count.saturating_sub(1)
+            )),
+            None => Err(format!(
+                "{text:?}: expected I/N, such as 0/4 (the first of four parts)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 /// One entry of `metrics:`: a metric family and its series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricConfig {
@@ -530,6 +589,14 @@ impl Config {
             Some(spec) if !decoder.has_errors() => Ok(spec),
             _ => Err(ConfigErrors(decoder.into_errors())),
         }
+    }
+
+    /// Keeps only the series of `shard` (a metric left with none goes too).
+    pub fn keep_shard(&mut self, shard: Shard) {
+        for m in &mut self.metrics {
+            m.series.retain(|s| shard.holds(&s.labels));
+        }
+        self.metrics.retain(|m| !m.series.is_empty());
     }
 
     /// How many series the config defines.

@@ -1,0 +1,271 @@
+//! Cardinality from templates, spread over instances (`--shard I/N`): the parts hold every
+//! series of the expansion exactly once between them, with the numbers one instance would
+//! give; and four shards written at once into a real VictoriaMetrics (Debian's
+//! `victoria-metrics`, which `./scripts/test.sh` installs) leave it holding exactly the
+//! library's expansion, every sample once, read back by its own `/api/v1/export`.
+
+mod support;
+
+use promgen::{Scraper, Stop, is_stale};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+use support::{
+    agent,
+    expect::{Expected, expected},
+    prometheus::{TempDir, free_port},
+};
+
+/// A templated load: counters and gauges over 30 instances in two zones, and a histogram.
+const CONFIG: &str = r#"metrics:
+  - name: load_requests_{0..1}_total
+    type: counter
+    timeseries:
+      - labels: {instance: "host-{00..29}", zone: [a, b]}
+        series: uniform(50..150).round().cumsum()
+  - name: load_queue_depth
+    type: gauge
+    timeseries:
+      - labels: {instance: "host-{00..29}", queue: [mail, sms]}
+        series: walk(start = 100, step = 5).clamp(0, 1000)
+  - name: load_latency_seconds
+    type: histogram
+    buckets: [0.1, 0.5, 1]
+    timeseries:
+      - labels: {instance: "host-{0..9}"}
+        observations: normal(0.3, 0.1).clamp(0, 5)
+        perScrape: 20
+"#;
+
+fn promgen(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `preview --format values`: each wire series' labels and its values as printed.
+fn preview(config: &str, extra: &[&str]) -> BTreeMap<String, String> {
+    let mut args = vec![
+        "preview", "--config", config, "--format", "values", "--count", "5", "--start", "0",
+    ];
+    args.extend(extra);
+    let (code, out, err) = promgen(&args);
+    assert_eq!(code, Some(0), "{err}");
+    out.lines()
+        .map(|l| {
+            let (labels, values) = l.split_once("  ").unwrap();
+            (labels.to_owned(), values.trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn shards_hold_every_series_of_the_expansion_once_with_the_same_numbers() {
+    let dir = TempDir::new("cardinality-shards");
+    let config = dir.write("load.yaml", CONFIG);
+    let config = config.to_str().unwrap();
+    let (code, out, _) = promgen(&["check", "--config", config]);
+    assert_eq!(code, Some(0));
+    // 2 × 60 counters, 60 gauges, 10 histograms.
+    assert!(out.ends_with("ok (4 metrics, 190 series)\n"), "{out}");
+    let whole = preview(config, &[]);
+    // A histogram of 3 buckets is 6 wire series (+Inf, sum, count).
+    assert_eq!(whole.len(), 120 + 60 + 10 * 6);
+    let mut union = BTreeMap::new();
+    let mut counted = 0;
+    for i in 0..4 {
+        let part = preview(config, &["--shard", &format!("{i}/4")]);
+        assert!(
+            !part.is_empty() && part.len() < whole.len(),
+            "part {i}: {}",
+            part.len()
+        );
+        counted += part.len();
+        union.extend(part);
+    }
+    assert_eq!(counted, whole.len(), "no series in two parts");
+    assert_eq!(
+        union, whole,
+        "the parts together are the whole, number for number"
+    );
+}
+
+/// A VictoriaMetrics of its own, on a free port, stopped on drop.
+struct Victoria {
+    child: Child,
+    url: String,
+    _dir: TempDir,
+}
+
+impl Victoria {
+    fn start() -> Self {
+        let found = Command::new("victoria-metrics")
+            .arg("-version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "victoria-metrics is not on PATH: run ./scripts/test.sh, which installs Debian's victoria-metrics"
+        );
+        let dir = TempDir::new("victoria");
+        let port = free_port();
+        let child = Command::new("victoria-metrics")
+            .arg(format!("-storageDataPath={}", dir.path().display()))
+            .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
+            .arg("-retentionPeriod=100y")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let agent = agent();
+        let started = Instant::now();
+        while agent
+            .get(format!("{url}/health"))
+            .call()
+            .map(|r| r.status() != 200)
+            .unwrap_or(true)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "VictoriaMetrics did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            child,
+            url,
+            _dir: dir,
+        }
+    }
+
+    /// Every raw sample of the series whose name matches `re` between `from` and `to` (ms),
+    /// per series: what `/api/v1/export` returns, stale markers left out.
+    fn export(
+        &self,
+        re: &str,
+        from: i64,
+        to: i64,
+    ) -> Vec<(BTreeMap<String, String>, Vec<(i64, f64)>)> {
+        let agent = agent();
+        let flushed = agent
+            .get(format!("{}/internal/force_flush", self.url))
+            .call()
+            .unwrap();
+        assert_eq!(flushed.status(), 200);
+        let mut body = agent
+            .get(format!("{}/api/v1/export", self.url))
+            .query("match[]", format!("{{__name__=~\"{re}\"}}"))
+            .query("start", (from / 1000).to_string())
+            .query("end", (to / 1000 + 1).to_string())
+            .call()
+            .unwrap();
+        let text = body.body_mut().read_to_string().unwrap();
+        text.lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let labels = v["metric"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                    .collect();
+                let samples = v["timestamps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .zip(v["values"].as_array().unwrap())
+                    .map(|(t, v)| (t.as_i64().unwrap(), v.as_f64().unwrap_or(f64::NAN)))
+                    .filter(|(_, v)| !is_stale(*v))
+                    .collect();
+                (labels, samples)
+            })
+            .collect()
+    }
+}
+
+impl Drop for Victoria {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// VictoriaMetrics keeps about 12 significant digits of a float.
+fn close(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-11 * a.abs().max(b.abs())
+}
+
+#[test]
+fn four_shards_at_once_leave_victoria_metrics_holding_the_whole_load_once() {
+    let vm = Victoria::start();
+    let dir = TempDir::new("cardinality-vm");
+    let config = dir.write("load.yaml", CONFIG);
+    // Ten minutes at 15 s, an hour ago (inside VictoriaMetrics' retention, and closed).
+    let interval_ms = 15_000;
+    let from = (promgen::time::now_ms() / 60_000 - 60) * 60_000;
+    let to = from + 10 * 60_000;
+    let secs = |ms: i64| (ms / 1000).to_string();
+    let url = format!("{}/api/v1/write", vm.url);
+    let writers: Vec<Child> = (0..4)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+                .args(["write", "--config", config.to_str().unwrap(), "--url", &url])
+                .args(["--shard", &format!("{i}/4"), "--interval", "15s"])
+                .args(["--from", &secs(from), "--to", &secs(to)])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for w in writers {
+        let out = w.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let want: Expected = expected(
+        CONFIG,
+        &Scraper::new(from, interval_ms, Stop::Until(to)).unwrap(),
+    );
+    let got = vm.export("load_.*", from, to);
+    let got_names: BTreeSet<&BTreeMap<String, String>> = got.iter().map(|(l, _)| l).collect();
+    assert_eq!(got_names.len(), got.len(), "a series exported twice");
+    let want_names: BTreeSet<&BTreeMap<String, String>> = want.keys().collect();
+    assert_eq!(
+        got_names, want_names,
+        "VictoriaMetrics holds other series than the expansion"
+    );
+    assert_eq!(want.len(), 120 + 60 + 60);
+    for (labels, samples) in &got {
+        let expected = &want[labels];
+        assert_eq!(
+            samples.iter().map(|s| s.0).collect::<Vec<_>>(),
+            expected.iter().map(|s| s.0).collect::<Vec<_>>(),
+            "{labels:?}: every timestamp once"
+        );
+        for (g, e) in samples.iter().zip(expected) {
+            assert!(
+                close(g.1, e.1),
+                "{labels:?} at {}: {} stored, {} sent",
+                g.0,
+                g.1,
+                e.1
+            );
+        }
+    }
+}
