@@ -98,6 +98,9 @@ fn shards_hold_every_series_of_the_expansion_once_with_the_same_numbers() {
     );
 }
 
+/// A series' labels, `__name__` included.
+type Series = BTreeMap<String, String>;
+
 /// A VictoriaMetrics of its own, on a free port, stopped on drop.
 struct Victoria {
     child: Child,
@@ -151,12 +154,7 @@ impl Victoria {
 
     /// Every raw sample of the series whose name matches `re` between `from` and `to` (ms),
     /// per series: what `/api/v1/export` returns, stale markers left out.
-    fn export(
-        &self,
-        re: &str,
-        from: i64,
-        to: i64,
-    ) -> Vec<(BTreeMap<String, String>, Vec<(i64, f64)>)> {
+    fn export(&self, re: &str, from: i64, to: i64) -> Vec<(Series, Vec<(i64, f64)>)> {
         let agent = agent();
         let flushed = agent
             .get(format!("{}/internal/force_flush", self.url))
@@ -243,9 +241,9 @@ fn four_shards_at_once_leave_victoria_metrics_holding_the_whole_load_once() {
         &Scraper::new(from, interval_ms, Stop::Until(to)).unwrap(),
     );
     let got = vm.export("load_.*", from, to);
-    let got_names: BTreeSet<&BTreeMap<String, String>> = got.iter().map(|(l, _)| l).collect();
+    let got_names: BTreeSet<&Series> = got.iter().map(|(l, _)| l).collect();
     assert_eq!(got_names.len(), got.len(), "a series exported twice");
-    let want_names: BTreeSet<&BTreeMap<String, String>> = want.keys().collect();
+    let want_names: BTreeSet<&Series> = want.keys().collect();
     assert_eq!(
         got_names, want_names,
         "VictoriaMetrics holds other series than the expansion"
