@@ -61,6 +61,11 @@ pub struct BackfillArgs {
     /// endTime or scrapesCount; one of them is needed].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     to: Option<String>,
+    /// Where the series' tick 0 is (tick i at anchor + i × interval), so that files over
+    /// different ranges continue the same series: the same forms as --from [default: the
+    /// range's start].
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    anchor: Option<String>,
     /// Time between samples, a Prometheus duration like 15s, 1m30s or 1500ms [default: the
     /// config's scrapeInterval, else 15s].
     #[arg(long, value_name = "DURATION")]
@@ -83,14 +88,17 @@ pub fn run(args: &BackfillArgs) -> anyhow::Result<ExitCode> {
         from: args.from.as_deref(),
         to: args.to.as_deref(),
         interval: args.interval.as_deref(),
+        anchor: args.anchor.as_deref(),
     };
-    let scraper = time_range(&flags, &config.scraper, now)?;
+    let range = time_range(&flags, &config.scraper, now)?;
+    let scraper = range.scraper;
     if scraper.tick_count().is_none() {
         bail!(
             "the time range has no end: give --to TIME, or endTime or scrapesCount in the config's scraper"
         );
     }
     let mut registry = config.build_registry().context("cannot build the series")?;
+    range.join(&mut registry)?;
 
     let progress = progress_bar(registry.len() as u64, args.quiet);
     let started = Instant::now();

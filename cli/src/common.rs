@@ -74,27 +74,65 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
-/// `--from`, `--to` and `--interval` as given.
+/// `--from`, `--to`, `--interval` and `--anchor` as given.
 pub struct RangeFlags<'a> {
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
     pub interval: Option<&'a str>,
+    pub anchor: Option<&'a str>,
+}
+
+/// A run's clock, and how far its series are into their anchored ticks by its first tick.
+pub struct TimeRange {
+    pub scraper: Scraper,
+    /// Where the series' tick 0 is.
+    pub anchor_ms: i64,
+    /// The ticks the series have had before the run's first.
+    pub before: u64,
+}
+
+/// The most shape steps a run may spend catching up with its anchor (about a minute).
+const MAX_CATCH_UP_STEPS: u128 = 500_000_000;
+
+impl TimeRange {
+    /// Brings `registry`'s series to the run's first tick: each steps through the ticks
+    /// before it, so a run far from its anchor is refused rather than left to spin.
+    pub fn join(&self, registry: &mut promgen::registry::Registry) -> anyhow::Result<()> {
+        let steps = u128::from(self.before) * registry.len() as u128;
+        if steps > MAX_CATCH_UP_STEPS {
+            bail!(
+                "the run starts {} ticks after its anchor: catching {} series up to it would take {steps} shape steps (at most {MAX_CATCH_UP_STEPS}); anchor closer to the run",
+                self.before,
+                registry.len()
+            );
+        }
+        if self.before > 0 {
+            registry.fast_forward(self.anchor_ms, self.scraper.interval_ms(), self.before);
+        }
+        Ok(())
+    }
 }
 
 /// The config's scraper with the flags on top, times relative to `now`: `--to` wins over
-/// `endTime` and `scrapesCount`; a count still counts from `--from`.
+/// `endTime` and `scrapesCount`; a count still counts from `--from`. With `--anchor`, the
+/// series' tick i is at anchor + i × interval, and the run starts at the first of those at or
+/// after its start, its series caught up to it. Without, the run's start is the anchor:
+/// catching up costs a shape step per series and tick, so it is asked for, not assumed from
+/// the config's `startTime` (a 2020 start and `--from -1h` would be millions of steps per
+/// series).
 pub fn time_range(
     flags: &RangeFlags<'_>,
     config: &ScraperConfig,
     now: i64,
-) -> anyhow::Result<Scraper> {
+) -> anyhow::Result<TimeRange> {
     let time = |flag: &str, text: &str| {
         parse_time(text, now).with_context(|| format!("invalid --{flag} {}", excerpt(text)))
     };
+    let configured = || parse_time(&config.start, now).context("invalid startTime in the config");
     let start = match flags.from {
         Some(from) => time("from", from)?,
         // Validated when the config was loaded.
-        None => parse_time(&config.start, now).context("invalid startTime in the config")?,
+        None => configured()?,
     };
     let interval_ms = match flags.interval {
         Some(interval) => match parse_duration(interval) {
@@ -113,7 +151,17 @@ pub fn time_range(
         }
         (None, None) => Stop::Count(config.count),
     };
-    Scraper::new(start, interval_ms, stop).context("invalid time range")
+    let anchor_ms = match flags.anchor {
+        Some(anchor) => time("anchor", anchor)?,
+        None => start,
+    };
+    let (scraper, before) =
+        Scraper::anchored(anchor_ms, start, interval_ms, stop).context("invalid time range")?;
+    Ok(TimeRange {
+        scraper,
+        anchor_ms,
+        before,
+    })
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are installed at once, so

@@ -57,6 +57,11 @@ pub struct WriteArgs {
     /// The first sample's time: RFC 3339, Unix seconds, `now`, or relative (`-2h`).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     from: Option<String>,
+    /// Where the series' tick 0 is (tick i at anchor + i × interval), so that runs over
+    /// different ranges continue the same series: in the same forms as --from [default: the
+    /// run's start]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    anchor: Option<String>,
     /// The last sample's time (inclusive), in the same forms as --from.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     to: Option<String>,
@@ -84,9 +89,12 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         from: args.from.as_deref(),
         to: args.to.as_deref(),
         interval: args.interval.as_deref(),
+        anchor: args.anchor.as_deref(),
     };
-    let scraper = time_range(&flags, &config.scraper, now_ms())?;
+    let range = time_range(&flags, &config.scraper, now_ms())?;
+    let scraper = range.scraper;
     let mut registry = config.build_registry().context("cannot write the config")?;
+    range.join(&mut registry)?;
     let total_ticks = scraper.tick_count();
     let bar = progress_bar(total_ticks);
     let runtime = tokio::runtime::Builder::new_multi_thread()

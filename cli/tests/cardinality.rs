@@ -267,3 +267,97 @@ fn four_shards_at_once_leave_victoria_metrics_holding_the_whole_load_once() {
         }
     }
 }
+
+/// Counters and a random walk: what restarts visibly when a run starts the series afresh.
+const ANCHORED: &str = r#"metrics:
+  - name: anchored_requests_total
+    type: counter
+    timeseries:
+      - labels: {instance: "host-{1..5}"}
+        series: uniform(50..150).round().cumsum()
+  - name: anchored_depth
+    timeseries:
+      - labels: {instance: "host-{1..5}"}
+        series: walk(start = 100, step = 5)
+"#;
+
+#[test]
+fn two_writes_with_one_anchor_continue_the_same_series() {
+    let vm = Victoria::start();
+    let dir = TempDir::new("anchored-vm");
+    let config = dir.write("load.yaml", ANCHORED);
+    let interval_ms = 15_000;
+    let anchor = (promgen::time::now_ms() / 60_000 - 60) * 60_000;
+    let (middle, end) = (anchor + 5 * 60_000, anchor + 10 * 60_000);
+    let secs = |ms: i64| (ms / 1000).to_string();
+    let url = format!("{}/api/v1/write", vm.url);
+    // 0 to 5m, then 5m15s to 10m: the second run joins the series at their tick 21.
+    for (from, to) in [(anchor, middle), (middle + interval_ms, end)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+            .args(["write", "--config", config.to_str().unwrap(), "--url", &url])
+            .args(["--interval", "15s", "--anchor", &secs(anchor)])
+            .args(["--from", &secs(from), "--to", &secs(to)])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // What one run over the whole range gives.
+    let whole = Scraper::new(anchor, interval_ms, Stop::Until(end)).unwrap();
+    let want: Expected = expected(ANCHORED, &whole);
+    let got = vm.export("anchored_.*", anchor, end);
+    assert_eq!(got.len(), 10);
+    for (labels, samples) in &got {
+        let expected = &want[labels];
+        assert_eq!(samples.len(), expected.len(), "{labels:?}");
+        for (g, e) in samples.iter().zip(expected) {
+            assert_eq!(g.0, e.0);
+            assert!(
+                close(g.1, e.1),
+                "{labels:?} at {}: {} stored, {} from one run",
+                g.0,
+                g.1,
+                e.1
+            );
+        }
+    }
+    // The check can tell: a second run that started the series afresh gives other numbers.
+    let afresh = expected(
+        ANCHORED,
+        &Scraper::new(middle + interval_ms, interval_ms, Stop::Until(end)).unwrap(),
+    );
+    let (labels, fresh) = afresh.iter().next().unwrap();
+    let joined: Vec<&(i64, f64)> = want[labels].iter().filter(|s| s.0 > middle).collect();
+    assert_ne!(fresh.first().map(|s| s.1), joined.first().map(|s| s.1));
+}
+
+#[test]
+fn a_run_far_from_its_anchor_is_refused_not_left_to_spin() {
+    let dir = TempDir::new("anchor-far");
+    let config = dir.write("load.yaml", ANCHORED);
+    let started = Instant::now();
+    let (code, _, err) = promgen(&[
+        "write",
+        "--config",
+        config.to_str().unwrap(),
+        "--url",
+        "http://127.0.0.1:9/api/v1/write",
+        "--anchor",
+        "1990-01-01T00:00:00Z",
+        "--from",
+        "-1h",
+        "--to",
+        "-50m",
+        "--interval",
+        "1s",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("ticks after its anchor: catching 10 series up to it would take"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

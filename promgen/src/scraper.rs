@@ -63,6 +63,16 @@ pub enum ScraperError {
         /// The first one's time.
         start: Rfc3339,
     },
+    /// A run that starts before the anchor its series count their ticks from.
+    #[error(
+        "the run starts at {start}, before the anchor {anchor} its series start at: start at the anchor or later, or anchor earlier"
+    )]
+    BeforeAnchor {
+        /// The run's start.
+        start: Rfc3339,
+        /// The anchor.
+        anchor: Rfc3339,
+    },
 }
 
 /// The clock: a start, an interval and a stop. It yields [`Tick`]s.
@@ -124,6 +134,50 @@ impl Scraper {
             interval_ms,
             stop,
         })
+    }
+
+    /// A run from `from_ms` of series whose tick 0 is at `anchor_ms` (tick i at anchor + i ×
+    /// interval): its clock starts at the first tick of that grid at or after `from_ms`, and
+    /// the second value is how many ticks the series have had before it (what
+    /// [`Registry::fast_forward`](crate::registry::Registry::fast_forward) skips). Two runs
+    /// with one anchor give a series the same value at the same time, whatever range each
+    /// covers.
+    ///
+    /// ```
+    /// use promgen::{Scraper, Stop};
+    /// let (scraper, before) = Scraper::anchored(0, 40_000, 15_000, Stop::Count(2))?;
+    /// assert_eq!((scraper.start_ms(), before), (45_000, 3));
+    /// assert!(Scraper::anchored(60_000, 0, 15_000, Stop::Count(2)).is_err());
+    /// # Ok::<(), promgen::ScraperError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `from_ms` before the anchor, and what [`Scraper::new`] refuses.
+    pub fn anchored(
+        anchor_ms: i64,
+        from_ms: i64,
+        interval_ms: i64,
+        stop: Stop,
+    ) -> Result<(Self, u64), ScraperError> {
+        if interval_ms <= 0 {
+            return Err(ScraperError::Interval(Duration(interval_ms)));
+        }
+        if from_ms < anchor_ms {
+            return Err(ScraperError::BeforeAnchor {
+                start: Rfc3339(from_ms),
+                anchor: Rfc3339(anchor_ms),
+            });
+        }
+        let before = (i128::from(from_ms) - i128::from(anchor_ms) + i128::from(interval_ms) - 1)
+            / i128::from(interval_ms);
+        let start = i128::from(anchor_ms) + before * i128::from(interval_ms);
+        let start = i64::try_from(start).map_err(|_| ScraperError::PastTheEndOfTime {
+            count: 1,
+            interval: Duration(interval_ms),
+            start: Rfc3339(from_ms),
+        })?;
+        let before = u64::try_from(before).expect("from is not before the anchor");
+        Ok((Self::new(start, interval_ms, stop)?, before))
     }
 
     /// The first tick's timestamp.

@@ -322,6 +322,33 @@ impl Registry {
         self.list().into_iter().find(|s| s.id == id)
     }
 
+    /// Advances every series `ticks` ticks without a sample leaving, as if it had been
+    /// scraped every `interval_ms` from `anchor_ms`: a run that joins an anchored load late
+    /// (see [`Scraper::anchored`](crate::Scraper::anchored)) then gives what a run from the
+    /// anchor gives at the same times. A series that ended meanwhile stays ended, unseen.
+    /// Costs a shape step per series and tick.
+    ///
+    /// ```
+    /// use promgen::{Labels, MetricType, registry::{Registry, SeriesDef}, shape::linear};
+    /// let mut r = Registry::default();
+    /// r.add(SeriesDef::new(Labels::new("c", [] as [(&str, &str); 0])?, MetricType::Gauge, Box::new(linear(0.0, 9.0, 10)), "linear".to_owned()))?;
+    /// r.fast_forward(0, 1000, 4);
+    /// let mut got = Vec::new();
+    /// r.collect(4000, |_, v| got.push(v));
+    /// assert_eq!(got, [4.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fast_forward(&mut self, anchor_ms: i64, interval_ms: i64, ticks: u64) {
+        for member in self.families.iter_mut().flat_map(|f| &mut f.members) {
+            for k in 0..ticks {
+                let ts = anchor_ms.saturating_add(interval_ms.saturating_mul(k as i64));
+                if member.cursor.advance(ts, |_, _| {}) != Step::Running {
+                    break;
+                }
+            }
+        }
+    }
+
     /// How many series.
     #[must_use]
     pub fn len(&self) -> usize {
