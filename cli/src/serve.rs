@@ -69,6 +69,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let registry = config.build_registry().context("cannot serve the config")?;
+    // The registry holds all it serves: the decoded config would only double the memory.
+    drop(config);
     let count = registry.len();
     let mut server = Server::new(registry).body_limit(args.body_limit);
     if let Some(token) = &args.api_token {
