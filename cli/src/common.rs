@@ -15,7 +15,7 @@ pub const DEMO: &str = include_str!("../../examples/demo-serve.yaml");
 
 /// Which series of a config to take: at most how many it may expand to, and this instance's
 /// part of them.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct Selection {
     /// The most series the config may expand to (names and label values may be templates
     /// such as `host-{0..999}`: a guard against a range with a digit too many).

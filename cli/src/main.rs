@@ -4,6 +4,7 @@ mod backfill;
 mod check;
 mod common;
 mod format;
+mod load;
 mod preview;
 mod serve;
 mod test;
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "promgen-cli", version, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --values '0+10x5 _x2 stale' --start 0 --interval 1m --format csv\n  promgen-cli check --config examples/demo.yaml\n  promgen-cli serve --config examples/demo.yaml --listen 127.0.0.1:9000\n  promgen-cli write --config examples/demo.yaml --url http://127.0.0.1:9090/api/v1/write --from -24h --to now\n  promgen-cli backfill --config examples/demo.yaml --from -24h --to now --out demo.om\n  promgen-cli test tests/rules_test.yml"
+    after_help = "Examples:\n  promgen-cli preview --config examples/demo.yaml\n  promgen-cli preview --values '0+10x5 _x2 stale' --start 0 --interval 1m --format csv\n  promgen-cli check --config examples/demo.yaml\n  promgen-cli serve --config examples/demo.yaml --listen 127.0.0.1:9000\n  promgen-cli write --config examples/demo.yaml --url http://127.0.0.1:9090/api/v1/write --from -24h --to now\n  promgen-cli backfill --config examples/demo.yaml --from -24h --to now --out demo.om\n  promgen-cli load --series 10000 --metrics 100 --serve 127.0.0.1:9001\n  promgen-cli test tests/rules_test.yml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,6 +36,7 @@ enum Command {
     Serve(serve::ServeArgs),
     Write(write::WriteArgs),
     Backfill(backfill::BackfillArgs),
+    Load(load::LoadArgs),
     Test(test::TestArgs),
 }
 
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Write(args) => write::run(&args),
         Command::Backfill(args) => backfill::run(&args),
+        Command::Load(args) => load::run(&args),
         Command::Test(args) => test::run(&args),
     };
     match result {

@@ -41,12 +41,13 @@ flattened; changes live in memory only):
     -d '{\"name\": \"queue_depth\", \"labels\": {\"queue\": \"a\"}, \"series\": \"[0] >> hold\"}'
   curl -s -X DELETE http://127.0.0.1:9000/api/v1/series/5
   With --api-token, POST, PUT and DELETE need -H 'Authorization: Bearer TOKEN'.")]
+#[derive(Default)]
 pub struct ServeArgs {
     /// The YAML config whose series to serve [default: the built-in demo set].
     #[arg(long, short, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
-    selection: Selection,
+    pub(crate) selection: Selection,
     /// The address to listen on; port 0 picks a free port (the URL is printed).
     #[arg(
         long,
@@ -54,13 +55,13 @@ pub struct ServeArgs {
         value_name = "HOST:PORT",
         default_value = "127.0.0.1:9000"
     )]
-    listen: String,
+    pub(crate) listen: String,
     /// Require `Authorization: Bearer TOKEN` on the control API's POST, PUT and DELETE.
     #[arg(long, value_name = "TOKEN")]
-    api_token: Option<String>,
+    pub(crate) api_token: Option<String>,
     /// The largest request body the control API accepts; larger gets 413.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
-    body_limit: usize,
+    pub(crate) body_limit: usize,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -68,6 +69,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
+    serve(config, &source, args)
+}
+
+/// Serves `config` (named `source` in messages) as `args` say, but for their config.
+pub fn serve(
+    config: promgen::config::Config,
+    source: &str,
+    args: &ServeArgs,
+) -> anyhow::Result<ExitCode> {
     let registry = config.build_registry().context("cannot serve the config")?;
     // The registry holds all it serves: the decoded config would only double the memory.
     drop(config);

@@ -41,42 +41,43 @@ Examples:
 
 Receiver settings (headers, basic auth, bearer token, TLS, batching, retries) live in the
 config's remoteWriter block; the flags override them.")]
+#[derive(Default)]
 pub struct WriteArgs {
     /// The YAML config whose series to write [default: the built-in demo set].
     #[arg(long, short, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
-    selection: Selection,
+    pub(crate) selection: Selection,
     /// The receiver [default: remoteWriter.url, or http://HOST/api/v1/write from
     /// remoteWriter.host].
     #[arg(long, value_name = "URL")]
-    url: Option<String>,
+    pub(crate) url: Option<String>,
     /// The Remote Write protocol [default: remoteWriter.protocol, else v1].
     #[arg(long, value_name = "v1|v2")]
-    protocol: Option<Protocol>,
+    pub(crate) protocol: Option<Protocol>,
     /// The first sample's time: RFC 3339, Unix seconds, `now`, or relative (`-2h`).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Where the series' tick 0 is (tick i at anchor + i × interval), so that runs over
     /// different ranges continue the same series: in the same forms as --from [default: the
     /// run's start]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-    anchor: Option<String>,
+    pub(crate) anchor: Option<String>,
     /// The last sample's time (inclusive), in the same forms as --from.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
-    to: Option<String>,
+    pub(crate) to: Option<String>,
     /// Time between samples [default: the config's scrapeInterval].
     #[arg(long, value_name = "DURATION")]
-    interval: Option<String>,
+    pub(crate) interval: Option<String>,
     /// An extra request header, `NAME: VALUE` (repeatable).
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
-    headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
     /// Requests in flight at once [default: remoteWriter.concurrency, else 4].
     #[arg(long, value_name = "N")]
-    concurrency: Option<usize>,
+    pub(crate) concurrency: Option<usize>,
     /// The most samples per request [default: remoteWriter.maxSamplesPerSend, else 2000].
     #[arg(long, value_name = "N")]
-    batch_size: Option<usize>,
+    pub(crate) batch_size: Option<usize>,
 }
 
 pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
@@ -84,7 +85,12 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let opts = options(args, &config)?;
+    write(&config, &source, args)
+}
+
+/// Writes `config` (named `source` in messages) as `args` say, but for their config.
+pub fn write(config: &Config, source: &str, args: &WriteArgs) -> anyhow::Result<ExitCode> {
+    let opts = options(args, config)?;
     let flags = RangeFlags {
         from: args.from.as_deref(),
         to: args.to.as_deref(),

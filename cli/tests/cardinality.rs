@@ -361,3 +361,121 @@ fn a_run_far_from_its_anchor_is_refused_not_left_to_spin() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// Sends SIGINT to `child` and waits for it (what Ctrl-C does).
+fn interrupt(child: Child) -> std::process::Output {
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn load_serves_every_type_with_the_labels_asked_for() {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .args(["load", "--series", "40", "--metrics", "4", "--labels", "3"])
+        .args(["--serve", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let agent = agent();
+    let started = Instant::now();
+    let text = loop {
+        if let Ok(mut r) = agent.get(format!("http://127.0.0.1:{port}/metrics")).call() {
+            break r.body_mut().read_to_string().unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "load did not serve"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = interrupt(child);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let check = support::oracle::promtool_check_metrics(&text);
+    assert!(check.parses(), "{}", check.output);
+    for family in [
+        "# TYPE load_counter_0_total counter",
+        "# TYPE load_gauge_1 gauge",
+        "# TYPE load_histogram_2_seconds histogram",
+        "# TYPE load_summary_3_seconds summary",
+    ] {
+        assert!(text.contains(family), "{family}\n{text}");
+    }
+    // Ten series a family, each with series_id and two more labels.
+    let ids: BTreeSet<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("load_gauge_1{"))
+        .map(|l| {
+            l.split("series_id=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 10, "{text}");
+    assert!(
+        text.contains(r#"load_gauge_1{label_1="value_1",label_2="value_2",series_id="7"}"#),
+        "{text}"
+    );
+    assert_eq!(text.matches("load_histogram_2_seconds_count{").count(), 10);
+}
+
+#[test]
+fn load_writes_its_set_live_into_victoria_metrics() {
+    let vm = Victoria::start();
+    let from = promgen::time::now_ms() - 1000;
+    let child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .args([
+            "load",
+            "--series",
+            "20",
+            "--metrics",
+            "4",
+            "--interval",
+            "1s",
+        ])
+        .args(["--url", &format!("{}/api/v1/write", vm.url)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let out = interrupt(child);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = vm.export("load_.*", from, promgen::time::now_ms());
+    // Five series of each type (a histogram as its buckets, sum and count; a summary as its
+    // quantiles, sum and count), each sampled every second while it ran.
+    let names: BTreeSet<&str> = got.iter().map(|(l, _)| l["__name__"].as_str()).collect();
+    for name in [
+        "load_counter_0_total",
+        "load_gauge_1",
+        "load_histogram_2_seconds_bucket",
+        "load_histogram_2_seconds_sum",
+        "load_summary_3_seconds",
+        "load_summary_3_seconds_count",
+    ] {
+        assert!(names.contains(name), "{name}: {names:?}");
+    }
+    let gauges = got
+        .iter()
+        .filter(|(l, _)| l["__name__"] == "load_gauge_1")
+        .count();
+    assert_eq!(gauges, 5);
+    assert!(
+        got.iter().all(|(_, s)| s.len() >= 2),
+        "sampled every second for 3 s"
+    );
+}

@@ -34,11 +34,13 @@ mod decode;
 mod error;
 mod input;
 mod json;
+mod load_set;
 mod spec;
 pub mod yaml;
 
 pub use error::{ConfigError, ConfigErrors, KeyPath};
 pub use input::{MAX_CONFIG_BYTES, utf8};
+pub use load_set::LoadSet;
 pub use spec::{ArithOp, Period, Range, ShapeSpec};
 pub use yaml::Position;
 
