@@ -7,6 +7,9 @@
 #   promgen-local/promgen-cli:dev  the promgen-cli that cargo built (release), likewise, with
 #                                  the same prometheus beside it: `promgen-cli test` runs
 #                                  promtool test files in it with no Rust toolchain
+#   promgen-local/victoria-metrics:1.79
+#                                  Debian's /usr/bin/victoria-metrics, likewise: the receiver
+#                                  of the Docker Swarm test (cli/tests/swarm.rs)
 #
 # This is a local recipe, not what users run: test/docker-compose.yaml and the Docker backend
 # of promgen-test name the official prom/prometheus image, and the root Dockerfile builds
@@ -21,6 +24,7 @@ cd "$(dirname "$0")/.."
 
 PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-promgen-local/prometheus:2.42}"
 PROMGEN_IMAGE="${PROMGEN_IMAGE:-promgen-local/promgen-cli:dev}"
+VICTORIA_IMAGE="${VICTORIA_IMAGE:-promgen-local/victoria-metrics:1.79}"
 
 # A build context holding `binaries` and every library `ldd` lists for them, at their paths.
 context_for() {
@@ -82,7 +86,24 @@ DOCKERFILE
   echo "built $PROMGEN_IMAGE"
 }
 
+build_victoria() {
+  command -v victoria-metrics >/dev/null || { echo "no victoria-metrics binary (apt-get install victoria-metrics)" >&2; exit 1; }
+  local dir=target/docker/victoria-metrics
+  context_for "$dir" "$(command -v victoria-metrics)"
+  mkdir -p "$dir/rootfs/data"
+  cat > "$dir/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY rootfs/ /
+EXPOSE 8428
+ENTRYPOINT ["/usr/bin/victoria-metrics"]
+CMD ["-storageDataPath=/data", "-retentionPeriod=100y"]
+DOCKERFILE
+  docker build -q -t "$VICTORIA_IMAGE" "$dir" >/dev/null
+  echo "built $VICTORIA_IMAGE"
+}
+
 build_prometheus
 if [ "${1:-}" != "--prometheus-only" ]; then
   build_promgen
+  build_victoria
 fi

@@ -82,6 +82,11 @@ else
     cargo test -p promgen-test --locked --test docker \
       --test killed --test example_error_ratio --test example_absent --test example_latency_histogram
 
+  step "Docker Swarm: deploy/swarm/stack.yml, four shards into one receiver (the engine joins a swarm and leaves it)"
+  PROMGEN_DOCKER_TESTS=1 PROMGEN_IMAGE="${PROMGEN_IMAGE:-promgen-local/promgen-cli:dev}" \
+    VICTORIA_IMAGE="${VICTORIA_IMAGE:-promgen-local/victoria-metrics:1.79}" \
+    cargo test -p promgen-cli --locked --test swarm
+
   step "Docker tests: the promtool corpus with --prometheus docker, and in the promgen-cli image"
   PROMGEN_DOCKER_TESTS=1 PROMGEN_PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-promgen-local/prometheus:2.42}" \
     PROMGEN_IMAGE="${PROMGEN_IMAGE:-promgen-local/promgen-cli:dev}" \

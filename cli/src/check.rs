@@ -23,7 +23,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Ok(config) => {
             let part = args
                 .selection
-                .shard
+                .part()
                 .map(|s| format!(" in part {s}"))
                 .unwrap_or_default();
             println!(

@@ -23,15 +23,40 @@ pub struct Selection {
     pub max_series: u64,
     /// Only this instance's part of the series, `I/N` (0 ≤ I < N): N instances given 0/N to
     /// N-1/N hold every series exactly once between them, the same part on every run.
-    #[arg(long, value_name = "I/N")]
+    #[arg(
+        long,
+        value_name = "I/N",
+        env = "PROMGEN_SHARD",
+        conflicts_with = "shard_slot"
+    )]
     pub shard: Option<promgen::config::Shard>,
+    /// The same, counted from 1: `S/N` is part S-1 of N (Docker Swarm's `{{.Task.Slot}}`, in
+    /// a service's environment).
+    #[arg(long, value_name = "S/N", env = "PROMGEN_SHARD_SLOT", value_parser = slot)]
+    pub shard_slot: Option<promgen::config::Shard>,
+}
+
+/// `S/N`, 1 ≤ S ≤ N, as part S-1 of N.
+fn slot(text: &str) -> Result<promgen::config::Shard, String> {
+    let (s, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?}: expected S/N, such as 1/4 (the first of four parts)"))?;
+    match s.trim().parse::<u64>() {
+        Ok(s @ 1..) => format!("{}/{}", s - 1, n.trim()).parse(),
+        _ => Err(format!("{text:?}: a slot counts from 1")),
+    }
 }
 
 impl Selection {
+    /// The part asked for, by either flag.
+    pub fn part(&self) -> Option<promgen::config::Shard> {
+        self.shard.or(self.shard_slot)
+    }
+
     /// The config at `path`, expanded within the limit, its part kept.
     pub fn load(&self, path: &Path) -> Result<Config, LoadError> {
         let mut config = Config::from_file_limited(path, self.max_series)?;
-        if let Some(shard) = self.shard {
+        if let Some(shard) = self.part() {
             config.keep_shard(shard);
         }
         Ok(config)

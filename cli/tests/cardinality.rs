@@ -6,7 +6,7 @@
 
 mod support;
 
-use promgen::{Scraper, Stop, is_stale};
+use promgen::{Scraper, Stop};
 use std::{
     collections::{BTreeMap, BTreeSet},
     process::{Child, Command, Stdio},
@@ -16,6 +16,7 @@ use support::{
     agent,
     expect::{Expected, expected},
     prometheus::{TempDir, free_port},
+    victoria::{Series, Victoria, close},
 };
 
 /// A templated load: counters and gauges over 30 instances in two zones, and a histogram.
@@ -96,112 +97,6 @@ fn shards_hold_every_series_of_the_expansion_once_with_the_same_numbers() {
         union, whole,
         "the parts together are the whole, number for number"
     );
-}
-
-/// A series' labels, `__name__` included.
-type Series = BTreeMap<String, String>;
-
-/// A VictoriaMetrics of its own, on a free port, stopped on drop.
-struct Victoria {
-    child: Child,
-    url: String,
-    _dir: TempDir,
-}
-
-impl Victoria {
-    fn start() -> Self {
-        let found = Command::new("victoria-metrics")
-            .arg("-version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            found,
-            "victoria-metrics is not on PATH: run ./scripts/test.sh, which installs Debian's victoria-metrics"
-        );
-        let dir = TempDir::new("victoria");
-        let port = free_port();
-        let child = Command::new("victoria-metrics")
-            .arg(format!("-storageDataPath={}", dir.path().display()))
-            .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
-            .arg("-retentionPeriod=100y")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let agent = agent();
-        let started = Instant::now();
-        while agent
-            .get(format!("{url}/health"))
-            .call()
-            .map(|r| r.status() != 200)
-            .unwrap_or(true)
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "VictoriaMetrics did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Self {
-            child,
-            url,
-            _dir: dir,
-        }
-    }
-
-    /// Every raw sample of the series whose name matches `re` between `from` and `to` (ms),
-    /// per series: what `/api/v1/export` returns, stale markers left out.
-    fn export(&self, re: &str, from: i64, to: i64) -> Vec<(Series, Vec<(i64, f64)>)> {
-        let agent = agent();
-        let flushed = agent
-            .get(format!("{}/internal/force_flush", self.url))
-            .call()
-            .unwrap();
-        assert_eq!(flushed.status(), 200);
-        let mut body = agent
-            .get(format!("{}/api/v1/export", self.url))
-            .query("match[]", format!("{{__name__=~\"{re}\"}}"))
-            .query("start", (from / 1000).to_string())
-            .query("end", (to / 1000 + 1).to_string())
-            .call()
-            .unwrap();
-        let text = body.body_mut().read_to_string().unwrap();
-        text.lines()
-            .map(|line| {
-                let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                let labels = v["metric"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                    .collect();
-                let samples = v["timestamps"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .zip(v["values"].as_array().unwrap())
-                    .map(|(t, v)| (t.as_i64().unwrap(), v.as_f64().unwrap_or(f64::NAN)))
-                    .filter(|(_, v)| !is_stale(*v))
-                    .collect();
-                (labels, samples)
-            })
-            .collect()
-    }
-}
-
-impl Drop for Victoria {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// VictoriaMetrics keeps about 12 significant digits of a float.
-fn close(a: f64, b: f64) -> bool {
-    a == b || (a - b).abs() <= 1e-11 * a.abs().max(b.abs())
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod expect;
 pub mod oracle;
 pub mod prometheus;
 pub mod serve;
+pub mod victoria;
 
 use serde_json::Value;
 use std::time::Duration;

@@ -1,0 +1,125 @@
+//! A real VictoriaMetrics for the tests that write into one (Debian's `victoria-metrics`,
+//! which `./scripts/test.sh` installs), and reading its raw samples back with its own
+//! `/api/v1/export`.
+
+use super::{
+    agent,
+    prometheus::{TempDir, free_port},
+};
+use promgen::is_stale;
+use std::{
+    collections::BTreeMap,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// A series' labels, `__name__` included.
+pub type Series = BTreeMap<String, String>;
+
+/// A VictoriaMetrics of its own, on a free port, stopped on drop.
+pub struct Victoria {
+    child: Child,
+    pub url: String,
+    _dir: TempDir,
+}
+
+impl Victoria {
+    pub fn start() -> Self {
+        let found = Command::new("victoria-metrics")
+            .arg("-version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "victoria-metrics is not on PATH: run ./scripts/test.sh, which installs Debian's victoria-metrics"
+        );
+        let dir = TempDir::new("victoria");
+        let port = free_port();
+        let child = Command::new("victoria-metrics")
+            .arg(format!("-storageDataPath={}", dir.path().display()))
+            .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
+            .arg("-retentionPeriod=100y")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let agent = agent();
+        let started = Instant::now();
+        while agent
+            .get(format!("{url}/health"))
+            .call()
+            .map(|r| r.status() != 200)
+            .unwrap_or(true)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "VictoriaMetrics did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            child,
+            url,
+            _dir: dir,
+        }
+    }
+
+    /// Every raw sample of the series whose name matches `re` between `from` and `to` (ms),
+    /// per series: what `/api/v1/export` returns, stale markers left out.
+    pub fn export(&self, re: &str, from: i64, to: i64) -> Vec<(Series, Vec<(i64, f64)>)> {
+        export(&self.url, re, from, to)
+    }
+}
+
+/// [`Victoria::export`] of the VictoriaMetrics at `url`.
+pub fn export(url: &str, re: &str, from: i64, to: i64) -> Vec<(Series, Vec<(i64, f64)>)> {
+    let agent = agent();
+    let flushed = agent
+        .get(format!("{url}/internal/force_flush"))
+        .call()
+        .unwrap();
+    assert_eq!(flushed.status(), 200);
+    let mut body = agent
+        .get(format!("{url}/api/v1/export"))
+        .query("match[]", format!("{{__name__=~\"{re}\"}}"))
+        .query("start", (from / 1000).to_string())
+        .query("end", (to / 1000 + 1).to_string())
+        .call()
+        .unwrap();
+    let text = body.body_mut().read_to_string().unwrap();
+    text.lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let labels = v["metric"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
+            let samples = v["timestamps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(v["values"].as_array().unwrap())
+                .map(|(t, v)| (t.as_i64().unwrap(), v.as_f64().unwrap_or(f64::NAN)))
+                .filter(|(_, v)| !is_stale(*v))
+                .collect();
+            (labels, samples)
+        })
+        .collect()
+}
+
+impl Drop for Victoria {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// VictoriaMetrics keeps about 12 significant digits of a float.
+pub fn close(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-11 * a.abs().max(b.abs())
+}
