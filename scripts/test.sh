@@ -33,9 +33,10 @@ if ! command -v jq >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || [ ! -
 fi
 # cli/tests/outputs_agree.rs reads scrapes back with the official Python client's parsers
 # (PyPI's prometheus-client), cli/tests/junit_report.rs reads `promgen-cli test --junit`
-# reports with junitparser: installed into a virtualenv under target/ when python3 lacks them.
-if [ -z "${PROMGEN_PYTHON:-}" ] && ! python3 -c 'import prometheus_client, junitparser' >/dev/null 2>&1; then
-  step "installing the Python client (PyPI prometheus-client) and junitparser into target/python"
+# reports with junitparser, cli/tests/deploy.rs validates deploy/kubernetes/ with
+# kubernetes-validate: installed into a virtualenv under target/ when python3 lacks them.
+if [ -z "${PROMGEN_PYTHON:-}" ] && ! { python3 -c 'import prometheus_client, junitparser' >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1; }; then
+  step "installing the Python client (PyPI prometheus-client), junitparser and kubernetes-validate into target/python"
   if ! python3 -m venv --help >/dev/null 2>&1; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
@@ -43,7 +44,7 @@ if [ -z "${PROMGEN_PYTHON:-}" ] && ! python3 -c 'import prometheus_client, junit
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
   fi
   python3 -m venv target/python
-  target/python/bin/pip install --quiet prometheus-client junitparser
+  target/python/bin/pip install --quiet prometheus-client junitparser kubernetes-validate
   export PROMGEN_PYTHON="$PWD/target/python/bin/python3"
 fi
 step "$(promtool --version 2>&1 | head -n 1)"
