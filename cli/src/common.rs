@@ -41,9 +41,12 @@ fn slot(text: &str) -> Result<promgen::config::Shard, String> {
     let (s, n) = text
         .split_once('/')
         .ok_or_else(|| format!("{text:?}: expected S/N, such as 1/4 (the first of four parts)"))?;
-    match s.trim().parse::<u64>() {
-        Ok(s @ 1..) => format!("{}/{}", s - 1, n.trim()).parse(),
-        _ => Err(format!("{text:?}: a slot counts from 1")),
+    match (s.trim().parse::<u64>(), n.trim().parse::<u64>()) {
+        (Ok(s @ 1..), Ok(n)) if s <= n => format!("{}/{n}", s - 1).parse(),
+        (Ok(_), Ok(n @ 1..)) => Err(format!("{text:?}: slots run from 1/{n} to {n}/{n}")),
+        _ => Err(format!(
+            "{text:?}: expected S/N with 1 ≤ S ≤ N, such as 1/4 (the first of four parts)"
+        )),
     }
 }
 

@@ -148,9 +148,12 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
         preview.truncate(DEFAULT_COUNT);
     }
     let mut out = std::io::stdout().lock();
-    format::write(&mut out, args.format, &preview)?;
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    match format::write(&mut out, args.format, &preview).and_then(|()| out.flush()) {
+        // `preview … | head`: the reader has all it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// The config's scraper with the command line's overrides, limited to a finite count, and

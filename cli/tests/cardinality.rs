@@ -374,3 +374,43 @@ fn load_writes_its_set_live_into_victoria_metrics() {
         "sampled every second for 3 s"
     );
 }
+
+#[test]
+fn a_preview_read_in_part_exits_quietly() {
+    // `preview … | head`: the closed pipe is the reader's choice, not an error.
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} preview --config ../examples/load-templated.yaml --format values --count 4 --start 0 | head -n 3; exit ${{PIPESTATUS[0]}}",
+            env!("CARGO_BIN_EXE_promgen-cli")
+        ))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn parts_out_of_range_are_refused_in_their_own_terms() {
+    let check = |flag: &str, part: &str| {
+        promgen(&[
+            "check",
+            "--config",
+            "../examples/load-templated.yaml",
+            flag,
+            part,
+        ])
+        .2
+    };
+    assert!(check("--shard-slot", "5/4").contains("\"5/4\": slots run from 1/4 to 4/4"));
+    assert!(check("--shard-slot", "0/4").contains("\"0/4\": slots run from 1/4 to 4/4"));
+    assert!(check("--shard-slot", "x/4").contains("expected S/N with 1 ≤ S ≤ N"));
+    assert!(check("--shard", "1/0").contains("\"1/0\": there must be at least one part"));
+    assert!(check("--shard", "4/4").contains("the part must be below the count (0/4 to 3/4)"));
+}

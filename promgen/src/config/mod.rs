@@ -282,6 +282,9 @@ impl std::str::FromStr for Shard {
         });
         match parsed {
             Some((index, count)) if count > 0 && index < count => Ok(Self { index, count }),
+            Some((_, 0)) => Err(format!(
+                "{text:?}: there must be at least one part (I/N with N ≥ 1)"
+            )),
             Some((index, count)) => Err(format!(
                 "{text:?}: the part must be below the count (0/{count} to {}/{count}), not {index}",
                 count.saturating_sub(1)

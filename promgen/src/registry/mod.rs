@@ -343,6 +343,9 @@ impl Registry {
             for k in 0..ticks {
                 let ts = anchor_ms.saturating_add(interval_ms.saturating_mul(k as i64));
                 if member.cursor.advance(ts, |_, _| {}) != Step::Running {
+                    // Ended unseen: a continuous run marked it stale at its end, so no
+                    // receiver holds a sample of it to mark now.
+                    member.cursor.live = false;
                     break;
                 }
             }

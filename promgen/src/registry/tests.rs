@@ -455,3 +455,23 @@ fn duplicates_are_found_by_the_index_after_removals_and_replacements() {
     r.add(gauge("m", "20")).unwrap();
     assert_eq!(r.len(), 100 - 3 + 1 + 1 + 1 + 1);
 }
+
+#[test]
+fn a_series_that_ends_while_fast_forwarded_is_not_marked_stale() {
+    let mut r = Registry::default();
+    let gauge = |name: &str, n: usize| {
+        def(
+            name,
+            &[],
+            MetricType::Gauge,
+            plain(&vec![Value::Num(1.0); n]),
+        )
+    };
+    r.add(gauge("ended", 3)).unwrap();
+    r.add(gauge("running", 100)).unwrap();
+    r.fast_forward(0, 1000, 10);
+    let mut marked = Vec::new();
+    r.mark_stale(|i, _| marked.push(i));
+    // Only the series still running had a sample a receiver could hold.
+    assert_eq!(marked, [1]);
+}

@@ -42,9 +42,10 @@ impl Template {
                         parts.push(Part::Text(std::mem::take(&mut literal)));
                     }
                     if start > end {
+                        let written = &after[..len - 1];
+                        let (a, b) = written.split_once("..").unwrap_or((written, written));
                         return Err(format!(
-                            "{{{}}}: the range starts after it ends (write {{{end}..{start}}})",
-                            &after[..len - 1]
+                            "{{{written}}}: the range starts after it ends (write {{{b}..{a}}})"
                         ));
                     }
                     if end - start >= MAX_RANGE {
@@ -76,7 +77,7 @@ impl Template {
         }
     }
 
-    /// How many texts it stands for.
+    /// How many texts it stands for (saturating: a count past `u128` is past any limit).
     pub(crate) fn count(&self) -> u128 {
         self.parts
             .iter()
@@ -84,7 +85,7 @@ impl Template {
                 Part::Text(_) => 1,
                 Part::Range { start, end, .. } => u128::from(end - start) + 1,
             })
-            .product()
+            .fold(1, u128::saturating_mul)
     }
 
     /// Whether it is plain text (stands for itself alone).
@@ -136,7 +137,10 @@ pub(crate) struct Choices(pub(crate) Vec<Template>);
 
 impl Choices {
     pub(crate) fn count(&self) -> u128 {
-        self.0.iter().map(Template::count).sum()
+        self.0
+            .iter()
+            .map(Template::count)
+            .fold(0, u128::saturating_add)
     }
 
     pub(crate) fn get(&self, mut i: u128) -> String {
@@ -151,9 +155,17 @@ impl Choices {
     }
 }
 
+/// How many combinations `choices` make (saturating).
+pub(crate) fn count(choices: &[Choices]) -> u128 {
+    choices
+        .iter()
+        .map(Choices::count)
+        .fold(1, u128::saturating_mul)
+}
+
 /// Every combination of `choices`, the last varying fastest: `count` rows (the product).
 pub(crate) fn product(choices: &[Choices]) -> impl Iterator<Item = Vec<String>> + '_ {
-    let total: u128 = choices.iter().map(Choices::count).product();
+    let total: u128 = count(choices);
     (0..total).map(move |mut i| {
         let mut row = vec![String::new(); choices.len()];
         for (cell, c) in row.iter_mut().zip(choices).rev() {
@@ -190,6 +202,12 @@ mod tests {
             Template::parse("{9..0}").unwrap_err(),
             "{9..0}: the range starts after it ends (write {0..9})"
         );
+        assert_eq!(
+            Template::parse("{010..001}").unwrap_err(),
+            "{010..001}: the range starts after it ends (write {001..010})"
+        );
+        let huge = Template::parse(&"{0..4294967295}".repeat(4)).unwrap();
+        assert_eq!(huge.count(), u128::MAX, "saturates, never wraps to 0");
         assert!(
             Template::parse("{0..9999999999999}")
                 .unwrap_err()

@@ -4,7 +4,7 @@
 
 use super::{
     Decoder, Fields,
-    expand::{Choices, Template, product},
+    expand::{Choices, Template, count, product},
     metrics::METRIC_KEYS,
 };
 use crate::config::{
@@ -85,7 +85,7 @@ impl Decoder<'_> {
             return None;
         }
         let choices: Vec<Choices> = pairs.iter().map(|(_, c)| c.clone()).collect();
-        let count: u128 = choices.iter().map(Choices::count).product();
+        let count: u128 = count(&choices);
         self.expand(f.node, path, count.saturating_mul(names as u128))?;
         let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         let mut out = Vec::with_capacity(usize::try_from(count).unwrap_or(0));

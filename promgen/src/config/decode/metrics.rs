@@ -219,7 +219,12 @@ impl Decoder<'_> {
             let npath = path.key("name");
             let text = self.string(n, &npath)?;
             let template = self.template(n, &npath, &text)?;
-            if template.count() > u128::from(self.max_series) {
+            // Each name has a series at least: past the limit with the series so far, the
+            // names are not even built (a 5 KB config could ask for millions of them).
+            if self.over_limit {
+                return None;
+            }
+            if self.expanded.saturating_add(template.count()) > u128::from(self.max_series) {
                 return self.expand(n, &npath, template.count()).map(|()| Vec::new());
             }
             let names: Vec<String> = (0..template.count()).map(|i| template.get(i)).collect();

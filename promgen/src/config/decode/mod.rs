@@ -34,8 +34,8 @@ pub(crate) struct Decoder<'f> {
     /// The most series the document may expand to.
     pub(crate) max_series: u64,
     /// The series it expands to so far, and whether going past the limit was reported.
-    expanded: u128,
-    over_limit: bool,
+    pub(crate) expanded: u128,
+    pub(crate) over_limit: bool,
 }
 
 /// The most errors kept for one document. Every one is reported up to this; beyond it they
