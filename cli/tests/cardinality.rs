@@ -16,7 +16,7 @@ use support::{
     agent,
     expect::{Expected, expected},
     prometheus::{TempDir, free_port},
-    victoria::{Series, Victoria, close},
+    victoria::{Victoria, assert_holds},
 };
 
 /// A templated load: counters and gauges over 30 instances in two zones, and a histogram.
@@ -136,31 +136,8 @@ fn four_shards_at_once_leave_victoria_metrics_holding_the_whole_load_once() {
         &Scraper::new(from, interval_ms, Stop::Until(to)).unwrap(),
     );
     let got = vm.export("load_.*", from, to);
-    let got_names: BTreeSet<&Series> = got.iter().map(|(l, _)| l).collect();
-    assert_eq!(got_names.len(), got.len(), "a series exported twice");
-    let want_names: BTreeSet<&Series> = want.keys().collect();
-    assert_eq!(
-        got_names, want_names,
-        "VictoriaMetrics holds other series than the expansion"
-    );
     assert_eq!(want.len(), 120 + 60 + 60);
-    for (labels, samples) in &got {
-        let expected = &want[labels];
-        assert_eq!(
-            samples.iter().map(|s| s.0).collect::<Vec<_>>(),
-            expected.iter().map(|s| s.0).collect::<Vec<_>>(),
-            "{labels:?}: every timestamp once"
-        );
-        for (g, e) in samples.iter().zip(expected) {
-            assert!(
-                close(g.1, e.1),
-                "{labels:?} at {}: {} stored, {} sent",
-                g.0,
-                g.1,
-                e.1
-            );
-        }
-    }
+    assert_holds(&got, &want);
 }
 
 /// Counters and a random walk: what restarts visibly when a run starts the series afresh.
@@ -205,20 +182,7 @@ fn two_writes_with_one_anchor_continue_the_same_series() {
     let want: Expected = expected(ANCHORED, &whole);
     let got = vm.export("anchored_.*", anchor, end);
     assert_eq!(got.len(), 10);
-    for (labels, samples) in &got {
-        let expected = &want[labels];
-        assert_eq!(samples.len(), expected.len(), "{labels:?}");
-        for (g, e) in samples.iter().zip(expected) {
-            assert_eq!(g.0, e.0);
-            assert!(
-                close(g.1, e.1),
-                "{labels:?} at {}: {} stored, {} from one run",
-                g.0,
-                g.1,
-                e.1
-            );
-        }
-    }
+    assert_holds(&got, &want);
     // The check can tell: a second run that started the series afresh gives other numbers.
     let afresh = expected(
         ANCHORED,

@@ -46,20 +46,9 @@ impl Victoria {
             .spawn()
             .unwrap();
         let url = format!("http://127.0.0.1:{port}");
-        let agent = agent();
-        let started = Instant::now();
-        while agent
-            .get(format!("{url}/health"))
-            .call()
-            .map(|r| r.status() != 200)
-            .unwrap_or(true)
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "VictoriaMetrics did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_healthy(&url, Duration::from_secs(30), || {
+            "VictoriaMetrics did not start".into()
+        });
         Self {
             child,
             url,
@@ -122,4 +111,49 @@ impl Drop for Victoria {
 /// VictoriaMetrics keeps about 12 significant digits of a float.
 pub fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= 1e-11 * a.abs().max(b.abs())
+}
+
+/// Waits until the VictoriaMetrics at `url` answers `/health` with 200; past `timeout`,
+/// fails with `why()`.
+pub fn wait_healthy(url: &str, timeout: Duration, why: impl Fn() -> String) {
+    let agent = agent();
+    let started = Instant::now();
+    while agent
+        .get(format!("{url}/health"))
+        .call()
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(started.elapsed() < timeout, "{}", why());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Asserts that `got` (an export) holds exactly the series of `want`, none twice, each with
+/// the same timestamps and, to VictoriaMetrics' precision, the same values.
+pub fn assert_holds(got: &[(Series, Vec<(i64, f64)>)], want: &super::expect::Expected) {
+    let got_names: std::collections::BTreeSet<&Series> = got.iter().map(|(l, _)| l).collect();
+    assert_eq!(got_names.len(), got.len(), "a series exported twice");
+    let want_names: std::collections::BTreeSet<&Series> = want.keys().collect();
+    assert_eq!(
+        got_names, want_names,
+        "VictoriaMetrics holds other series than expected"
+    );
+    for (labels, samples) in got {
+        let expected = &want[labels];
+        assert_eq!(
+            samples.iter().map(|s| s.0).collect::<Vec<_>>(),
+            expected.iter().map(|s| s.0).collect::<Vec<_>>(),
+            "{labels:?}: every timestamp once"
+        );
+        for (g, e) in samples.iter().zip(expected) {
+            assert!(
+                close(g.1, e.1),
+                "{labels:?} at {}: {} stored, {} expected",
+                g.0,
+                g.1,
+                e.1
+            );
+        }
+    }
 }

@@ -17,17 +17,7 @@ pub(crate) fn to_json(node: &Node) -> String {
 
 /// A JSON object of the given entries, in order.
 pub(crate) fn object<'n>(entries: impl IntoIterator<Item = (&'n str, &'n Node)>) -> String {
-    let mut out = String::from("{");
-    for (i, (key, value)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        write_string(&mut out, key);
-        out.push_str(": ");
-        write_node(&mut out, value);
-    }
-    out.push('}');
-    out
+    object_with(entries, |_| None)
 }
 
 /// A JSON object of the given entries, in order, the value of each key `replace` gives
