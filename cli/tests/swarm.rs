@@ -135,17 +135,28 @@ fn deploy(stack: &str, files: &[&Path], env: &[(&str, String)]) {
     );
 }
 
-/// The host's address on the swarm's `docker_gwbridge` network, as its tasks reach it.
+/// The host's address on the swarm's `docker_gwbridge` network, as its tasks reach it. The
+/// engine makes that network when the first task starts on a fresh swarm, so it is waited
+/// for (a fresh machine has none before).
 fn gateway() -> String {
-    let (ok, out) = docker(&[
-        "network",
-        "inspect",
-        "docker_gwbridge",
-        "--format",
-        "{{(index .IPAM.Config 0).Gateway}}",
-    ]);
-    assert!(ok, "docker network inspect docker_gwbridge: {out}");
-    out.trim().to_owned()
+    let started = Instant::now();
+    loop {
+        let (ok, out) = docker(&[
+            "network",
+            "inspect",
+            "docker_gwbridge",
+            "--format",
+            "{{(index .IPAM.Config 0).Gateway}}",
+        ]);
+        if ok {
+            return out.trim().to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "docker network inspect docker_gwbridge: {out}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 /// What each of a service's task containers printed.
@@ -192,19 +203,11 @@ fn four_swarm_tasks_write_one_load_into_one_receiver_exactly_once() {
     let receiver = dir.write("receiver.yml", RECEIVER);
     let port = free_port();
     let stack_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/swarm/stack.yml");
-    let env = [
+    let mut env = vec![
         ("PROMGEN_IMAGE", promgen_image),
         ("VICTORIA_IMAGE", victoria_image),
         ("RECEIVER_PORT", port.to_string()),
         ("LOAD_CONFIG", load_path.display().to_string()),
-        // Through the receiver's port on the host (the swarm's docker_gwbridge gateway), not
-        // `receiver:8428` on the stack's overlay network: a sandboxed engine may lack the
-        // VXLAN the overlay needs, and the writers would wait for ever. The stack file,
-        // its slot-numbered parts, configs and replicas are what is tested.
-        (
-            "REMOTE_WRITE_URL",
-            format!("http://{}:{port}/api/v1/write", gateway()),
-        ),
         ("SHARDS", "4".to_owned()),
     ];
 
@@ -217,6 +220,15 @@ fn four_swarm_tasks_write_one_load_into_one_receiver_exactly_once() {
             task_states(&format!("{stack}_receiver"))
         )
     });
+    // Through the receiver's port on the host (the swarm's docker_gwbridge gateway, which
+    // exists once the receiver's task runs), not `receiver:8428` on the stack's overlay
+    // network: a sandboxed engine may lack the VXLAN the overlay needs, and the writers
+    // would wait for ever. The stack file, its slot-numbered parts, configs and replicas
+    // are what is tested.
+    env.push((
+        "REMOTE_WRITE_URL",
+        format!("http://{}:{port}/api/v1/write", gateway()),
+    ));
     deploy(&stack, &[&stack_file, &receiver], &env);
     let service = format!("{stack}_load");
     let started = Instant::now();
