@@ -26,8 +26,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 .part()
                 .map(|s| format!(" in part {s}"))
                 .unwrap_or_default();
+            let churning = config
+                .metrics
+                .iter()
+                .flat_map(|m| &m.series)
+                .filter(|s| s.churn.is_some())
+                .count();
+            let churning = if churning > 0 {
+                format!(", {churning} of them churning")
+            } else {
+                String::new()
+            };
             println!(
-                "{}: ok ({} metrics, {} series{part})",
+                "{}: ok ({} metrics, {} series{churning}{part})",
                 args.config.display(),
                 config.metrics.len(),
                 config.series_count()

@@ -2,7 +2,6 @@
 //! written by the same code as `serve` and `write`; this only reads flags.
 
 use crate::{serve, write};
-use anyhow::Context;
 use clap::Args;
 use promgen::config::{LoadSet, Shard};
 use std::process::ExitCode;
@@ -17,6 +16,8 @@ use std::process::ExitCode;
     promgen-cli load --series 10000 --metrics 100 --serve 127.0.0.1:9001\n  \
     promgen-cli load --series 100000 --url http://127.0.0.1:9090/api/v1/write --interval 15s\n  \
     promgen-cli load --series 1000000 --metrics 200 --shard 0/4 --url http://mimir/api/v1/push\n  \
+    promgen-cli load --series 10000 --churn every=10m,fraction=0.1 --serve 127.0.0.1:9001\n  \
+    promgen-cli load --series 1000 --churn every=1h,mode=spike,factor=3,for=10m --print-config\n  \
     promgen-cli load --series 8 --metrics 4 --print-config")]
 pub struct LoadArgs {
     /// Series in all (a histogram or summary counts once).
@@ -40,6 +41,11 @@ pub struct LoadArgs {
     /// Time between samples when writing [default: 15s].
     #[arg(long, value_name = "DURATION")]
     interval: Option<String>,
+    /// Replace series as time goes on, as `churn:` in a config does: `every=DURATION` and
+    /// `fraction=F` (of the series, each period), `mode=step|gradual|rotate|spike`, and for
+    /// a spike `factor=K,for=DURATION`. The label that moves on is `cycle_id`.
+    #[arg(long, value_name = "KEY=VALUE,…")]
+    churn: Option<String>,
     /// Print the set as a config and exit.
     #[arg(long)]
     print_config: bool,
@@ -53,12 +59,49 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         series: args.series,
         metrics: args.metrics,
         labels: args.labels,
+        churn: args.churn.as_deref().map(churn_items).transpose()?,
     };
     if args.print_config {
         print!("{}", set.yaml());
         return Ok(ExitCode::SUCCESS);
     }
-    let mut config = set.config().context("the load set")?;
+    let mut config = match (set.config(), &args.churn) {
+        (Ok(config), _) => config,
+        // Every family has the same churn: its mistake once, in the flag's own terms.
+        (Err(errors), Some(text))
+            if errors
+                .errors()
+                .iter()
+                .any(|e| e.path.as_str().contains("churn")) =>
+        {
+            // A misspelt key first: it is why another is missing.
+            let about_churn = || {
+                errors
+                    .errors()
+                    .iter()
+                    .filter(|e| e.path.as_str().contains("churn"))
+            };
+            let e = about_churn()
+                .find(|e| e.message.starts_with("unknown key"))
+                .or_else(|| about_churn().next());
+            let key = e.map(|e| {
+                e.path
+                    .as_str()
+                    .rsplit_once("churn")
+                    .map_or("", |(_, k)| k)
+                    .trim_start_matches('.')
+                    .to_owned()
+            });
+            let message = e.map(|e| e.message.clone()).unwrap_or_default();
+            anyhow::bail!(
+                "--churn {text:?}: {}{message}",
+                key.filter(|k| !k.is_empty())
+                    .map(|k| format!("{k}: "))
+                    .unwrap_or_default()
+            );
+        }
+        (Err(errors), _) => return Err(anyhow::Error::new(errors).context("the load set")),
+    };
     if let Some(shard) = args.shard {
         config.keep_shard(shard);
     }
@@ -84,4 +127,33 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         ..write::WriteArgs::default()
     };
     write::write(&config, &source, &write_args)
+}
+
+/// `every=10m,fraction=0.1` as the items of a YAML flow map (`every: 10m, fraction: 0.1`);
+/// the config's decoder checks the keys and values.
+fn churn_items(text: &str) -> anyhow::Result<String> {
+    let mut items = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let Some((key, value)) = item.split_once('=') else {
+            anyhow::bail!(
+                "--churn {text:?}: expected KEY=VALUE items, such as every=10m,fraction=0.1 (not {item:?})"
+            );
+        };
+        let (key, value) = (key.trim(), value.trim());
+        anyhow::ensure!(
+            key != "label",
+            "--churn: the load's churn label is cycle_id (for another, write a config: see --print-config)"
+        );
+        anyhow::ensure!(
+            !key.is_empty()
+                && !value.is_empty()
+                && [key, value].iter().all(|t| t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))),
+            "--churn {text:?}: {item:?} is not KEY=VALUE with a plain key and value"
+        );
+        items.push(format!("{key}: {value}"));
+    }
+    anyhow::ensure!(!items.is_empty(), "--churn needs at least every=DURATION");
+    Ok(items.join(", "))
 }

@@ -9,12 +9,12 @@ use promgen::{
     config::{LoadError, ScraperConfig},
     dsl,
     notation::Notation,
-    registry::{Registry, SeriesDef},
+    registry::{Registry, SeriesDef, WireSeries},
     shape::{DynShape, Point},
     stale_nan,
     time::{now_ms, parse_duration, parse_time},
 };
-use std::{io::Write, path::PathBuf, process::ExitCode};
+use std::{collections::HashMap, io::Write, path::PathBuf, process::ExitCode};
 
 /// Without `--count` or a limit in the config, a preview shows the whole shape when it ends
 /// within this many scrapes…
@@ -200,14 +200,30 @@ fn scraper(
 /// where all have ended. The registry's one reading of a tick ([`Registry::step`]) is what
 /// `serve`, `write` and `backfill` use too, so the numbers are theirs.
 pub fn collect(mut registry: Registry, scraper: &Scraper) -> Preview {
-    let wire = registry.wire_series();
     let mut ticks = Vec::new();
     let mut all_ended = false;
-    let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::new(); wire.len()];
+    // A column per series; a churning slot is one series after another, so each wire
+    // series' column is looked up by its labels whenever they change.
+    let mut series: Vec<(WireSeries, Vec<Option<f64>>)> = Vec::new();
+    let mut by_labels: HashMap<Labels, usize> = HashMap::new();
+    let mut column_of: Vec<usize> = Vec::new();
     for tick in scraper.ticks() {
-        let mut row = vec![None; wire.len()];
-        let running = registry.step(tick.timestamp_ms, |i, point| {
-            row[i] = match point {
+        let ts = tick.timestamp_ms;
+        if registry.churn_to(ts, |_, _| {}) || column_of.is_empty() {
+            column_of = registry
+                .wire_series()
+                .into_iter()
+                .map(|w| {
+                    *by_labels.entry(w.labels.clone()).or_insert_with(|| {
+                        series.push((w, vec![None; ticks.len()]));
+                        series.len() - 1
+                    })
+                })
+                .collect();
+        }
+        let mut row = vec![None; series.len()];
+        let running = registry.step(ts, |i, point| {
+            row[column_of[i]] = match point {
                 Point::Value(v) => Some(v),
                 Point::Stale => Some(stale_nan()),
                 // An ended series has no more samples: its trailing cells stay empty.
@@ -218,14 +234,13 @@ pub fn collect(mut registry: Registry, scraper: &Scraper) -> Preview {
             all_ended = true;
             break;
         }
-        ticks.push(tick.timestamp_ms);
-        for (column, cell) in columns.iter_mut().zip(row) {
+        ticks.push(ts);
+        for ((_, column), cell) in series.iter_mut().zip(row) {
             column.push(cell);
         }
     }
-    let series = wire
+    let series = series
         .into_iter()
-        .zip(columns)
         .map(|(w, values)| PreviewSeries {
             labels: w.labels,
             metric_type: w.metric_type,

@@ -14,7 +14,7 @@ use std::{
 };
 use support::{
     agent,
-    expect::{Expected, expected},
+    expect::{Expected, expected, expected_all},
     prometheus::{TempDir, free_port},
     victoria::{Victoria, assert_holds},
 };
@@ -377,4 +377,103 @@ fn parts_out_of_range_are_refused_in_their_own_terms() {
     assert!(check("--shard-slot", "x/4").contains("expected S/N with 1 ≤ S ≤ N"));
     assert!(check("--shard", "1/0").contains("\"1/0\": there must be at least one part"));
     assert!(check("--shard", "4/4").contains("the part must be below the count (0/4 to 3/4)"));
+}
+
+#[test]
+fn a_churning_load_in_four_shards_leaves_victoria_metrics_holding_each_series_once() {
+    // The quick start's set with churn, as a config: a quarter of each family's series
+    // replaced every 2 minutes, written as four shards at once.
+    let (code, config, err) = promgen(&[
+        "load",
+        "--series",
+        "40",
+        "--metrics",
+        "4",
+        "--churn",
+        "every=2m,fraction=0.25",
+        "--print-config",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        config
+            .matches("churn: {label: cycle_id, every: 2m, fraction: 0.25}")
+            .count(),
+        4
+    );
+    let vm = Victoria::start();
+    let dir = TempDir::new("churn-vm");
+    let path = dir.write("load.yaml", &config);
+    let (code, out, err) = promgen(&["check", "--config", path.to_str().unwrap()]);
+    assert_eq!(
+        (code, out.trim_end()),
+        (
+            Some(0),
+            format!(
+                "{}: ok (4 metrics, 40 series, 40 of them churning)",
+                path.display()
+            )
+            .as_str()
+        ),
+        "{err}"
+    );
+    let from = (promgen::time::now_ms() / 120_000 - 30) * 120_000 + 45_000;
+    let to = from + 10 * 60_000;
+    let secs = |ms: i64| (ms / 1000).to_string();
+    let url = format!("{}/api/v1/write", vm.url);
+    let writers: Vec<Child> = (0..4)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+                .args(["write", "--config", path.to_str().unwrap(), "--url", &url])
+                .args(["--shard", &format!("{i}/4"), "--interval", "15s"])
+                .args(["--from", &secs(from), "--to", &secs(to)])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for w in writers {
+        let out = w.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Stale markers included: each series that leaves has one where it leaves.
+    let want = expected_all(
+        &config,
+        &Scraper::new(from, 15_000, Stop::Until(to)).unwrap(),
+    );
+    let markers = want
+        .values()
+        .flatten()
+        .filter(|s| promgen::is_stale(s.1))
+        .count();
+    assert!(markers > 0, "series left in the window");
+    // Each family's 10 slots, and 2.5 replacements a period (a quarter of 10) since the
+    // epoch: those of the periods from the window's first tick to its last are new series.
+    let family = |l: &BTreeMap<String, String>| {
+        let name = &l["__name__"];
+        ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(name)
+            .to_owned()
+    };
+    let series: BTreeSet<(String, String, String)> = want
+        .keys()
+        .map(|l| (family(l), l["series_id"].clone(), l["cycle_id"].clone()))
+        .collect();
+    let replaced = |ms: i64| ms.div_euclid(120_000) * 10 / 4;
+    let last_tick = from + (to - from) / 15_000 * 15_000;
+    let new_each = replaced(last_tick) - replaced(from);
+    assert!(new_each >= 12, "{new_each}: churn happened in the window");
+    assert_eq!(
+        series.len() as i64,
+        4 * (10 + new_each),
+        "distinct series over the window"
+    );
+    let got = vm.export_all("load_.*", from, to);
+    assert_holds(&got, &want);
 }

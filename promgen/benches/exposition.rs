@@ -129,6 +129,7 @@ fn our_registry() -> Registry {
                 source: Source::Series(Box::new(constant(v))),
                 description: String::new(),
                 definition: None,
+                churn: None,
             };
             registry.add(def).unwrap();
         }

@@ -68,9 +68,20 @@ pub fn write_openmetrics(
         let (name, t) = (family.name.as_str(), family.metric_type);
         Writer::new(&mut buf, Format::OpenMetrics).family(name, t, family.help.as_deref());
         for m in &mut family.members {
-            stats.series += m.outputs.len() as u64;
-            let (outputs, rendered) = (&m.outputs, &m.rendered);
+            let n = m.outputs.len() as u64;
+            if !m.churns() {
+                stats.series += n;
+            }
             for tick in scraper.ticks() {
+                // A churning slot is one series after another: each keeps its lines together.
+                let moved = m.churn_to(tick.timestamp_ms);
+                if !m.present() {
+                    continue;
+                }
+                if moved.relabeled {
+                    stats.series += n;
+                }
+                let (outputs, rendered) = (&m.outputs, &m.rendered);
                 let mut w = Writer::new(&mut buf, Format::OpenMetrics);
                 let mut lines = 0;
                 m.cursor.advance(tick.timestamp_ms, |k, v| {

@@ -25,6 +25,7 @@
 //! feature `remote-write`), or written out as an OpenMetrics backfill file ([`backfill`]).
 
 pub mod backfill;
+pub mod churn;
 pub mod config;
 pub mod dsl;
 pub mod exposition;

@@ -22,31 +22,37 @@ pub fn expected(config: &str, scraper: &Scraper) -> Expected {
         .collect()
 }
 
-/// As [`expected`], stale markers included: what a remote write sends.
+/// As [`expected`], stale markers included: what a remote write sends. A churning entry's
+/// slot is one series after another: each sample goes under the labels it had at its tick.
 pub fn expected_all(config: &str, scraper: &Scraper) -> Expected {
     let mut registry = Config::parse(config, "test.yaml")
         .unwrap()
         .build_registry()
         .unwrap();
-    let wire = registry.wire_series();
-    let mut samples = vec![Vec::new(); wire.len()];
+    let labels_of = |w: &promgen::registry::WireSeries| -> BTreeMap<String, String> {
+        w.labels
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    };
+    let mut wire: Vec<BTreeMap<String, String>> = Vec::new();
+    let mut out = Expected::new();
     for tick in scraper.ticks() {
-        registry.collect(tick.timestamp_ms, |i, v| {
-            samples[i].push((tick.timestamp_ms, v));
+        let ts = tick.timestamp_ms;
+        let mut ends = Vec::new();
+        if registry.churn_to(ts, |i, _| ends.push(i)) || wire.is_empty() {
+            for i in ends {
+                out.entry(wire[i].clone())
+                    .or_default()
+                    .push((ts, promgen::stale_nan()));
+            }
+            wire = registry.wire_series().iter().map(labels_of).collect();
+        }
+        registry.collect(ts, |i, v| {
+            out.entry(wire[i].clone()).or_default().push((ts, v));
         });
     }
-    wire.iter()
-        .zip(samples)
-        .filter(|(_, s)| !s.is_empty())
-        .map(|(w, s)| {
-            let labels = w
-                .labels
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-            (labels, s)
-        })
-        .collect()
+    out
 }
 
 /// The same float: bit for bit, or both NaN (the text `NaN` reads back as Go's NaN).

@@ -11,14 +11,14 @@ use std::fmt::Write as _;
 ///
 /// ```
 /// use promgen::config::LoadSet;
-/// let config = LoadSet { series: 10, metrics: 4, labels: 3 }.config()?;
+/// let config = LoadSet { series: 10, metrics: 4, labels: 3, churn: None }.config()?;
 /// assert_eq!(config.series_count(), 10);
 /// let first = &config.metrics[0];
 /// assert_eq!(first.name, "load_counter_0_total");
 /// assert_eq!(first.series[2].labels.to_string(), r#"load_counter_0_total{label_1="value_1",label_2="value_2",series_id="2"}"#);
 /// # Ok::<(), promgen::config::ConfigErrors>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadSet {
     /// Series in all (a histogram or summary counts once, though a scrape shows its
     /// buckets or quantiles, sum and count).
@@ -27,6 +27,18 @@ pub struct LoadSet {
     pub metrics: u64,
     /// Labels per series, `series_id` included (at least 1).
     pub labels: u64,
+    /// The keys of every entry's `churn:` ([`crate::churn`]), as YAML flow-map items
+    /// (`every: 10m, fraction: 0.1`); the churn label is `cycle_id`.
+    ///
+    /// ```
+    /// use promgen::config::LoadSet;
+    /// let set = LoadSet { series: 4, metrics: 1, labels: 1, churn: Some("every: 1m, mode: rotate".into()) };
+    /// let mut registry = set.config()?.build_registry().unwrap();
+    /// registry.churn_to(60_000, |_, _| {});
+    /// assert_eq!(registry.wire_series()[3].labels.to_string(), r#"load_counter_0_total{cycle_id="7",series_id="3"}"#);
+    /// # Ok::<(), promgen::config::ConfigErrors>(())
+    /// ```
+    pub churn: Option<String>,
 }
 
 impl LoadSet {
@@ -70,6 +82,9 @@ impl LoadSet {
                 y,
                 "  - name: {name}\n    help: A promgen load {kind}.\n    type: {kind}\n    timeseries:\n      - labels: {{{labels}}}\n        {body}\n"
             );
+            if let Some(churn) = &self.churn {
+                let _ = writeln!(y, "        churn: {{label: cycle_id, {churn}}}");
+            }
         }
         y
     }
@@ -79,6 +94,11 @@ impl LoadSet {
     /// # Errors
     /// None for sets of up to `u64` series; the config's checks stand behind it.
     pub fn config(&self) -> Result<Config, ConfigErrors> {
-        Config::parse_limited(&self.yaml(), "the load set", self.series.max(1))
+        let peak = match &self.churn {
+            // A spike multiplies the series for a while: the limit is the set's own peak.
+            Some(_) => u64::MAX,
+            None => self.series.max(1),
+        };
+        Config::parse_limited(&self.yaml(), "the load set", peak)
     }
 }

@@ -351,6 +351,7 @@ impl MetricConfig {
             source,
             description: s.description.clone(),
             definition: Some(s.definition.clone()),
+            churn: s.churn.clone(),
         }
     }
 }
@@ -373,6 +374,9 @@ pub struct SeriesConfig {
     pub definition: String,
     /// The line it starts on, for messages.
     pub line: usize,
+    /// Its slot, when its entry churns (`churn:`): its labels then leave out the churn
+    /// label, which the registry sets.
+    pub churn: Option<crate::churn::ChurnSlot>,
 }
 
 impl SeriesConfig {

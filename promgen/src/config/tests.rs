@@ -812,6 +812,7 @@ metrics: [{name: up, timeseries: [{values: '1'}]}]
     );
 }
 
+mod churn;
 /// What `check` must question rather than accept (issue #11).
 mod hostile;
 mod names;

@@ -82,6 +82,15 @@ impl Histogram {
         }
     }
 
+    /// Empty again, its observations from their first (`fresh` rewinds and reseeds them).
+    pub(crate) fn reset(&mut self, fresh: impl FnOnce(&mut DynShape)) {
+        fresh(&mut self.observations);
+        self.counts.fill(0);
+        self.sum = 0.0;
+        self.count = 0;
+        self.done = false;
+    }
+
     /// Draws this scrape's observations.
     pub fn scrape(&mut self, tick: Tick) {
         let (bounds, counts, sum, count) = (
@@ -179,6 +188,15 @@ impl Summary {
             count: 0,
             done: false,
         }
+    }
+
+    /// Empty again, its observations from their first (`fresh` rewinds and reseeds them).
+    pub(crate) fn reset(&mut self, fresh: impl FnOnce(&mut DynShape)) {
+        fresh(&mut self.observations);
+        self.window.clear();
+        self.sum = 0.0;
+        self.count = 0;
+        self.done = false;
     }
 
     /// Draws this scrape's observations; they replace the previous window.

@@ -1,16 +1,19 @@
 //! The set of series a server exposes: families of plain series, histograms and summaries,
 //! advanced one tick per scrape and rendered in either exposition format.
 
+mod churning;
 mod source;
 
 pub use source::Source;
 
 use crate::{
     FormatValue, Labels, MetricType,
+    churn::ChurnSlot,
     exposition::{Clash, Family as Exposed, Format, RenderedLabels, ReservedLabel, Writer},
     sample::{is_stale, stale_nan},
     shape::{DynShape, Point, SeedSeq, Shape},
 };
+use churning::MemberChurn;
 pub(crate) use source::{Cursor, Output, Step};
 use std::collections::HashMap;
 
@@ -29,6 +32,9 @@ pub struct SeriesDef {
     /// The control-API body (JSON) that recreates the series, when it came from a config
     /// or the control API; listed so that it can be posted back.
     pub definition: Option<String>,
+    /// Its slot in a churning entry ([`crate::churn`]): then `labels` leave out the churn
+    /// label, and the member is one series after another.
+    pub churn: Option<ChurnSlot>,
 }
 
 impl SeriesDef {
@@ -59,6 +65,7 @@ impl SeriesDef {
             source: Source::Series(shape),
             description: description.into(),
             definition: None,
+            churn: None,
         }
     }
 }
@@ -106,6 +113,19 @@ pub enum RegistryError {
     /// No series has this id.
     #[error("no series with id {0}")]
     NotFound(u64),
+    /// A churning series and another series of its family would share a label set: the
+    /// churn label is the churning one's alone.
+    #[error(
+        "series {series}: {label:?} is a churn label of {family}: a churning series sets it itself, and no other series of the family may carry it (name another churn `label:`)"
+    )]
+    ChurnLabel {
+        /// The series refused.
+        series: String,
+        /// The label.
+        label: String,
+        /// The family.
+        family: String,
+    },
 }
 
 /// A listed series.
@@ -137,6 +157,8 @@ pub(crate) struct Member {
     pub(crate) cursor: Cursor,
     description: String,
     definition: Option<String>,
+    /// Its churn, when it is a churning slot (boxed: most members have none).
+    churn: Option<Box<MemberChurn>>,
 }
 
 pub(crate) struct Family {
@@ -147,6 +169,11 @@ pub(crate) struct Family {
     /// A member's position by the hash of its labels, so that a duplicate is found in O(1):
     /// one position per hash (labels whose hashes collide are found by a scan of the family).
     index: HashMap<u64, u32>,
+    /// The churn labels of its churning members, and the label names of its other members:
+    /// none may be in both, or a churning series could take another's labels at some tick.
+    /// Kept after removals (a name stays taken).
+    churn_labels: std::collections::HashSet<String>,
+    plain_labels: std::collections::HashSet<String>,
 }
 
 impl Family {
@@ -157,20 +184,34 @@ impl Family {
             metric_type,
             members: Vec::new(),
             index: HashMap::new(),
+            churn_labels: std::collections::HashSet::new(),
+            plain_labels: std::collections::HashSet::new(),
         }
     }
 
     fn push(&mut self, member: Member) {
         let position = u32::try_from(self.members.len()).expect("fewer than 2^32 series");
         self.index
-            .entry(labels_hash(&member.labels))
+            .entry(labels_hash(member.key()))
             .or_insert(position);
+        match &member.churn {
+            Some(c) => {
+                self.churn_labels.insert(c.label().to_owned());
+            }
+            None => {
+                for (k, _) in member.labels.without_name() {
+                    if !self.plain_labels.contains(k) {
+                        self.plain_labels.insert(k.to_owned());
+                    }
+                }
+            }
+        }
         self.members.push(member);
     }
 
-    /// The member with exactly these labels, but `except`.
+    /// The member with exactly this key (its labels, or its churn's key), but `except`.
     fn find_labels(&self, labels: &Labels, except: Option<u64>) -> Option<&Member> {
-        let is = |m: &&Member| m.labels == *labels && Some(m.id) != except;
+        let is = |m: &&Member| m.key() == labels && Some(m.id) != except;
         let hit = self
             .index
             .get(&labels_hash(labels))
@@ -189,7 +230,7 @@ impl Family {
         self.index.clear();
         for (p, m) in self.members.iter().enumerate() {
             let p = u32::try_from(p).expect("fewer than 2^32 series");
-            self.index.entry(labels_hash(&m.labels)).or_insert(p);
+            self.index.entry(labels_hash(m.key())).or_insert(p);
         }
     }
 }
@@ -235,6 +276,7 @@ pub struct WireSeries {
 ///     source: Source::Series(Box::new(linear(0.0, 10.0, 3))),
 ///     description: "linear(0..=10, 3)".into(),
 ///     definition: None,
+///     churn: None,
 /// })?;
 /// let mut out = Vec::new();
 /// registry.scrape_into(&mut out, Format::Text, 0);
@@ -342,14 +384,63 @@ impl Registry {
         for member in self.families.iter_mut().flat_map(|f| &mut f.members) {
             for k in 0..ticks {
                 let ts = anchor_ms.saturating_add(interval_ms.saturating_mul(k as i64));
+                // A churning slot's series that left meanwhile were marked stale by a
+                // continuous run when they left.
+                member.churn_to(ts);
+                if !member.present() {
+                    continue;
+                }
                 if member.cursor.advance(ts, |_, _| {}) != Step::Running {
                     // Ended unseen: a continuous run marked it stale at its end, so no
                     // receiver holds a sample of it to mark now.
                     member.cursor.live = false;
-                    break;
+                    if member.churn.is_none() {
+                        break;
+                    }
                 }
             }
         }
+    }
+
+    /// Moves every churning member ([`crate::churn`]) to its series at `timestamp_ms`,
+    /// before the tick there is read: each wire series of a series that leaves with a sample
+    /// out there goes to `sink` as `(index into` [`Registry::wire_series`]`,` [`Point::End`]`)`.
+    /// Returns whether any member's labels changed, so that [`Registry::wire_series`] says
+    /// something new. [`Registry::step`] and scrapes do this themselves; a writer that keeps
+    /// the wire series' labels calls it first, to learn when they change.
+    ///
+    /// ```
+    /// use promgen::{Labels, MetricType, churn::{Churn, ChurnMode, ChurnSlot}, registry::{Registry, SeriesDef}, shape::constant};
+    /// use std::sync::Arc;
+    /// let churn = Arc::new(Churn::new(60_000, ChurnMode::Rotate)?);
+    /// let mut def = SeriesDef::new(Labels::new("up", [("job", "a")])?, MetricType::Gauge, Box::new(constant(1.0)), "1");
+    /// def.churn = Some(ChurnSlot::new(churn, 0, 1));
+    /// let mut r = Registry::default();
+    /// r.add(def)?;
+    /// assert!(r.churn_to(0, |_, _| {}));
+    /// assert_eq!(r.wire_series()[0].labels.to_string(), r#"up{job="a",series_id="0"}"#);
+    /// r.collect(0, |_, _| {});
+    /// let mut ends = Vec::new();
+    /// assert!(r.churn_to(60_000, |i, p| ends.push((i, p))));
+    /// assert_eq!(ends, [(0, promgen::shape::Point::End)]);
+    /// assert_eq!(r.wire_series()[0].labels.to_string(), r#"up{job="a",series_id="1"}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn churn_to(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, Point)) -> bool {
+        let mut base = 0;
+        let mut relabeled = false;
+        for m in self.families.iter_mut().flat_map(|f| &mut f.members) {
+            let n = m.outputs.len();
+            let moved = m.churn_to(timestamp_ms);
+            if moved.left_live {
+                for k in 0..n {
+                    sink(base + k, Point::End);
+                }
+            }
+            relabeled |= moved.relabeled;
+            base += n;
+        }
+        relabeled
     }
 
     /// How many series.
@@ -381,7 +472,8 @@ impl Registry {
             return Err(RegistryError::SourceMismatch(def.metric_type, need));
         }
         let given = Exposed::new(def.labels.name(), def.metric_type);
-        for (label, _) in def.labels.without_name() {
+        let churn_label = def.churn.as_ref().map(|c| c.churn().label());
+        for label in def.labels.without_name().map(|(k, _)| k).chain(churn_label) {
             given
                 .check_label(label)
                 .map_err(|reason| RegistryError::ReservedLabel {
@@ -392,8 +484,31 @@ impl Registry {
         // Its own family, when it has other members: the type must be the family's, and the
         // labels new to it. Nothing else can clash: the family's name was checked against
         // every other family's when the family began.
+        let key = match &def.churn {
+            Some(slot) => std::borrow::Cow::Owned(MemberChurn::new(slot.clone(), &def.labels).1),
+            None => std::borrow::Cow::Borrowed(&def.labels),
+        };
+        let churn_label_error = |label: &str| RegistryError::ChurnLabel {
+            series: def.labels.to_string(),
+            label: label.to_owned(),
+            family: def.labels.name().to_owned(),
+        };
+        if let Some(label) = churn_label.filter(|l| def.labels.get(l).is_some()) {
+            return Err(churn_label_error(label));
+        }
         if let Some(&f) = self.by_name.get(def.labels.name()) {
             let family = &self.families[f];
+            let taken = match churn_label {
+                Some(label) => family.plain_labels.contains(label).then_some(label),
+                None => def
+                    .labels
+                    .without_name()
+                    .map(|(k, _)| k)
+                    .find(|k| family.churn_labels.contains(*k)),
+            };
+            if let Some(label) = taken {
+                return Err(churn_label_error(label));
+            }
             let others = family.members.iter().any(|m| Some(m.id) != replacing);
             if others {
                 if family.metric_type != def.metric_type {
@@ -403,8 +518,8 @@ impl Registry {
                         given: def.metric_type,
                     });
                 }
-                if let Some(m) = family.find_labels(&def.labels, replacing) {
-                    return Err(RegistryError::Duplicate(def.labels.to_string(), m.id));
+                if let Some(m) = family.find_labels(&key, replacing) {
+                    return Err(RegistryError::Duplicate(key.to_string(), m.id));
                 }
                 return Ok(());
             }
@@ -427,6 +542,9 @@ impl Registry {
     }
 
     fn insert(&mut self, id: u64, def: SeriesDef) {
+        let churn = def
+            .churn
+            .map(|slot| Box::new(MemberChurn::new(slot, &def.labels).0));
         let member = Member {
             id,
             rendered: RenderedLabels::new(&def.labels),
@@ -435,6 +553,7 @@ impl Registry {
             cursor: Cursor::new(def.source),
             description: def.description,
             definition: def.definition,
+            churn,
         };
         let name = member.labels.name();
         match self.by_name.get(name) {
@@ -463,6 +582,10 @@ impl Registry {
             let (name, t) = (family.name.as_str(), family.metric_type);
             let mut header = false;
             for m in &mut family.members {
+                m.churn_to(timestamp_ms);
+                if !m.present() {
+                    continue;
+                }
                 let (outputs, rendered) = (&m.outputs, &m.rendered);
                 m.cursor.advance(timestamp_ms, |k, v| {
                     if is_stale(v) {
@@ -494,6 +617,7 @@ impl Registry {
     ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, Buckets::new(vec![0.5])?)),
     ///     description: String::new(),
     ///     definition: None,
+    ///     churn: None,
     /// })?;
     /// let names: Vec<String> = registry.wire_series().iter().map(|s| s.labels.to_string()).collect();
     /// assert_eq!(names, [
@@ -566,6 +690,19 @@ impl Registry {
         for family in &mut self.families {
             for m in &mut family.members {
                 let n = m.outputs.len();
+                if m.churn_to(timestamp_ms).left_live {
+                    for k in 0..n {
+                        sink(base + k, Point::End);
+                    }
+                }
+                if m.churn.is_some() {
+                    // Its next series is to come, whatever this one does.
+                    running = true;
+                    if !m.present() {
+                        base += n;
+                        continue;
+                    }
+                }
                 let step = m.cursor.advance(timestamp_ms, |k, v| {
                     let point = if is_stale(v) {
                         Point::Stale
@@ -619,6 +756,7 @@ impl Registry {
     ///     source: Source::Series(Box::new(constant(1.0))),
     ///     description: "1".into(),
     ///     definition: None,
+    ///     churn: None,
     /// })?;
     /// let count = |r: &mut Registry| { let mut n = 0; r.mark_stale(|_, _| n += 1); n };
     /// assert_eq!(count(&mut registry), 0, "nothing sent yet, nothing to mark");
@@ -647,9 +785,11 @@ impl Registry {
     /// empty registry.
     #[must_use]
     pub fn all_ended(&self) -> bool {
-        self.families
-            .iter()
-            .all(|f| f.members.iter().all(|m| m.cursor.ended()))
+        self.families.iter().all(|f| {
+            f.members
+                .iter()
+                .all(|m| m.churn.is_none() && m.cursor.ended())
+        })
     }
 
     /// The families and their members, for writers that go series by series (a backfill

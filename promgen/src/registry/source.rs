@@ -4,7 +4,7 @@ use crate::{
     MetricType, Tick,
     observe::{Histogram, Summary},
     sample::{is_stale, stale_nan},
-    shape::{DynShape, Point},
+    shape::{DynShape, Point, SeedSeq},
 };
 
 /// What produces a member's samples.
@@ -83,6 +83,20 @@ impl Source {
         true
     }
 
+    /// Back to its first point, its random shapes seeded from `seed` (a new series in a
+    /// churning slot: see [`crate::churn`]).
+    fn reset(&mut self, seed: u64) {
+        let fresh = |shape: &mut DynShape| {
+            shape.restart();
+            shape.seed_from(&mut SeedSeq::new(seed));
+        };
+        match self {
+            Self::Series(shape) => fresh(shape),
+            Self::Histogram(h) => h.reset(fresh),
+            Self::Summary(s) => s.reset(fresh),
+        }
+    }
+
     pub(super) fn metric_type_fits(&self, t: MetricType) -> bool {
         match self {
             Self::Series(_) => !matches!(t, MetricType::Histogram | MetricType::Summary),
@@ -139,6 +153,14 @@ impl Cursor {
     /// Whether its shape has ended.
     pub(crate) const fn ended(&self) -> bool {
         self.ended
+    }
+
+    /// As new: the first tick next, its random shapes seeded from `seed`.
+    pub(crate) fn reset(&mut self, seed: u64) {
+        self.source.reset(seed);
+        self.ticks = 0;
+        self.ended = false;
+        self.live = false;
     }
 
     /// The next tick at `timestamp_ms`, emitting `(output index, value)` per sample.

@@ -13,6 +13,7 @@ fn def(name: &str, labels: &[(&str, &str)], t: MetricType, source: Source) -> Se
         source,
         description: String::new(),
         definition: None,
+        churn: None,
     }
 }
 

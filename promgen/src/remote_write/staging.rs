@@ -1,9 +1,14 @@
 //! Samples generated but not yet handed to a shard: per series, cut into batches of at most
 //! `max` samples and queued to the series' shard, oldest first.
 
-use super::Batch;
+use super::{Batch, SeriesTable};
 use crate::Sample;
+use std::sync::Arc;
 use tokio::sync::mpsc;
+
+/// A batch, with the table its series ids are read from: a churning load's labels change
+/// between batches ([`crate::churn`]).
+pub(super) type Queued = (Arc<SeriesTable>, Batch);
 
 /// Which pending samples to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +74,13 @@ impl Staging {
         self.counts.iter().sum()
     }
 
-    /// Queues `which` pending samples, in batches of at most `max`, waiting for room in the
-    /// queues until `cut` completes. Nothing is taken from the pending samples before its
-    /// queue has room, so a cut loses nothing.
+    /// Queues `which` pending samples, in batches of at most `max` read with `table`,
+    /// waiting for room in the queues until `cut` completes. Nothing is taken from the
+    /// pending samples before its queue has room, so a cut loses nothing.
     pub(super) async fn send(
         &mut self,
-        queues: &[mpsc::Sender<Batch>],
+        queues: &[mpsc::Sender<Queued>],
+        table: &Arc<SeriesTable>,
         max: usize,
         which: Which,
         cut: impl Future<Output = ()>,
@@ -94,7 +100,7 @@ impl Staging {
                 let Ok(room) = room else {
                     return Sent::Closed;
                 };
-                room.send(self.take(shard, max));
+                room.send((Arc::clone(table), self.take(shard, max)));
             }
         }
         if which == Which::All {
@@ -136,26 +142,28 @@ mod tests {
         }
         let (tx, mut rx) = mpsc::channel(1);
         let queues = [tx];
+        let table = Arc::new(SeriesTable::new(&[]));
         // Room for one batch of 5; the second waits for room that never comes.
         let sent = staging
             .send(
                 &queues,
+                &table,
                 5,
                 Which::All,
                 tokio::time::sleep(std::time::Duration::from_millis(50)),
             )
             .await;
         assert_eq!(sent, Sent::Cut);
-        assert_eq!(rx.recv().await.map(|b| b.sample_count()), Some(5));
+        assert_eq!(rx.recv().await.map(|(_, b)| b.sample_count()), Some(5));
         assert_eq!(staging.pending(), 7, "nothing lost in the cut");
         let sent = staging
-            .send(&queues, 5, Which::Full, std::future::pending())
+            .send(&queues, &table, 5, Which::Full, std::future::pending())
             .await;
         assert_eq!(sent, Sent::Done, "a batch of 5, with 2 left for later");
         assert_eq!(staging.pending(), 2);
         drop(rx);
         let sent = staging
-            .send(&queues, 5, Which::All, std::future::pending())
+            .send(&queues, &table, 5, Which::All, std::future::pending())
             .await;
         assert_eq!(sent, Sent::Closed);
         assert_eq!(staging.pending(), 2);

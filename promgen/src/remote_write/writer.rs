@@ -3,11 +3,11 @@
 //! that every wait obeys.
 
 use super::{
-    Batch, Client, Encoder, FallbackReason, Protocol, SeriesTable, WriteError, WriteOptions,
+    Client, Encoder, FallbackReason, Protocol, SeriesTable, WriteError, WriteOptions,
     halt::{Halt, halt},
-    staging::{Sent, Staging, Which},
+    staging::{Queued, Sent, Staging, Which},
 };
-use crate::{Sample, Scraper, registry::Registry, time::now_ms};
+use crate::{Sample, Scraper, registry::Registry, sample::stale_nan, time::now_ms};
 use std::{
     future::Future,
     sync::{
@@ -225,6 +225,10 @@ impl RemoteWriter {
         halt: &Halt,
     ) -> Result<WriteSummary, WriteError> {
         let started = Instant::now();
+        if let Some(first) = scraper.ticks().next() {
+            // A churning load's first series, before their labels are encoded.
+            registry.churn_to(first.timestamp_ms, |_, _| {});
+        }
         let wire = registry.wire_series();
         let table = Arc::new(SeriesTable::new(&wire));
         let opts = self.client.options();
@@ -242,11 +246,10 @@ impl RemoteWriter {
         let mut workers = JoinSet::new();
         let mut queues = Vec::with_capacity(shards);
         for _ in 0..shards {
-            let (tx, rx) = mpsc::channel::<Batch>(QUEUE_PER_SHARD);
+            let (tx, rx) = mpsc::channel::<Queued>(QUEUE_PER_SHARD);
             queues.push(tx);
             workers.spawn(worker(
                 Arc::clone(&self.client),
-                Arc::clone(&table),
                 rx,
                 Arc::clone(&self.stats),
                 Arc::clone(&cancel),
@@ -258,8 +261,17 @@ impl RemoteWriter {
             &wire.iter().map(|w| w.member % shards).collect::<Vec<_>>(),
             shards,
         );
-        self.produce(registry, scraper, &mut staging, &queues, max, halt)
-            .await;
+        let mut current = Arc::clone(&table);
+        self.produce(
+            registry,
+            scraper,
+            &mut staging,
+            &queues,
+            &mut current,
+            max,
+            halt,
+        )
+        .await;
         drop(queues);
         let mut error = None;
         while let Some(joined) = workers.join_next().await {
@@ -330,13 +342,16 @@ impl RemoteWriter {
     /// ended, or stopping is asked for (then every running series is marked stale); then
     /// queues what is pending, for at most the grace period after a stop. What could not be
     /// queued is counted undelivered. A closed queue means that its worker failed: that
-    /// ends it too, and the worker says why.
+    /// ends it too, and the worker says why. When a churning series is replaced, what is
+    /// pending goes with the labels it was made under, and `table` is made anew.
+    #[allow(clippy::too_many_arguments)]
     async fn produce(
         &self,
         registry: &mut Registry,
         scraper: &Scraper,
         staging: &mut Staging,
-        queues: &[mpsc::Sender<Batch>],
+        queues: &[mpsc::Sender<Queued>],
+        table: &mut Arc<SeriesTable>,
         max: usize,
         halt: &Halt,
     ) {
@@ -355,7 +370,9 @@ impl RemoteWriter {
             let ts = tick.timestamp_ms;
             let wait = ts - now_ms();
             if wait > 0 {
-                sent = staging.send(queues, max, Which::All, halt.on_ask()).await;
+                sent = staging
+                    .send(queues, table, max, Which::All, halt.on_ask())
+                    .await;
                 if sent != Sent::Done {
                     break;
                 }
@@ -363,6 +380,18 @@ impl RemoteWriter {
                     () = tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())) => {}
                     () = halt.on_ask() => break,
                 }
+            }
+            let relabeled =
+                registry.churn_to(ts, |i, _| staging.push(i, Sample::new(ts, stale_nan())));
+            if relabeled {
+                // The stale markers of the series that left go under their own labels.
+                sent = staging
+                    .send(queues, table, max, Which::All, halt.on_ask())
+                    .await;
+                if sent != Sent::Done {
+                    break;
+                }
+                *table = Arc::new(SeriesTable::new(&registry.wire_series()));
             }
             let running = registry.collect(ts, |i, v| staging.push(i, Sample::new(ts, v)));
             last_ts = Some(ts);
@@ -372,7 +401,7 @@ impl RemoteWriter {
             } else {
                 Which::Full
             };
-            sent = staging.send(queues, max, which, halt.on_ask()).await;
+            sent = staging.send(queues, table, max, which, halt.on_ask()).await;
             if sent != Sent::Done || !running {
                 break;
             }
@@ -386,7 +415,7 @@ impl RemoteWriter {
                 registry.mark_stale(|i, v| staging.push(i, Sample::new(ts, v)));
             }
             sent = staging
-                .send(queues, max, Which::All, halt.on_expiry())
+                .send(queues, table, max, Which::All, halt.on_expiry())
                 .await;
         }
         if sent != Sent::Done {
@@ -399,14 +428,13 @@ impl RemoteWriter {
 
 async fn worker(
     client: Arc<Client>,
-    table: Arc<SeriesTable>,
-    mut queue: mpsc::Receiver<Batch>,
+    mut queue: mpsc::Receiver<Queued>,
     stats: Arc<WriteStats>,
     cancel: Arc<AtomicBool>,
     halt: Halt,
 ) -> Result<(), WriteError> {
     let mut encoder = Encoder::default();
-    while let Some(batch) = queue.recv().await {
+    while let Some((table, batch)) = queue.recv().await {
         if cancel.load(Ordering::Relaxed) {
             return Err(WriteError::Stopped);
         }
@@ -435,7 +463,7 @@ async fn worker(
                 // behind it are dropped, and counted.
                 let mut dropped = batch.sample_count();
                 queue.close();
-                while let Some(queued) = queue.recv().await {
+                while let Some((_, queued)) = queue.recv().await {
                     dropped += queued.sample_count();
                 }
                 stats

@@ -59,7 +59,8 @@ fn registry_error(e: &RegistryError) -> Response {
         RegistryError::NotFound(_) => StatusCode::NOT_FOUND,
         RegistryError::Duplicate(..)
         | RegistryError::TypeConflict { .. }
-        | RegistryError::NameClash { .. } => StatusCode::CONFLICT,
+        | RegistryError::NameClash { .. }
+        | RegistryError::ChurnLabel { .. } => StatusCode::CONFLICT,
         RegistryError::SourceMismatch(..) | RegistryError::ReservedLabel { .. } => {
             StatusCode::BAD_REQUEST
         }
@@ -69,6 +70,7 @@ fn registry_error(e: &RegistryError) -> Response {
         RegistryError::NameClash { .. } | RegistryError::TypeConflict { .. } => "name".to_owned(),
         RegistryError::ReservedLabel { reason, .. } => format!("labels.{}", reason.label),
         RegistryError::Duplicate(..) => "labels".to_owned(),
+        RegistryError::ChurnLabel { label, .. } => format!("labels.{label}"),
         RegistryError::NotFound(_) | RegistryError::SourceMismatch(..) => {
             return error(status, e.to_string());
         }

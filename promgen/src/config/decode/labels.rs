@@ -16,7 +16,8 @@ use crate::{Labels, exposition::Family, labels::is_valid_label_name};
 
 impl Decoder<'_> {
     /// A series' labels. Those the family's samples carry themselves (`le`, `quantile`) are
-    /// refused here, as they are in the metric's `labels` list.
+    /// refused here, as they are in the metric's `labels` list; so is the entry's churn
+    /// label, which the churn sets (and which is not missing when declared).
     pub(super) fn series_labels(
         &mut self,
         f: &Fields<'_>,
@@ -24,6 +25,7 @@ impl Decoder<'_> {
         family: Family<'_>,
         declared: Option<&[String]>,
         names: usize,
+        churn_label: Option<&str>,
     ) -> Option<Vec<Labels>> {
         let mut pairs: Vec<(String, Choices)> = Vec::new();
         let mut ok = true;
@@ -51,6 +53,13 @@ impl Decoder<'_> {
                 } else if let Err(e) = family.check_label(&k) {
                     self.error_at(key.at, &p, e.to_string());
                     ok = false;
+                } else if churn_label == Some(k.as_str()) {
+                    self.error_at(
+                        key.at,
+                        &p,
+                        format!("label {k:?} is this entry's churn label: the churn sets its values (leave it out, or churn another `label:`)"),
+                    );
+                    ok = false;
                 } else if declared.is_some_and(|d| !d.contains(&k)) {
                     let d = declared.unwrap_or_default().join(", ");
                     self.error_at(
@@ -72,12 +81,22 @@ impl Decoder<'_> {
         for missing in declared
             .unwrap_or_default()
             .iter()
-            .filter(|d| !pairs.iter().any(|(k, _)| k == *d))
+            .filter(|d| !pairs.iter().any(|(k, _)| k == *d) && churn_label != Some(d.as_str()))
         {
             self.error_at(
                 f.node.at,
                 &path.key("labels"),
                 format!("missing label {missing:?}, declared in the metric's `labels`"),
+            );
+            ok = false;
+        }
+        if let (Some(d), Some(label)) = (declared, churn_label)
+            && !d.iter().any(|n| n == label)
+        {
+            self.error_at(
+                f.get("churn").map_or(f.node.at, |n| n.at),
+                &path.key("churn"),
+                format!("the churn label {label:?} is not declared in the metric's `labels` ({}): its series carry it", d.join(", ")),
             );
             ok = false;
         }

@@ -14,6 +14,7 @@ use crate::config::{
 };
 use crate::{
     Labels, MetricType,
+    churn::{Churn, ChurnSlot},
     exposition::Family,
     labels::{is_valid_label_name, is_valid_metric_name},
     observe::{Buckets, List, Objectives, bound_problems},
@@ -26,8 +27,9 @@ use std::collections::HashMap;
 pub(super) const METRIC_KEYS: [&str; 5] = ["name", "help", "type", "buckets", "objectives"];
 
 /// The keys of a `timeseries[]` entry.
-pub(super) const SERIES_KEYS: [&str; 8] = [
+pub(super) const SERIES_KEYS: [&str; 9] = [
     "labels",
+    "churn",
     "endStrategy",
     "customValue",
     "data",
@@ -452,7 +454,9 @@ impl Decoder<'_> {
     ) -> Option<Vec<SeriesConfig>> {
         let f = self.map(node, path, &SERIES_KEYS)?;
         let family = Family::new(header.name, header.metric_type);
-        let labels = self.series_labels(&f, path, family, header.label_names, names);
+        let churn = self.churn(&f, path, family);
+        let churn_label = churn.as_ref().and_then(|c| c.as_ref().map(Churn::label));
+        let labels = self.series_labels(&f, path, family, header.label_names, names, churn_label);
         if let (Some(labels), Some(claims)) = (&labels, claims) {
             for l in labels {
                 self.claim_series(claims, l, node.at, path);
@@ -465,6 +469,9 @@ impl Decoder<'_> {
         }
         let one = self.one_series(node, &f, path, header)?;
         let labels = labels?;
+        if let Some(churn) = churn? {
+            return self.churning(node, path, &f, header, one, &labels, churn, names);
+        }
         let templated = self.templates && f.get("labels").is_some_and(has_template);
         if labels.len() == 1 && !templated && !header.templated {
             let mut one = one;
@@ -478,6 +485,43 @@ impl Decoder<'_> {
                     let mut s = one.clone();
                     s.definition = definition_with_labels(header.fields, &f, &l);
                     s.labels = l;
+                    s
+                })
+                .collect(),
+        )
+    }
+
+    /// A churning entry's series: a slot for each label set (and for a spike, the extra
+    /// slots, counted against the limit), each with its definition.
+    #[allow(clippy::too_many_arguments)]
+    fn churning(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        f: &Fields<'_>,
+        header: &Header<'_, '_>,
+        one: SeriesConfig,
+        labels: &[Labels],
+        churn: Churn,
+        names: usize,
+    ) -> Option<Vec<SeriesConfig>> {
+        let sets = labels.len() as u64;
+        let slots = churn.slots(sets);
+        let extra = u128::from(slots - sets);
+        self.expand(node, path, extra.saturating_mul(names as u128))?;
+        let churn = std::sync::Arc::new(churn);
+        let definitions: Vec<String> = labels
+            .iter()
+            .map(|l| definition_with_labels(header.fields, f, l))
+            .collect();
+        Some(
+            (0..slots)
+                .map(|slot| {
+                    let set = usize::try_from(slot % sets).unwrap_or(0);
+                    let mut s = one.clone();
+                    s.labels = labels[set].clone();
+                    s.definition.clone_from(&definitions[set]);
+                    s.churn = Some(ChurnSlot::new(std::sync::Arc::clone(&churn), slot, slots));
                     s
                 })
                 .collect(),
@@ -535,6 +579,7 @@ impl Decoder<'_> {
             end: end?,
             shape: shape?,
             line: node.at.line,
+            churn: None,
         })
     }
 
@@ -581,6 +626,7 @@ impl Decoder<'_> {
             shape: observations?,
             per_scrape: per_scrape?.unwrap_or(1),
             line: node.at.line,
+            churn: None,
         })
     }
 

@@ -4,6 +4,7 @@
 //! `remoteWriter:` blocks in [`settings`]; metrics, their series and labels in [`metrics`];
 //! shape segments, the DSL and the notation in [`segments`].
 
+mod churn;
 mod expand;
 mod labels;
 mod metrics;
