@@ -46,6 +46,8 @@ pub struct LoadArgs {
     /// a spike `factor=K,for=DURATION`. The label that moves on is `cycle_id`.
     #[arg(long, value_name = "KEY=VALUE,…")]
     churn: Option<String>,
+    #[command(flatten)]
+    report: crate::report::ReportFlags,
     /// Print the set as a config and exit.
     #[arg(long)]
     print_config: bool,
@@ -124,6 +126,7 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<ExitCode> {
     let write_args = write::WriteArgs {
         url: args.url.clone(),
         interval: args.interval.clone(),
+        report: args.report.clone(),
         ..write::WriteArgs::default()
     };
     write::write(&config, &source, &write_args)

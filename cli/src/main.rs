@@ -6,6 +6,7 @@ mod common;
 mod format;
 mod load;
 mod preview;
+mod report;
 mod serve;
 mod test;
 mod write;

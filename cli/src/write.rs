@@ -2,6 +2,7 @@
 //! (backfill) or as time passes (live).
 
 use crate::common::{RangeFlags, Selection, Signals, load_config, time_range};
+use crate::report::{ReportFlags, Reporting};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -78,6 +79,8 @@ pub struct WriteArgs {
     /// The most samples per request [default: remoteWriter.maxSamplesPerSend, else 2000].
     #[arg(long, value_name = "N")]
     pub(crate) batch_size: Option<usize>,
+    #[command(flatten)]
+    pub(crate) report: ReportFlags,
 }
 
 pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
@@ -133,10 +136,20 @@ pub fn write(config: &Config, source: &str, args: &WriteArgs) -> anyhow::Result<
     );
 
     runtime.block_on(async {
+        let mut reporting =
+            Reporting::start(&args.report, writer.stats(), Arc::clone(&bar)).await?;
         let ticker = tokio::spawn(update(Arc::clone(&bar), writer.stats(), total_ticks));
-        let result = writer.run(&mut registry, &scraper, stop).await;
+        let result = {
+            let write = writer.run(&mut registry, &scraper, stop);
+            tokio::pin!(write);
+            tokio::select! {
+                result = &mut write => result,
+                () = reporting.run() => unreachable!("the report never ends"),
+            }
+        };
         ticker.abort();
         bar.finish_and_clear();
+        reporting.finish();
         match result {
             Ok(summary) => {
                 eprintln!("{}", describe(&summary));

@@ -26,7 +26,11 @@ pub mod proto;
 #[cfg(feature = "remote-write")]
 mod redirect;
 #[cfg(feature = "remote-write")]
+mod report;
+#[cfg(feature = "remote-write")]
 mod staging;
+#[cfg(feature = "remote-write")]
+mod stats;
 #[cfg(feature = "remote-write")]
 mod writer;
 
@@ -42,4 +46,8 @@ pub use printable::{MAX_SHOWN, printable};
 #[cfg(feature = "remote-write")]
 pub use redirect::{MAX_REDIRECTS, RedirectProblem};
 #[cfg(feature = "remote-write")]
-pub use writer::{RemoteWriter, WriteStats, WriteSummary};
+pub use report::{Interval, Report};
+#[cfg(feature = "remote-write")]
+pub use stats::{Latencies, WriteStats};
+#[cfg(feature = "remote-write")]
+pub use writer::{RemoteWriter, WriteSummary};

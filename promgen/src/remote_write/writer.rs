@@ -6,13 +6,14 @@ use super::{
     Client, Encoder, FallbackReason, Protocol, SeriesTable, WriteError, WriteOptions,
     halt::{Halt, halt},
     staging::{Queued, Sent, Staging, Which},
+    stats::WriteStats,
 };
 use crate::{Sample, Scraper, registry::Registry, sample::stale_nan, time::now_ms};
 use std::{
     future::Future,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -20,50 +21,6 @@ use tokio::{sync::mpsc, task::JoinSet};
 
 /// Batches waiting per shard: enough to keep a request in flight while the next is built.
 const QUEUE_PER_SHARD: usize = 2;
-
-/// Counters updated while a write runs; read them from another task for progress.
-#[derive(Debug, Default)]
-pub struct WriteStats {
-    ticks: AtomicU64,
-    samples: AtomicU64,
-    requests: AtomicU64,
-    retries: AtomicU64,
-    bytes: AtomicU64,
-    undelivered: AtomicU64,
-}
-
-impl WriteStats {
-    /// Ticks generated so far (time steps, each covering every series).
-    pub fn ticks(&self) -> u64 {
-        self.ticks.load(Ordering::Relaxed)
-    }
-
-    /// Samples the receiver has accepted so far.
-    pub fn samples(&self) -> u64 {
-        self.samples.load(Ordering::Relaxed)
-    }
-
-    /// Requests that got through so far.
-    pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
-    }
-
-    /// Requests sent again so far.
-    pub fn retries(&self) -> u64 {
-        self.retries.load(Ordering::Relaxed)
-    }
-
-    /// Compressed bytes accepted so far.
-    pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
-    }
-
-    /// Samples dropped without being delivered because the write was stopped and the
-    /// receiver did not take them within [`RemoteWriter::STOP_GRACE`].
-    pub fn undelivered(&self) -> u64 {
-        self.undelivered.load(Ordering::Relaxed)
-    }
-}
 
 /// What a finished write did.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -362,6 +319,8 @@ impl RemoteWriter {
         let round_span_ms = i64::try_from(self.client.options().round_span.as_millis())
             .unwrap_or(i64::MAX)
             .max(1);
+        // Ticks due before this are history, written as fast as the receiver takes them.
+        let run_start_ms = now_ms();
         for tick in scraper.ticks() {
             // Between past ticks, only look: a backfill stops too.
             if halt.asked() {
@@ -369,6 +328,9 @@ impl RemoteWriter {
             }
             let ts = tick.timestamp_ms;
             let wait = ts - now_ms();
+            if ts >= run_start_ms {
+                self.stats.behind_ms.store(-wait.min(0), Ordering::Relaxed);
+            }
             if wait > 0 {
                 sent = staging
                     .send(queues, table, max, Which::All, halt.on_ask())
@@ -438,13 +400,21 @@ async fn worker(
         if cancel.load(Ordering::Relaxed) {
             return Err(WriteError::Stopped);
         }
+        stats
+            .sent
+            .fetch_add(batch.sample_count() as u64, Ordering::Relaxed);
+        let began = Instant::now();
         let sent = tokio::select! {
             biased;
             () = halt.on_expiry() => None,
             sent = client.send(&table, &batch, &mut encoder) => Some(sent),
         };
+        if sent.as_ref().is_none_or(Result::is_err) {
+            stats.failed.fetch_add(1, Ordering::Relaxed);
+        }
         match sent {
             Some(Ok(d)) => {
+                stats.latencies.record(began.elapsed());
                 stats
                     .samples
                     .fetch_add(batch.sample_count() as u64, Ordering::Relaxed);

@@ -17,6 +17,9 @@
 //! ```
 
 mod api;
+mod self_metrics;
+
+pub use self_metrics::spawn_self_metrics;
 
 use crate::{exposition::Format, registry::Registry};
 use axum::{
