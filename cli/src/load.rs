@@ -119,6 +119,7 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         let serve_args = serve::ServeArgs {
             listen: listen.clone(),
             body_limit: promgen::server::DEFAULT_BODY_LIMIT,
+            report: args.report.clone(),
             ..serve::ServeArgs::default()
         };
         return serve::serve(config, &source, &serve_args);

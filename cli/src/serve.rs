@@ -1,6 +1,7 @@
 //! `promgen-cli serve`: `/metrics` for Prometheus to scrape, and the control API.
 
 use crate::common::{Selection, load_config, stop_signal};
+use crate::report::{ReportFlags, Reporting, Serving};
 use anyhow::Context;
 use clap::Args;
 use promgen::server::{DEFAULT_BODY_LIMIT, Server};
@@ -62,6 +63,8 @@ pub struct ServeArgs {
     /// The largest request body the control API accepts; larger gets 413.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
     pub(crate) body_limit: usize,
+    #[command(flatten)]
+    pub(crate) report: ReportFlags,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -116,6 +119,10 @@ pub fn serve(
         }
         eprintln!("Ctrl-C stops.");
 
+        // No progress bar: the report lines go to stderr as they are.
+        let hidden = std::sync::Arc::new(indicatif::ProgressBar::hidden());
+        let mut reporting =
+            Reporting::start(&args.report, Serving::new(server.scrape_stats()), hidden).await?;
         let (stop, stopped) = oneshot::channel::<()>();
         let serving = server.serve(listener, async {
             let _ = stopped.await;
@@ -124,7 +131,9 @@ pub fn serve(
         tokio::select! {
             result = &mut serving => return result.context("the server failed").map(|()| ExitCode::SUCCESS),
             () = signal => {}
+            () = reporting.run() => unreachable!("the report never ends"),
         }
+        reporting.finish();
         eprintln!("shutting down");
         let _ = stop.send(());
         match tokio::time::timeout(GRACE, serving).await {

@@ -2,7 +2,7 @@
 //! (backfill) or as time passes (live).
 
 use crate::common::{RangeFlags, Selection, Signals, load_config, time_range};
-use crate::report::{ReportFlags, Reporting};
+use crate::report::{ReportFlags, Reporting, Writing};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -137,7 +137,7 @@ pub fn write(config: &Config, source: &str, args: &WriteArgs) -> anyhow::Result<
 
     runtime.block_on(async {
         let mut reporting =
-            Reporting::start(&args.report, writer.stats(), Arc::clone(&bar)).await?;
+            Reporting::start(&args.report, Writing::new(writer.stats()), Arc::clone(&bar)).await?;
         let ticker = tokio::spawn(update(Arc::clone(&bar), writer.stats(), total_ticks));
         let result = {
             let write = writer.run(&mut registry, &scraper, stop);

@@ -30,6 +30,7 @@ pub mod config;
 pub mod dsl;
 pub mod exposition;
 pub mod labels;
+pub mod latency;
 mod metric_type;
 pub mod notation;
 pub mod observe;

@@ -48,6 +48,6 @@ pub use redirect::{MAX_REDIRECTS, RedirectProblem};
 #[cfg(feature = "remote-write")]
 pub use report::{Interval, Report};
 #[cfg(feature = "remote-write")]
-pub use stats::{Latencies, WriteStats};
+pub use stats::WriteStats;
 #[cfg(feature = "remote-write")]
 pub use writer::{RemoteWriter, WriteSummary};

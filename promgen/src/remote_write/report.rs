@@ -2,7 +2,8 @@
 //! latency, retries and failures, and how far behind schedule it is; as a line for people,
 //! as JSON for tools, and as Prometheus metrics of promgen itself.
 
-use super::stats::{Latencies, WriteStats};
+use super::stats::WriteStats;
+use crate::latency::Latencies;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -237,25 +238,10 @@ impl WriteStats {
             out,
             "# HELP {prefix}behind_schedule_seconds How far behind its time the latest live tick was made.\n# TYPE {prefix}behind_schedule_seconds gauge\n{prefix}behind_schedule_seconds {behind}\n"
         );
-        // The latency histogram, every fifth bucket (about 1.47× apart) from 100 µs to 2 min.
-        let counts = self.latencies().snapshot();
-        let name = format!("{prefix}request_duration_seconds");
-        let _ = write!(
-            out,
-            "# HELP {name} Time a request took to get through, retries included.\n# TYPE {name} histogram\n"
-        );
-        let mut cumulative = 0;
-        for (i, c) in counts.iter().enumerate() {
-            cumulative += c;
-            let bound = Latencies::bucket_bound_seconds(i);
-            if i % 5 == 0 && (1e-4..=120.0).contains(&bound) {
-                let _ = writeln!(out, "{name}_bucket{{le=\"{bound:.6}\"}} {cumulative}");
-            }
-        }
-        let sum = self.latencies().sum().as_secs_f64();
-        let _ = write!(
-            out,
-            "{name}_bucket{{le=\"+Inf\"}} {cumulative}\n{name}_sum {sum}\n{name}_count {cumulative}\n"
+        self.latencies().write_histogram(
+            &mut out,
+            &format!("{prefix}request_duration_seconds"),
+            "Time a request took to get through, retries included.",
         );
         out
     }

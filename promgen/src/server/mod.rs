@@ -17,8 +17,10 @@
 //! ```
 
 mod api;
+mod scrape_stats;
 mod self_metrics;
 
+pub use scrape_stats::{ScrapeInterval, ScrapeReport, ScrapeStats};
 pub use self_metrics::spawn_self_metrics;
 
 use crate::{exposition::Format, registry::Registry};
@@ -55,6 +57,7 @@ struct AppState {
     token: Option<Arc<str>>,
     /// The largest request body accepted, for the 413's message.
     body_limit: usize,
+    scrapes: Arc<ScrapeStats>,
 }
 
 /// A server over a [`Registry`].
@@ -62,6 +65,7 @@ pub struct Server {
     registry: SharedRegistry,
     token: Option<String>,
     body_limit: usize,
+    scrapes: Arc<ScrapeStats>,
 }
 
 impl Server {
@@ -72,6 +76,7 @@ impl Server {
             registry: Arc::new(Mutex::new(registry)),
             token: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            scrapes: Arc::default(),
         }
     }
 
@@ -95,12 +100,19 @@ impl Server {
         Arc::clone(&self.registry)
     }
 
+    /// What `/metrics` has served, counted as it serves.
+    #[must_use]
+    pub fn scrape_stats(&self) -> Arc<ScrapeStats> {
+        Arc::clone(&self.scrapes)
+    }
+
     /// The routes: `/metrics`, `/-/healthy` and `/api/v1/series`.
     pub fn router(&self) -> Router {
         let state = AppState {
             registry: Arc::clone(&self.registry),
             token: self.token.as_deref().map(Arc::from),
             body_limit: self.body_limit,
+            scrapes: Arc::clone(&self.scrapes),
         };
         Router::new()
             .route("/metrics", get(metrics))
@@ -224,7 +236,9 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = Format::negotiate(accept);
     let mut body = Vec::new();
+    let began = std::time::Instant::now();
     lock(&state.registry).scrape_into(&mut body, format, crate::time::now_ms());
+    state.scrapes.record(began.elapsed(), body.len());
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, format.content_type())],

@@ -1,6 +1,7 @@
-//! The report of a running write: a line per interval and a closing one, the same as JSON
-//! Lines (`--stats-json`), and promgen's own metrics (`--self-metrics`), read by the real
-//! promtool; the counts they give are checked against what a real VictoriaMetrics holds.
+//! The reports of a running write and of a server: a line per interval and a closing one,
+//! the same as JSON Lines (`--stats-json`), and promgen's own metrics (`--self-metrics`),
+//! read by the real promtool; a write's counts are checked against what a real
+//! VictoriaMetrics holds, a server's against the scrapes the test made.
 
 mod support;
 
@@ -193,6 +194,85 @@ fn history_is_reported_as_history_and_a_bad_interval_is_refused() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("invalid --report-every \"soon\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_reports_the_scrapes_it_served_and_their_size() {
+    let dir = TempDir::new("report-serve");
+    let json = dir.join("stats.jsonl");
+    let (port, own_port) = (free_port(), free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+        .args(["load", "--series", "300", "--metrics", "4"])
+        .args(["--serve", &format!("127.0.0.1:{port}")])
+        .args([
+            "--report-every",
+            "0s",
+            "--stats-json",
+            json.to_str().unwrap(),
+        ])
+        .args(["--self-metrics", &format!("127.0.0.1:{own_port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let agent = agent();
+    let get = |url: String| {
+        agent
+            .get(url)
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+    };
+    let started = Instant::now();
+    let first = loop {
+        if let Some(body) = get(format!("http://127.0.0.1:{port}/metrics")) {
+            break body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut bytes = vec![first.len()];
+    for _ in 0..2 {
+        bytes.push(
+            get(format!("http://127.0.0.1:{port}/metrics"))
+                .unwrap()
+                .len(),
+        );
+    }
+    // Its own metrics are on their own port: reading them is no scrape of the series.
+    let own = get(format!("http://127.0.0.1:{own_port}/metrics")).unwrap();
+    let check = promtool_check_metrics(&own);
+    assert_eq!(check.code, Some(0), "{}\n{own}", check.output);
+    assert!(own.contains("promgen_serve_scrapes_total 3\n"), "{own}");
+    let total: usize = bytes.iter().sum();
+    assert!(
+        own.contains(&format!("promgen_serve_bytes_total {total}\n")),
+        "{own}"
+    );
+    let out = interrupt(child);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let reports = reports(&json);
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let whole = &reports[0];
+    assert_eq!(
+        (whole["whole_run"].as_bool(), whole["scrapes"].as_u64()),
+        (Some(true), Some(3))
+    );
+    assert_eq!(whole["bytes_per_scrape"].as_f64(), Some(total as f64 / 3.0));
+    assert!(
+        whole["render_p99_seconds"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0 && s < 5.0),
+        "{whole}"
+    );
+    assert!(
+        stderr.contains("[whole run, ") && stderr.contains("3 scrapes"),
         "{stderr}"
     );
 }
