@@ -64,7 +64,7 @@ cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # user + system, in clock t
 hz=$(getconf CLK_TCK)
 echo "soak: $n series every 15 s for $duration into $receiver ($(nproc) cores)"
 "$bin" write --config "$dir/load.yaml" --max-series "$n" --url "$url" --interval 15s \
-  --report-every 60s --stats-json "$dir/stats.jsonl" 2>"$dir/promgen.log" &
+  --report-every 60s --stats-json "$dir/stats.jsonl" --stop-grace 60s 2>"$dir/promgen.log" &
 ppid=$!
 r0=$(cpu "$rpid")
 sleep "$seconds"

@@ -46,6 +46,10 @@ pub struct LoadArgs {
     /// a spike `factor=K,for=DURATION`. The label that moves on is `cycle_id`.
     #[arg(long, value_name = "KEY=VALUE,…")]
     churn: Option<String>,
+    /// After Ctrl-C or SIGTERM, how long a write goes on sending what is pending and the
+    /// stale markers (one per series) [default: 1s].
+    #[arg(long, value_name = "DURATION", conflicts_with = "serve")]
+    stop_grace: Option<String>,
     #[command(flatten)]
     report: crate::report::ReportFlags,
     /// Print the set as a config and exit.
@@ -128,6 +132,7 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         url: args.url.clone(),
         interval: args.interval.clone(),
         report: args.report.clone(),
+        stop_grace: args.stop_grace.clone(),
         ..write::WriteArgs::default()
     };
     write::write(&config, &source, &write_args)

@@ -79,6 +79,10 @@ pub struct WriteArgs {
     /// The most samples per request [default: remoteWriter.maxSamplesPerSend, else 2000].
     #[arg(long, value_name = "N")]
     pub(crate) batch_size: Option<usize>,
+    /// After Ctrl-C or SIGTERM, how long to go on sending what is pending and the stale
+    /// markers (one per series) [default: 1s].
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) stop_grace: Option<String>,
     #[command(flatten)]
     pub(crate) report: ReportFlags,
 }
@@ -114,7 +118,7 @@ pub fn write(config: &Config, source: &str, args: &WriteArgs) -> anyhow::Result<
     // Ctrl-C is a clean stop, never the default handler's exit.
     let stop = {
         let _inside = runtime.enter();
-        stop_after_signal(Arc::clone(&bar))?
+        stop_after_signal(Arc::clone(&bar), opts.stop_grace)?
     };
     let shown = Arc::clone(&bar);
     let writer = RemoteWriter::new(&opts)?.on_fallback(move |why| {
@@ -187,6 +191,11 @@ fn options(args: &WriteArgs, config: &Config) -> anyhow::Result<WriteOptions> {
         }
         opts.concurrency = n;
     }
+    if let Some(text) = &args.stop_grace {
+        let ms = promgen::time::parse_duration(text)
+            .with_context(|| format!("invalid --stop-grace {text:?}"))?;
+        opts.stop_grace = Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    }
     if let Some(n) = args.batch_size {
         if n == 0 {
             bail!("--batch-size must be at least 1");
@@ -246,6 +255,10 @@ fn explain(e: WriteError) -> anyhow::Error {
              about an hour older than its newest sample); write into a fresh Prometheus, or give it \
              an out-of-order window (storage.tsdb.out_of_order_time_window, Prometheus 2.39+)"
         }
+        WriteError::Interrupted { last: None, .. } => {
+            "\nhint: the receiver was still taking them when the grace period ran out; a large \
+             load has a stale marker per series to send: give it longer with --stop-grace"
+        }
         _ => "",
     };
     anyhow!("{}{hint}", e.to_string().trim_end())
@@ -269,15 +282,18 @@ fn describe(s: &WriteSummary) -> String {
 
 /// Completes on the first Ctrl-C or SIGTERM, saying so; after it, a second one quits at
 /// once, with exit status 128 + its number (130 for Ctrl-C).
-fn stop_after_signal(bar: Arc<ProgressBar>) -> anyhow::Result<impl Future<Output = ()>> {
+fn stop_after_signal(
+    bar: Arc<ProgressBar>,
+    grace: Duration,
+) -> anyhow::Result<impl Future<Output = ()>> {
     let mut signals = Signals::new()?;
     Ok(async move {
         signals.next().await;
         bar.suspend(|| {
             eprintln!(
-                "stopping: marking the series stale, sending what is pending for up to {}s \
+                "stopping: marking the series stale, sending what is pending for up to {:.1}s \
                  (Ctrl-C again quits now)",
-                RemoteWriter::STOP_GRACE.as_secs()
+                grace.as_secs_f64()
             );
         });
         tokio::spawn(async move {

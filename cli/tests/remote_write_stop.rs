@@ -266,3 +266,64 @@ async fn a_second_ctrl_c_quits_at_once() {
     .unwrap();
     drop(server);
 }
+
+/// A stub that takes every request after `delay`, counting the samples it took.
+async fn slow_receiver(delay: Duration) -> (Server, Shared<usize>) {
+    let took: Shared<usize> = shared();
+    let state = Arc::clone(&took);
+    let server = Server::start(move |headers: HeaderMap, body: Bytes| {
+        let took = Arc::clone(&state);
+        async move {
+            tokio::time::sleep(delay).await;
+            let series = decode(&headers, &body).unwrap_or_else(|e| panic!("{e}"));
+            let n = series.iter().map(|(_, s)| s.len()).sum();
+            *took.lock().unwrap() += n;
+            rw_common::accepted(&headers, n)
+        }
+    })
+    .await;
+    (server, took)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_longer_stop_grace_delivers_every_stale_marker_of_a_large_load() {
+    // 300 series live: one tick, then a stop. Their 300 stale markers take 15 rounds of
+    // two 150 ms requests of 10 samples, about 2.3 s: more than the default 1 s grace.
+    let config = "metrics:\n  - name: g\n    timeseries:\n      - labels: {k: 'v{1..300}'}\n        series: '1'\n";
+    for (grace, all) in [(None, false), (Some(Duration::from_secs(10)), true)] {
+        let (server, took) = slow_receiver(Duration::from_millis(150)).await;
+        let mut opts = options(server.url(), Protocol::V1);
+        if let Some(g) = grace {
+            opts.stop_grace = g;
+        }
+        let writer = RemoteWriter::new(&opts).unwrap();
+        let mut reg = registry(config);
+        let start = promgen::time::now_ms();
+        let live = promgen::Scraper::new(start, 60_000, promgen::Stop::Count(100)).unwrap();
+        let stats = writer.stats();
+        let stop = async move {
+            // Once the first tick is all delivered.
+            while stats.samples() < 300 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let result = writer.run(&mut reg, &live, stop).await;
+        server.shutdown().await;
+        let took = *took.lock().unwrap();
+        match (all, result) {
+            (true, Ok(summary)) => {
+                assert!(summary.stopped);
+                assert_eq!(
+                    (summary.samples, took),
+                    (600, 600),
+                    "every stale marker arrived"
+                );
+            }
+            (false, Err(WriteError::Interrupted { undelivered, .. })) => {
+                assert!(undelivered > 0, "some stale markers left undelivered");
+                assert!(took < 600, "{took}");
+            }
+            (_, other) => panic!("grace {grace:?}: {other:?}"),
+        }
+    }
+}

@@ -110,6 +110,10 @@ pub struct WriteOptions {
     /// with a wide out-of-order window (promgen-test's) can take longer rounds, and
     /// fewer, fuller requests.
     pub round_span: Duration,
+    /// How long a stopped write goes on sending what is pending and the stale markers
+    /// (default [`RemoteWriter::STOP_GRACE`](super::RemoteWriter::STOP_GRACE), 1 s): a load
+    /// of a million series has a million stale markers to send.
+    pub stop_grace: Duration,
 }
 
 impl WriteOptions {
@@ -131,6 +135,7 @@ impl WriteOptions {
             max_backoff: Duration::from_secs(5),
             retry_for: Duration::from_secs(300),
             round_span: Duration::from_secs(5 * 60),
+            stop_grace: Duration::from_secs(1),
         }
     }
 

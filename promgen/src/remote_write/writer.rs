@@ -109,8 +109,10 @@ pub struct RemoteWriter {
 }
 
 impl RemoteWriter {
-    /// How long a stopped write goes on sending what is pending and the stale markers:
-    /// plenty for a receiver that answers, and a short wait for one that is down or failing.
+    /// How long a stopped write goes on sending what is pending and the stale markers,
+    /// unless [`WriteOptions::stop_grace`] says otherwise: plenty for a receiver that
+    /// answers a load of up to some 100 000 series, and a short wait for one that is down
+    /// or failing.
     pub const STOP_GRACE: Duration = Duration::from_secs(1);
 
     /// A writer with these options.
@@ -162,7 +164,7 @@ impl RemoteWriter {
         scraper: &Scraper,
         stop: impl Future<Output = ()>,
     ) -> Result<WriteSummary, WriteError> {
-        let (switch, halt) = halt(Self::STOP_GRACE);
+        let (switch, halt) = halt(self.client.options().stop_grace);
         let write = self.write(registry, scraper, &halt);
         tokio::pin!(write, stop);
         tokio::select! {
