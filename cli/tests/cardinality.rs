@@ -99,15 +99,9 @@ fn shards_hold_every_series_of_the_expansion_once_with_the_same_numbers() {
     );
 }
 
-#[test]
-fn four_shards_at_once_leave_victoria_metrics_holding_the_whole_load_once() {
-    let vm = Victoria::start();
-    let dir = TempDir::new("cardinality-vm");
-    let config = dir.write("load.yaml", CONFIG);
-    // Ten minutes at 15 s, an hour ago (inside VictoriaMetrics' retention, and closed).
-    let interval_ms = 15_000;
-    let from = (promgen::time::now_ms() / 60_000 - 60) * 60_000;
-    let to = from + 10 * 60_000;
+/// Four `promgen-cli write --shard i/4` of `config` at once into `vm`, from `from` to `to`
+/// (ms) at 15 s; each must succeed.
+fn write_in_four_shards(config: &std::path::Path, vm: &Victoria, from: i64, to: i64) {
     let secs = |ms: i64| (ms / 1000).to_string();
     let url = format!("{}/api/v1/write", vm.url);
     let writers: Vec<Child> = (0..4)
@@ -130,6 +124,18 @@ fn four_shards_at_once_leave_victoria_metrics_holding_the_whole_load_once() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn four_shards_at_once_leave_victoria_metrics_holding_the_whole_load_once() {
+    let vm = Victoria::start();
+    let dir = TempDir::new("cardinality-vm");
+    let config = dir.write("load.yaml", CONFIG);
+    // Ten minutes at 15 s, an hour ago (inside VictoriaMetrics' retention, and closed).
+    let interval_ms = 15_000;
+    let from = (promgen::time::now_ms() / 60_000 - 60) * 60_000;
+    let to = from + 10 * 60_000;
+    write_in_four_shards(&config, &vm, from, to);
 
     let want: Expected = expected(
         CONFIG,
@@ -418,28 +424,7 @@ fn a_churning_load_in_four_shards_leaves_victoria_metrics_holding_each_series_on
     );
     let from = (promgen::time::now_ms() / 120_000 - 30) * 120_000 + 45_000;
     let to = from + 10 * 60_000;
-    let secs = |ms: i64| (ms / 1000).to_string();
-    let url = format!("{}/api/v1/write", vm.url);
-    let writers: Vec<Child> = (0..4)
-        .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-                .args(["write", "--config", path.to_str().unwrap(), "--url", &url])
-                .args(["--shard", &format!("{i}/4"), "--interval", "15s"])
-                .args(["--from", &secs(from), "--to", &secs(to)])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for w in writers {
-        let out = w.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    write_in_four_shards(&path, &vm, from, to);
     // Stale markers included: each series that leaves has one where it leaves.
     let want = expected_all(
         &config,
