@@ -291,6 +291,9 @@ pub struct Registry {
     /// Each family's position by name.
     by_name: HashMap<String, usize>,
     next_id: u64,
+    /// How many members churn: none, and [`Registry::churn_to`] need not walk the series
+    /// (a writer calls it every tick).
+    churning: usize,
 }
 
 impl Registry {
@@ -325,6 +328,9 @@ impl Registry {
         let Some((f, m)) = self.find(id) else {
             return false;
         };
+        if self.families[f].members[m].churns() {
+            self.churning -= 1;
+        }
         self.families[f].remove(m);
         if self.families[f].members.is_empty() {
             self.families.remove(f);
@@ -427,6 +433,9 @@ impl Registry {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn churn_to(&mut self, timestamp_ms: i64, mut sink: impl FnMut(usize, Point)) -> bool {
+        if self.churning == 0 {
+            return false;
+        }
         let mut base = 0;
         let mut relabeled = false;
         for m in self.families.iter_mut().flat_map(|f| &mut f.members) {
@@ -545,6 +554,7 @@ impl Registry {
         let churn = def
             .churn
             .map(|slot| Box::new(MemberChurn::new(slot, &def.labels).0));
+        self.churning += usize::from(churn.is_some());
         let member = Member {
             id,
             rendered: RenderedLabels::new(&def.labels),
