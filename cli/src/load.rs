@@ -135,7 +135,7 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         stop_grace: args.stop_grace.clone(),
         ..write::WriteArgs::default()
     };
-    write::write(&config, &source, &write_args)
+    write::write(config, &source, &write_args)
 }
 
 /// `every=10m,fraction=0.1` as the items of a YAML flow map (`every: 10m, fraction: 0.1`);

@@ -81,9 +81,8 @@ pub fn serve(
     source: &str,
     args: &ServeArgs,
 ) -> anyhow::Result<ExitCode> {
-    let registry = config.build_registry().context("cannot serve the config")?;
     // The registry holds all it serves: the decoded config would only double the memory.
-    drop(config);
+    let registry = config.into_registry().context("cannot serve the config")?;
     let count = registry.len();
     let mut server = Server::new(registry).body_limit(args.body_limit);
     if let Some(token) = &args.api_token {

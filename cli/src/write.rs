@@ -92,12 +92,12 @@ pub fn run(args: &WriteArgs) -> anyhow::Result<ExitCode> {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    write(&config, &source, args)
+    write(config, &source, args)
 }
 
 /// Writes `config` (named `source` in messages) as `args` say, but for their config.
-pub fn write(config: &Config, source: &str, args: &WriteArgs) -> anyhow::Result<ExitCode> {
-    let opts = options(args, config)?;
+pub fn write(config: Config, source: &str, args: &WriteArgs) -> anyhow::Result<ExitCode> {
+    let opts = options(args, &config)?;
     let flags = RangeFlags {
         from: args.from.as_deref(),
         to: args.to.as_deref(),
@@ -106,7 +106,8 @@ pub fn write(config: &Config, source: &str, args: &WriteArgs) -> anyhow::Result<
     };
     let range = time_range(&flags, &config.scraper, now_ms())?;
     let scraper = range.scraper;
-    let mut registry = config.build_registry().context("cannot write the config")?;
+    // The registry holds all it writes: the decoded config would only double the memory.
+    let mut registry = config.into_registry().context("cannot write the config")?;
     range.join(&mut registry)?;
     let total_ticks = scraper.tick_count();
     let bar = progress_bar(total_ticks);

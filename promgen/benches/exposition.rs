@@ -127,7 +127,7 @@ fn our_registry() -> Registry {
                 metric_type: MetricType::Gauge,
                 help: Some("A benchmark gauge".into()),
                 source: Source::Series(Box::new(constant(v))),
-                description: String::new(),
+                description: "".into(),
                 definition: None,
                 churn: None,
             };

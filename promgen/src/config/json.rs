@@ -42,26 +42,21 @@ pub(crate) fn object_with<'n>(
     out
 }
 
-/// A JSON string.
-pub(crate) fn string(text: &str) -> String {
-    let mut out = String::new();
-    write_string(&mut out, text);
-    out
-}
-
-/// A JSON object of strings.
-pub(crate) fn string_map(pairs: &[(String, String)]) -> String {
-    let mut out = String::from("{");
-    for (i, (k, v)) in pairs.iter().enumerate() {
+/// Writes a JSON object of strings.
+pub(crate) fn write_string_map<'a>(
+    out: &mut String,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    out.push('{');
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        write_string(&mut out, k);
+        write_string(out, k);
         out.push_str(": ");
-        write_string(&mut out, v);
+        write_string(out, v);
     }
     out.push('}');
-    out
 }
 
 fn write_node(out: &mut String, node: &Node) {
@@ -137,7 +132,7 @@ fn is_json_literal(text: &str) -> bool {
     i == b.len()
 }
 
-fn write_string(out: &mut String, text: &str) {
+pub(crate) fn write_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {

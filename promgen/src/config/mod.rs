@@ -33,7 +33,7 @@
 mod decode;
 mod error;
 mod input;
-mod json;
+pub(crate) mod json;
 mod load_set;
 mod spec;
 pub mod yaml;
@@ -327,6 +327,12 @@ impl MetricConfig {
     /// observations.
     #[must_use]
     pub fn series_def(&self, s: &SeriesConfig) -> crate::registry::SeriesDef {
+        self.into_series_def(s.clone())
+    }
+
+    /// [`MetricConfig::series_def`], taking the series' config.
+    #[must_use]
+    pub fn into_series_def(&self, s: SeriesConfig) -> crate::registry::SeriesDef {
         use crate::{observe, registry::Source};
         let mut shape = s.build_shape();
         // Seeded from the labels, as `Series::new` does for plain series.
@@ -345,13 +351,13 @@ impl MetricConfig {
             _ => Source::Series(shape),
         };
         crate::registry::SeriesDef {
-            labels: s.labels.clone(),
+            labels: s.labels,
             metric_type: self.metric_type,
             help: self.help.clone(),
             source,
-            description: s.description.clone(),
-            definition: Some(s.definition.clone()),
-            churn: s.churn.clone(),
+            description: s.description,
+            definition: Some(s.definition),
+            churn: s.churn,
         }
     }
 }
@@ -363,15 +369,16 @@ pub struct SeriesConfig {
     pub labels: Labels,
     /// What happens when its shape ends.
     pub end: EndStrategy,
-    /// Its shape; for a histogram or summary, the shape of its observations.
-    pub shape: ShapeSpec,
+    /// Its shape; for a histogram or summary, the shape of its observations (shared by the
+    /// series of a templated entry).
+    pub shape: std::sync::Arc<ShapeSpec>,
     /// Observations drawn per scrape (histograms and summaries).
     pub per_scrape: u64,
     /// How the shape was written: the DSL or notation text, or the segments as JSON.
-    pub description: String,
+    pub description: std::sync::Arc<str>,
     /// The control-API body (JSON) that recreates this series: its metric's name, help,
     /// type, buckets and objectives and its own keys, each as written.
-    pub definition: String,
+    pub definition: crate::registry::Definition,
     /// The line it starts on, for messages.
     pub line: usize,
     /// Its slot, when its entry churns (`churn:`): its labels then leave out the churn
@@ -625,6 +632,31 @@ impl Config {
         for m in &self.metrics {
             for s in &m.series {
                 registry.add(m.series_def(s))?;
+            }
+        }
+        Ok(registry)
+    }
+
+    /// [`Config::build_registry`], taking the config: each series' config is freed as its
+    /// member is made, so that a large load does not hold the decoded config and the
+    /// registry at once (the memory freed is what the registry's members reuse).
+    ///
+    /// ```
+    /// use promgen::config::Config;
+    /// let config = Config::parse("metrics: [{name: up, timeseries: [{labels: {i: 'h{1..3}'}, values: '1'}]}]", "c.yaml")?;
+    /// assert_eq!(config.into_registry()?.len(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// What the registry refuses; a valid config has nothing it would.
+    pub fn into_registry(
+        self,
+    ) -> Result<crate::registry::Registry, crate::registry::RegistryError> {
+        let mut registry = crate::registry::Registry::default();
+        for mut m in self.metrics {
+            for s in std::mem::take(&mut m.series) {
+                registry.add(m.into_series_def(s))?;
             }
         }
         Ok(registry)

@@ -102,7 +102,7 @@ metrics:
         r#"my_metric{label1="a",label2="b"}"#
     );
     assert_eq!(m.series[0].end, EndStrategy::Loop);
-    let ShapeSpec::Join(parts) = &m.series[0].shape else {
+    let ShapeSpec::Join(parts) = &*m.series[0].shape else {
         panic!("join")
     };
     assert_eq!(parts.len(), 6);
@@ -110,7 +110,7 @@ metrics:
         parts[1],
         ShapeSpec::Values(vec![Value::Num(3.0), Value::Missing, Value::Num(5.0)])
     );
-    assert!(matches!(m.series[1].shape, ShapeSpec::Notation(_)));
+    assert!(matches!(*m.series[1].shape, ShapeSpec::Notation(_)));
     let first: Vec<String> = values(&c, 10);
     assert_eq!(first[..7], ["0", "2.5", "5", "7.5", "10", "3", "5"]);
 }
@@ -214,7 +214,7 @@ fn promgen_shapes_load_and_run() {
         ["1", "stale", "+Inf", "-Inf", "NaN"]
     );
     let wave = parse(&with_data("gauge", "{Cos: {period: 10m, phase: 0.5}}"));
-    let ShapeSpec::Wave { params, period } = &wave.metrics[0].series[0].shape else {
+    let ShapeSpec::Wave { params, period } = &*wave.metrics[0].series[0].shape else {
         panic!("wave")
     };
     assert_eq!(

@@ -8,7 +8,7 @@ use super::{Family, Format};
 /// A series' labels rendered once: `a="b",c="d"` (no braces, no `__name__`), written as they
 /// are into every scrape.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RenderedLabels(String);
+pub struct RenderedLabels(Box<str>);
 
 impl RenderedLabels {
     /// Renders the labels other than `__name__`, escaped.
@@ -25,7 +25,7 @@ impl RenderedLabels {
             let _ = write_escaped_label_value(&mut out, v);
             out.push('"');
         }
-        Self(out)
+        Self(out.into_boxed_str())
     }
 
     /// The rendered text.

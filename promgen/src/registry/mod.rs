@@ -2,8 +2,10 @@
 //! advanced one tick per scrape and rendered in either exposition format.
 
 mod churning;
+pub mod definition;
 mod source;
 
+pub use definition::Definition;
 pub use source::Source;
 
 use crate::{
@@ -15,7 +17,7 @@ use crate::{
 };
 use churning::MemberChurn;
 pub(crate) use source::{Cursor, Output, Step};
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 /// A series to add: its identity, its family's type and help, and its source.
 pub struct SeriesDef {
@@ -27,11 +29,12 @@ pub struct SeriesDef {
     pub help: Option<String>,
     /// What produces the samples.
     pub source: Source,
-    /// How the shape was written, for listings.
-    pub description: String,
+    /// How the shape was written, for listings (shared by the series of a templated
+    /// entry).
+    pub description: Arc<str>,
     /// The control-API body (JSON) that recreates the series, when it came from a config
     /// or the control API; listed so that it can be posted back.
-    pub definition: Option<String>,
+    pub definition: Option<Definition>,
     /// Its slot in a churning entry ([`crate::churn`]): then `labels` leave out the churn
     /// label, and the member is one series after another.
     pub churn: Option<ChurnSlot>,
@@ -55,7 +58,7 @@ impl SeriesDef {
         labels: Labels,
         metric_type: MetricType,
         mut shape: DynShape,
-        description: impl Into<String>,
+        description: impl Into<Arc<str>>,
     ) -> Self {
         shape.seed_from(&mut SeedSeq::new(labels.stable_hash()));
         Self {
@@ -153,10 +156,11 @@ pub(crate) struct Member {
     id: u64,
     pub(crate) labels: Labels,
     pub(crate) rendered: RenderedLabels,
-    pub(crate) outputs: Vec<Output>,
+    /// Its wire series (shared with the member before it when they are the same).
+    pub(crate) outputs: Arc<[Output]>,
     pub(crate) cursor: Cursor,
-    description: String,
-    definition: Option<String>,
+    description: Arc<str>,
+    definition: Option<Definition>,
     /// Its churn, when it is a churning slot (boxed: most members have none).
     churn: Option<Box<MemberChurn>>,
 }
@@ -355,8 +359,8 @@ impl Registry {
                     labels: m.labels.clone(),
                     metric_type: f.metric_type,
                     help: f.help.clone(),
-                    description: m.description.clone(),
-                    definition: m.definition.clone(),
+                    description: m.description.to_string(),
+                    definition: m.definition.as_ref().map(|d| d.render(&m.labels)),
                     position: m.cursor.ticks(),
                     ended: m.cursor.ended(),
                 })
@@ -551,6 +555,13 @@ impl Registry {
     }
 
     fn insert(&mut self, id: u64, def: SeriesDef) {
+        let outputs = def.source.outputs();
+        let outputs = self
+            .by_name
+            .get(def.labels.name())
+            .and_then(|&f| self.families[f].members.last())
+            .filter(|m| *m.outputs == *outputs)
+            .map_or_else(|| Arc::from(outputs), |m| Arc::clone(&m.outputs));
         let churn = def
             .churn
             .map(|slot| Box::new(MemberChurn::new(slot, &def.labels).0));
@@ -559,7 +570,7 @@ impl Registry {
             id,
             rendered: RenderedLabels::new(&def.labels),
             labels: def.labels,
-            outputs: def.source.outputs(),
+            outputs,
             cursor: Cursor::new(def.source),
             description: def.description,
             definition: def.definition,
@@ -625,7 +636,7 @@ impl Registry {
     ///     metric_type: MetricType::Histogram,
     ///     help: None,
     ///     source: Source::Histogram(Histogram::new(Box::new(constant(0.2)), 1, Buckets::new(vec![0.5])?)),
-    ///     description: String::new(),
+    ///     description: "".into(),
     ///     definition: None,
     ///     churn: None,
     /// })?;
@@ -646,7 +657,7 @@ impl Registry {
             .iter()
             .flat_map(|f| f.members.iter().map(move |m| (f, m)));
         for (member, (family, m)) in members.enumerate() {
-            for o in &m.outputs {
+            for o in m.outputs.iter() {
                 let name = format!("{}{}", family.name, o.suffix);
                 let extra = o
                     .extra

@@ -49,6 +49,34 @@ impl Source {
         }
     }
 
+    pub(super) fn metric_type_fits(&self, t: MetricType) -> bool {
+        match self {
+            Self::Series(_) => !matches!(t, MetricType::Histogram | MetricType::Summary),
+            Self::Histogram(_) => t == MetricType::Histogram,
+            Self::Summary(_) => t == MetricType::Summary,
+        }
+    }
+}
+
+/// A source as a [`Cursor`] keeps it: a histogram or summary boxed, so that the cursor of
+/// a plain series (most of a large load) is small.
+enum Kept {
+    Series(DynShape),
+    Histogram(Box<Histogram>),
+    Summary(Box<Summary>),
+}
+
+impl From<Source> for Kept {
+    fn from(source: Source) -> Self {
+        match source {
+            Source::Series(shape) => Self::Series(shape),
+            Source::Histogram(h) => Self::Histogram(Box::new(h)),
+            Source::Summary(s) => Self::Summary(Box::new(s)),
+        }
+    }
+}
+
+impl Kept {
     /// Advances one tick and emits `(output index, value)` for each sample it yields; a
     /// stale marker is emitted as [`stale_nan`]. Returns false when the shape has ended.
     fn advance(&mut self, tick: Tick, mut emit: impl FnMut(usize, f64)) -> bool {
@@ -96,14 +124,6 @@ impl Source {
             Self::Summary(s) => s.reset(fresh),
         }
     }
-
-    pub(super) fn metric_type_fits(&self, t: MetricType) -> bool {
-        match self {
-            Self::Series(_) => !matches!(t, MetricType::Histogram | MetricType::Summary),
-            Self::Histogram(_) => t == MetricType::Histogram,
-            Self::Summary(_) => t == MetricType::Summary,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,7 +134,7 @@ pub(crate) struct Output {
 
 /// A member's running state: its source and how far it has got.
 pub(crate) struct Cursor {
-    source: Source,
+    source: Kept,
     ticks: u64,
     ended: bool,
     /// Whether its last sample was a value, so that a receiver shows it until a stale
@@ -136,9 +156,9 @@ pub(crate) enum Step {
 
 impl Cursor {
     /// A member that has served no tick yet.
-    pub(crate) const fn new(source: Source) -> Self {
+    pub(crate) fn new(source: Source) -> Self {
         Self {
-            source,
+            source: source.into(),
             ticks: 0,
             ended: false,
             live: false,

@@ -11,7 +11,7 @@ fn def(name: &str, labels: &[(&str, &str)], t: MetricType, source: Source) -> Se
         metric_type: t,
         help: None,
         source,
-        description: String::new(),
+        description: "".into(),
         definition: None,
         churn: None,
     }

@@ -12,7 +12,15 @@ use crate::config::{
     json,
     yaml::{Kind, Node},
 };
-use crate::{Labels, exposition::Family, labels::is_valid_label_name};
+use crate::{
+    Labels,
+    exposition::Family,
+    labels::is_valid_label_name,
+    registry::{
+        Definition,
+        definition::{LABELS_HOLE, NAME_HOLE},
+    },
+};
 
 impl Decoder<'_> {
     /// A series' labels. Those the family's samples carry themselves (`le`, `quantile`) are
@@ -167,37 +175,19 @@ pub(super) fn has_template(node: &Node) -> bool {
     })
 }
 
-/// [`definition`](super::metrics) of one series of a templated entry: its own labels instead of the
-/// template's.
-pub(super) fn definition_with_labels(
-    metric: &Fields<'_>,
-    series: &Fields<'_>,
-    labels: &Labels,
-) -> String {
+/// [`definition`](super::metrics) of the series of a templated entry: the entry as written,
+/// with holes where each series puts its own name and labels.
+pub(super) fn definition_template(metric: &Fields<'_>, series: &Fields<'_>) -> Definition {
     let header = metric
         .entries
         .iter()
         .filter(|(k, _)| METRIC_KEYS.contains(k));
-    let mut own: Vec<(String, String)> = labels
-        .without_name()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    own.sort();
-    json::object_with(
+    Definition::template(json::object_with(
         header.chain(&series.entries).map(|(k, v)| (*k, *v)),
         |key| match key {
-            "name" => Some(json::string(labels.name())),
-            "labels" => Some(json::string_map(&own)),
+            "name" => Some(NAME_HOLE.to_owned()),
+            "labels" => Some(LABELS_HOLE.to_owned()),
             _ => None,
         },
-    )
-}
-
-/// A definition of the first name's series, for another name of the template.
-pub(super) fn rename_definition(definition: &str, from: &str, to: &str) -> String {
-    definition.replacen(
-        &format!("\"name\": {}", json::string(from)),
-        &format!("\"name\": {}", json::string(to)),
-        1,
-    )
+    ))
 }

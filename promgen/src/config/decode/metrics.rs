@@ -4,7 +4,7 @@
 use super::{
     Decoder, Fields,
     expand::Template,
-    labels::{definition_with_labels, has_template, rename_definition},
+    labels::{definition_template, has_template},
 };
 use crate::config::{
     MetricConfig, SeriesConfig,
@@ -18,6 +18,7 @@ use crate::{
     exposition::Family,
     labels::{is_valid_label_name, is_valid_metric_name},
     observe::{Buckets, List, Objectives, bound_problems},
+    registry::Definition,
     shape::{EndStrategy, Value},
 };
 use std::collections::HashMap;
@@ -361,8 +362,8 @@ impl Decoder<'_> {
                 for s in &metrics.first().expect("the first name's").series {
                     let s: &SeriesConfig = s;
                     let labels = Labels::new(name, s.labels.without_name()).ok()?;
+                    // The definition is a template: it takes the name from the labels.
                     let mut copy = s.clone();
-                    copy.definition = rename_definition(&s.definition, header.name, name);
                     copy.labels = labels;
                     renamed.push(copy);
                 }
@@ -478,12 +479,13 @@ impl Decoder<'_> {
             one.labels = labels.into_iter().next()?;
             return Some(vec![one]);
         }
+        let definition = definition_template(header.fields, &f);
         Some(
             labels
                 .into_iter()
                 .map(|l| {
                     let mut s = one.clone();
-                    s.definition = definition_with_labels(header.fields, &f, &l);
+                    s.definition = definition.clone();
                     s.labels = l;
                     s
                 })
@@ -510,17 +512,14 @@ impl Decoder<'_> {
         let extra = u128::from(slots - sets);
         self.expand(node, path, extra.saturating_mul(names as u128))?;
         let churn = std::sync::Arc::new(churn);
-        let definitions: Vec<String> = labels
-            .iter()
-            .map(|l| definition_with_labels(header.fields, f, l))
-            .collect();
+        let definition = definition_template(header.fields, f);
         Some(
             (0..slots)
                 .map(|slot| {
                     let set = usize::try_from(slot % sets).unwrap_or(0);
                     let mut s = one.clone();
                     s.labels = labels[set].clone();
-                    s.definition.clone_from(&definitions[set]);
+                    s.definition = definition.clone();
                     s.churn = Some(ChurnSlot::new(std::sync::Arc::clone(&churn), slot, slots));
                     s
                 })
@@ -570,14 +569,14 @@ impl Decoder<'_> {
             ),
             keys => self.error(node, path, format!("give one of `data`, `values` or `series`, not {}", keys.join(" and "))),
         };
-        let description = describe(f, given.first().copied().unwrap_or("data"));
+        let description = describe(f, given.first().copied().unwrap_or("data")).into();
         Some(SeriesConfig {
             description,
             definition,
             per_scrape: 1,
             labels: labels?,
             end: end?,
-            shape: shape?,
+            shape: std::sync::Arc::new(shape?),
             line: node.at.line,
             churn: None,
         })
@@ -592,7 +591,7 @@ impl Decoder<'_> {
         path: &KeyPath,
         metric_type: MetricType,
         labels: Option<Labels>,
-        definition: String,
+        definition: Definition,
     ) -> Option<SeriesConfig> {
         if let Some(key) = ["data", "values", "series", "endStrategy", "customValue"]
             .into_iter()
@@ -617,13 +616,13 @@ impl Decoder<'_> {
             Some(n) => self.data(n, &path.key("observations"), false),
             None => self.error(node, path, format!("a {metric_type}'s series needs `observations`, e.g. observations: \"normal(0.2, 0.05)\"")),
         };
-        let description = describe(f, "observations");
+        let description = describe(f, "observations").into();
         Some(SeriesConfig {
             description,
             definition,
             labels: labels?,
             end: EndStrategy::Stop,
-            shape: observations?,
+            shape: std::sync::Arc::new(observations?),
             per_scrape: per_scrape?.unwrap_or(1),
             line: node.at.line,
             churn: None,
@@ -716,10 +715,12 @@ fn describe(f: &Fields<'_>, key: &str) -> String {
 
 /// The control-API body that recreates a series: its metric's `name`, `help`, `type`,
 /// `buckets` and `objectives`, and the series' own keys, each as written.
-fn definition(metric: &Fields<'_>, series: &Fields<'_>) -> String {
+fn definition(metric: &Fields<'_>, series: &Fields<'_>) -> Definition {
     let header = metric
         .entries
         .iter()
         .filter(|(k, _)| METRIC_KEYS.contains(k));
-    json::object(header.chain(&series.entries).map(|(k, v)| (*k, *v)))
+    Definition::new(json::object(
+        header.chain(&series.entries).map(|(k, v)| (*k, *v)),
+    ))
 }

@@ -55,10 +55,11 @@ fn each_expanded_series_lists_the_definition_of_itself() {
     let config = parse(yaml);
     for metric in &config.metrics {
         for s in &metric.series {
-            let again = Config::parse_api_series(&s.definition)
-                .unwrap_or_else(|e| panic!("{e}: {}", s.definition));
-            assert_eq!(again.series.len(), 1, "{}", s.definition);
-            assert_eq!(again.series[0].labels, s.labels, "{}", s.definition);
+            let definition = s.definition.render(&s.labels);
+            let again = Config::parse_api_series(&definition)
+                .unwrap_or_else(|e| panic!("{e}: {definition}"));
+            assert_eq!(again.series.len(), 1, "{definition}");
+            assert_eq!(again.series[0].labels, s.labels, "{definition}");
             assert_eq!(again.help.as_deref(), Some("Load."));
         }
     }
