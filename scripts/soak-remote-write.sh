@@ -67,7 +67,12 @@ echo "soak: $n series every 15 s for $duration into $receiver ($(nproc) cores)"
   --report-every 60s --stats-json "$dir/stats.jsonl" --stop-grace 60s 2>"$dir/promgen.log" &
 ppid=$!
 r0=$(cpu "$rpid")
-sleep "$seconds"
+started=$(date +%s)
+# The steady state starts at the first report (a minute in): the config loaded, the first
+# ticks sent, every series known to the receiver.
+until [ -s "$dir/stats.jsonl" ] || ! kill -0 "$ppid" 2>/dev/null; do sleep 0.2; done
+pm=$(cpu "$ppid"); rm_=$(cpu "$rpid"); steady_from=$(( $(date +%s) - started ))
+sleep $(( seconds - steady_from ))
 p1=$(cpu "$ppid"); r1=$(cpu "$rpid")
 kill -INT "$ppid"
 wait "$ppid" || true
@@ -97,5 +102,9 @@ receiver_cpu=$(echo "($r1 - $r0) / $hz" | bc -l)
 printf 'acknowledged %s samples, %s of them values; the receiver holds %s values\n' \
   "$acknowledged" "$(( acknowledged - n ))" "$held"
 printf 'worst interval: %.1f s behind schedule, request p99 %.3f s\n' "$worst" "$p99"
+steady_promgen=$(echo "($p1 - $pm) / $hz" | bc -l)
+steady_receiver=$(echo "($r1 - $rm_) / $hz" | bc -l)
+printf 'CPU from the first report (%s s in) to the end: promgen %.1f s, %s %.1f s (promgen %.1f%% of it)\n' \
+  "$steady_from" "$steady_promgen" "$receiver" "$steady_receiver" "$(echo "100 * $steady_promgen / $steady_receiver" | bc -l)"
 printf 'CPU over the run: promgen %.1f s, %s %.1f s (promgen %.1f%% of it)\n' \
   "$promgen_cpu" "$receiver" "$receiver_cpu" "$(echo "100 * $promgen_cpu / $receiver_cpu" | bc -l)"
