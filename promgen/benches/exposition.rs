@@ -1,10 +1,12 @@
-//! Rendering 100 000 series (10 families × 10 000 label sets, 4 labels each): our exposition
+//! Rendering 100 000 series (10 families × 10 000 label sets, 4 labels each; set
+//! `PROMGEN_BENCH_PER_FAMILY=100000` for a million): our exposition
 //! writer against the `prometheus-client` crate's text encoder holding the same values, both
 //! writing OpenMetrics (the only format `prometheus-client` writes). Also the whole scrape
 //! through our `Registry` (which advances every series), `GET /metrics` over loopback, and
 //! the memory a served series takes.
 //!
 //! Run: `cargo bench -p promgen --bench exposition --features server`
+//! (`PROMGEN_BENCH_PER_FAMILY=100000 cargo bench …` for 1 000 000 series)
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prometheus_client::{
@@ -29,8 +31,24 @@ use std::{
 };
 
 const FAMILIES: usize = 10;
-const PER_FAMILY: usize = 10_000;
-const SERIES: usize = FAMILIES * PER_FAMILY;
+
+/// Label sets per family: `PROMGEN_BENCH_PER_FAMILY`, else 10 000.
+fn per_family() -> usize {
+    std::env::var("PROMGEN_BENCH_PER_FAMILY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// How many series every benchmark here renders.
+fn series_count() -> usize {
+    FAMILIES * per_family()
+}
+
+/// `100k` or `1000k`, for the group names.
+fn size_name() -> String {
+    format!("{}k", series_count() / 1000)
+}
 
 /// Counts the bytes allocated and not yet freed, to measure memory per served series.
 struct Counting;
@@ -93,7 +111,7 @@ fn client_registry() -> ClientRegistry {
     let mut registry = ClientRegistry::default();
     for f in 0..FAMILIES {
         let family = Family::<ClientLabels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
-        for i in 0..PER_FAMILY {
+        for i in 0..per_family() {
             let (labels, value) = series(i);
             family.get_or_create(&labels).set(value);
         }
@@ -106,7 +124,7 @@ fn client_registry() -> ClientRegistry {
 fn prepared() -> Vec<(String, Vec<(RenderedLabels, f64)>)> {
     (0..FAMILIES)
         .map(|f| {
-            let members = (0..PER_FAMILY)
+            let members = (0..per_family())
                 .map(|i| {
                     let (l, v) = series(i);
                     (RenderedLabels::new(&labels_of(f, &l)), v)
@@ -120,7 +138,7 @@ fn prepared() -> Vec<(String, Vec<(RenderedLabels, f64)>)> {
 fn our_registry() -> Registry {
     let mut registry = Registry::default();
     for f in 0..FAMILIES {
-        for i in 0..PER_FAMILY {
+        for i in 0..per_family() {
             let (l, v) = series(i);
             let def = SeriesDef {
                 labels: labels_of(f, &l),
@@ -158,7 +176,7 @@ fn render(c: &mut Criterion) {
         lines
     };
     let (a, b) = (samples(&theirs), samples(&mine));
-    assert_eq!(a.len(), SERIES);
+    assert_eq!(a.len(), series_count());
     // prometheus-client writes whole floats as `5.0` and sorts labels as declared; ours
     // writes `5` and sorts by name. Compare values by series after normalising that.
     let key_values = |lines: &[String]| -> Vec<(String, f64)> {
@@ -184,8 +202,8 @@ fn render(c: &mut Criterion) {
         "both encoders hold the same samples"
     );
 
-    let mut group = c.benchmark_group("render_100k_series");
-    group.throughput(Throughput::Elements(SERIES as u64));
+    let mut group = c.benchmark_group(format!("render_{}_series", size_name()));
+    group.throughput(Throughput::Elements(series_count() as u64));
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(8));
@@ -223,7 +241,7 @@ fn render(c: &mut Criterion) {
     group.finish();
 }
 
-/// `GET /metrics` for 100 000 series over loopback, one connection per request.
+/// `GET /metrics` for every series over loopback, one connection per request.
 fn http(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -243,8 +261,11 @@ fn http(c: &mut Criterion) {
         stream.read_to_end(&mut body).unwrap();
         body.len()
     };
-    assert!(get() > SERIES * 60, "the response holds every series");
-    let mut group = c.benchmark_group("http_get_metrics_100k_series");
+    assert!(
+        get() > series_count() * 60,
+        "the response holds every series"
+    );
+    let mut group = c.benchmark_group(format!("http_get_metrics_{}_series", size_name()));
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(10));
@@ -253,14 +274,15 @@ fn http(c: &mut Criterion) {
     drop(server);
 }
 
-/// Memory per served series: live heap bytes of a registry of 100 000 series, divided.
+/// Memory per served series: live heap bytes of a registry of every series, divided.
 fn memory(_c: &mut Criterion) {
     let before = LIVE.load(Ordering::Relaxed);
     let registry = our_registry();
     let after = LIVE.load(Ordering::Relaxed);
-    let per = (after - before) as f64 / SERIES as f64;
+    let series = series_count();
+    let per = (after - before) as f64 / series as f64;
     eprintln!(
-        "memory: {} bytes live for {SERIES} series = {per:.0} bytes per served series",
+        "memory: {} bytes live for {series} series = {per:.0} bytes per served series",
         after - before
     );
     black_box(registry.len());

@@ -10,10 +10,7 @@ use super::{
     proto::{metric_type_number, v1},
 };
 use crate::{Sample, registry::WireSeries};
-use prost::{
-    Message,
-    encoding::{encode_varint, encoded_len_varint},
-};
+use prost::{Message, encoding::encoded_len_varint};
 use std::collections::HashMap;
 
 // Field keys: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited).
@@ -387,17 +384,53 @@ fn samples_len(samples: &[Sample]) -> usize {
 }
 
 fn write_samples(out: &mut Vec<u8>, samples: &[Sample]) {
+    out.reserve(samples.len() * MAX_SAMPLE_FIELD);
     for s in samples {
-        out.push(KEY_SAMPLES);
-        encode_varint(sample_len(s) as u64, out);
+        // The whole field on the stack, then one copy: the message is at most 20 bytes
+        // (a key and 8 bytes, a key and a 10-byte varint), so its length is one byte.
+        let mut field = [0u8; MAX_SAMPLE_FIELD];
+        field[0] = KEY_SAMPLES;
+        let mut n = 2;
         if s.value != 0.0 {
-            out.push(KEY_SAMPLE_VALUE);
-            out.extend_from_slice(&s.value.to_le_bytes());
+            field[n] = KEY_SAMPLE_VALUE;
+            field[n + 1..n + 9].copy_from_slice(&s.value.to_le_bytes());
+            n += 9;
         }
         if s.timestamp_ms != 0 {
-            out.push(KEY_SAMPLE_TIMESTAMP);
-            encode_varint(s.timestamp_ms as u64, out);
+            field[n] = KEY_SAMPLE_TIMESTAMP;
+            n += 1 + put_varint(&mut field[n + 1..], s.timestamp_ms as u64);
         }
+        field[1] = (n - 2) as u8;
+        out.extend_from_slice(&field[..n]);
+    }
+}
+
+/// The longest `samples` field: key, length, and a message of at most 20 bytes.
+const MAX_SAMPLE_FIELD: usize = 22;
+
+/// Writes `v` as a varint into `buf` (at least 10 bytes long), returning its length.
+#[inline]
+fn put_varint(buf: &mut [u8], mut v: u64) -> usize {
+    let mut i = 0;
+    while v >= 0x80 {
+        buf[i] = (v as u8) | 0x80;
+        v >>= 7;
+        i += 1;
+    }
+    buf[i] = v as u8;
+    i + 1
+}
+
+/// Appends `v` as a varint: inline, with one push for the small values most are (prost's
+/// `encode_varint` is an out-of-line call that pushes a byte at a time).
+#[inline]
+fn encode_varint(v: u64, out: &mut Vec<u8>) {
+    if v < 0x80 {
+        out.push(v as u8);
+    } else {
+        let mut buf = [0u8; 10];
+        let n = put_varint(&mut buf, v);
+        out.extend_from_slice(&buf[..n]);
     }
 }
 
