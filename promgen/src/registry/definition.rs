@@ -15,7 +15,12 @@ use std::sync::Arc;
 /// # Ok::<(), promgen::LabelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Definition(Arc<str>);
+pub struct Definition {
+    text: Arc<str>,
+    /// Whether `text` has holes: only the decoder's templates do, so a text given to
+    /// [`Definition::new`] is listed exactly as given, whatever it holds.
+    holes: bool,
+}
 
 /// Where a series' own metric name goes in a template. JSON escapes every control
 /// character, so no text written as JSON holds one.
@@ -27,19 +32,28 @@ impl Definition {
     /// A definition that is this text for any series.
     #[must_use]
     pub fn new(text: impl Into<Arc<str>>) -> Self {
-        Self(text.into())
+        Self {
+            text: text.into(),
+            holes: false,
+        }
     }
 
     /// A definition with [`NAME_HOLE`] and [`LABELS_HOLE`] in it, filled by each series.
     pub(crate) fn template(text: impl Into<Arc<str>>) -> Self {
-        Self(text.into())
+        Self {
+            text: text.into(),
+            holes: true,
+        }
     }
 
     /// The text for the series with `labels`.
     #[must_use]
     pub fn render(&self, labels: &Labels) -> String {
-        let mut pieces = self.0.split('\u{0}');
-        let mut out = String::with_capacity(self.0.len() + 32);
+        if !self.holes {
+            return self.text.to_string();
+        }
+        let mut pieces = self.text.split('\u{0}');
+        let mut out = String::with_capacity(self.text.len() + 32);
         out.push_str(pieces.next().unwrap_or_default());
         for piece in pieces {
             let rest = match piece.as_bytes().first() {
@@ -79,5 +93,12 @@ mod tests {
             d.render(&other),
             r#"{"name": "m_2", "labels": {}, "series": "1"}"#
         );
+    }
+
+    #[test]
+    fn a_plain_text_is_listed_as_given_whatever_it_holds() {
+        let text = format!("not JSON {NAME_HOLE} {LABELS_HOLE}");
+        let labels = Labels::new("m", [("a", "x")]).unwrap();
+        assert_eq!(Definition::new(text.clone()).render(&labels), text);
     }
 }
