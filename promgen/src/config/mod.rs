@@ -628,13 +628,9 @@ impl Config {
     pub fn build_registry(
         &self,
     ) -> Result<crate::registry::Registry, crate::registry::RegistryError> {
-        let mut registry = crate::registry::Registry::default();
-        for m in &self.metrics {
-            for s in &m.series {
-                registry.add(m.series_def(s))?;
-            }
-        }
-        Ok(registry)
+        // Each series' config is cloned to build its member either way; the clones are
+        // shallow (shared shape, description and definition).
+        self.clone().into_registry()
     }
 
     /// [`Config::build_registry`], taking the config: each series' config is freed as its
