@@ -328,30 +328,70 @@ fn encode(c: &mut Criterion) {
                 ("snappy_only_v1", Protocol::V1),
                 ("snappy_only_v2", Protocol::V2),
             ] {
-                let mut e = Encoder::default();
-                let bodies: Vec<Vec<u8>> = batches
-                    .iter()
-                    .map(|batch| {
-                        e.encode(&table, batch, protocol);
-                        e.uncompressed().to_vec()
-                    })
-                    .collect();
+                let bodies = bodies(&table, &batches, protocol);
                 group.bench_function(name, |b| {
                     let mut snappy = snap::raw::Encoder::new();
                     let mut out = Vec::new();
-                    b.iter(|| {
-                        let mut n = 0;
-                        for body in &bodies {
-                            out.resize(snap::raw::max_compress_len(body.len()), 0);
-                            n += snappy.compress(body, &mut out).unwrap();
-                        }
-                        black_box(n)
-                    });
+                    b.iter(|| black_box(compress_all(&mut snappy, &mut out, &bodies)));
                 });
+            }
+            for protocol in [Protocol::V1, Protocol::V2] {
+                interleaved_ratio(&table, &batches, protocol);
             }
         }
         group.finish();
     }
+}
+
+/// The uncompressed bodies our encoder writes for `batches`.
+fn bodies(table: &SeriesTable, batches: &[Batch], protocol: Protocol) -> Vec<Vec<u8>> {
+    let mut e = Encoder::default();
+    batches
+        .iter()
+        .map(|batch| {
+            e.encode(table, batch, protocol);
+            e.uncompressed()
+        })
+        .collect()
+}
+
+/// Snappy alone on `bodies`, into a reused buffer as `Encoder` does.
+fn compress_all(snappy: &mut snap::raw::Encoder, out: &mut Vec<u8>, bodies: &[Vec<u8>]) -> usize {
+    let mut n = 0;
+    for body in bodies {
+        out.resize(snap::raw::max_compress_len(body.len()), 0);
+        n += snappy.compress(body, out).unwrap();
+    }
+    n
+}
+
+/// Our encode + compress ÷ snappy alone, timed in alternation: 400 rounds, each timing one
+/// pass of each over the 32 requests, and the median of the rounds' ratios. Criterion times
+/// one benchmark after the other, so on a shared machine whose speed drifts over seconds,
+/// the ratio of two medians can move by a tenth between runs; alternating puts both under
+/// the same conditions within milliseconds.
+fn interleaved_ratio(table: &SeriesTable, batches: &[Batch], protocol: Protocol) {
+    use std::time::Instant;
+    let bodies = bodies(table, batches, protocol);
+    let (mut e, mut snappy, mut out) = (Encoder::default(), snap::raw::Encoder::new(), Vec::new());
+    let mut ratios: Vec<f64> = (0..400)
+        .map(|_| {
+            let start = Instant::now();
+            let mut n = 0;
+            for batch in batches {
+                n += e.encode(table, batch, protocol).len();
+            }
+            let ours = start.elapsed();
+            let start = Instant::now();
+            black_box(compress_all(&mut snappy, &mut out, &bodies) + n);
+            ours.as_secs_f64() / start.elapsed().as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    eprintln!(
+        "{protocol:?} encode + compress ÷ snappy alone, interleaved: median {:.3}× (quartiles {:.3}–{:.3}×, 400 rounds)",
+        ratios[200], ratios[100], ratios[300]
+    );
 }
 
 criterion_group!(benches, encode);

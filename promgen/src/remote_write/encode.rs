@@ -27,12 +27,18 @@ const KEY_V2_METADATA_HELP: u8 = 3 << 3;
 
 /// The series a writer sends, with everything about them that never changes encoded once:
 /// 1.0 label fields, 2.0 label and help strings as ids into one table, family metadata.
+/// Each kind is kept for all series in one buffer, one series after the other, so a request's
+/// series are read from neighbouring memory rather than from an allocation each.
 #[derive(Debug, Clone)]
 pub struct SeriesTable {
-    /// Per series: its `labels` fields of a 1.0 `TimeSeries`, ready to copy.
-    v1_labels: Vec<Box<[u8]>>,
-    /// Per series: name and value ids into `strings`, in label order.
-    v2_labels: Vec<Box<[u32]>>,
+    /// Every series' `labels` fields of a 1.0 `TimeSeries`, ready to copy.
+    v1_labels: Vec<u8>,
+    /// Where each series' end in `v1_labels`.
+    v1_ends: Vec<usize>,
+    /// Every series' label name and value ids into `strings`, in label order.
+    v2_labels: Vec<u32>,
+    /// Where each series' end in `v2_labels`.
+    v2_ends: Vec<usize>,
     /// Per series: metric type number and HELP text id (0 = none).
     v2_metadata: Vec<(i32, u32)>,
     /// Every distinct string; `strings[0]` is `""`.
@@ -47,29 +53,30 @@ impl SeriesTable {
     pub fn new(series: &[WireSeries]) -> Self {
         let mut ids: HashMap<&str, u32> = HashMap::from([("", 0)]);
         let mut strings = vec![String::new()];
-        let mut v1_labels = Vec::with_capacity(series.len());
-        let mut v2_labels = Vec::with_capacity(series.len());
+        let mut v1_labels = Vec::new();
+        let mut v1_ends = Vec::with_capacity(series.len());
+        let mut v2_labels = Vec::new();
+        let mut v2_ends = Vec::with_capacity(series.len());
         let mut v2_metadata = Vec::with_capacity(series.len());
         let mut families: Vec<v1::MetricMetadata> = Vec::new();
+        let mut family_names: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for s in series {
-            let mut buf = Vec::new();
-            let mut refs = Vec::with_capacity(s.labels.iter().len() * 2);
             for (name, value) in s.labels.iter() {
                 let label = v1::Label {
                     name: name.to_owned(),
                     value: value.to_owned(),
                 };
-                prost::encoding::message::encode(1, &label, &mut buf);
+                prost::encoding::message::encode(1, &label, &mut v1_labels);
                 for text in [name, value] {
-                    refs.push(intern(&mut ids, &mut strings, text));
+                    v2_labels.push(intern(&mut ids, &mut strings, text));
                 }
             }
             let help = s.help.as_deref().unwrap_or("");
             let help_id = intern(&mut ids, &mut strings, help);
-            v1_labels.push(buf.into_boxed_slice());
-            v2_labels.push(refs.into_boxed_slice());
+            v1_ends.push(v1_labels.len());
+            v2_ends.push(v2_labels.len());
             v2_metadata.push((metric_type_number(s.metric_type), help_id));
-            if !families.iter().any(|f| f.metric_family_name == s.family) {
+            if family_names.insert(&s.family) {
                 families.push(v1::MetricMetadata {
                     r#type: metric_type_number(s.metric_type),
                     metric_family_name: s.family.clone(),
@@ -78,25 +85,43 @@ impl SeriesTable {
                 });
             }
         }
+        v1_labels.shrink_to_fit();
+        v2_labels.shrink_to_fit();
         Self {
             v1_labels,
+            v1_ends,
             v2_labels,
+            v2_ends,
             v2_metadata,
             strings,
             families,
         }
     }
 
+    /// Series `id`'s 1.0 label fields.
+    fn v1_labels(&self, id: u32) -> &[u8] {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.v1_ends[id - 1] };
+        &self.v1_labels[start..self.v1_ends[id]]
+    }
+
+    /// Series `id`'s 2.0 label string ids.
+    fn v2_labels(&self, id: u32) -> &[u32] {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.v2_ends[id - 1] };
+        &self.v2_labels[start..self.v2_ends[id]]
+    }
+
     /// How many series.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.v1_labels.len()
+        self.v1_ends.len()
     }
 
     /// Whether there are none.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.v1_labels.is_empty()
+        self.v1_ends.is_empty()
     }
 
     /// A 1.0 request holding only the families' metadata (type and help), which Prometheus
@@ -205,15 +230,20 @@ impl Batch {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Encoder {
-    /// The uncompressed request.
-    body: Vec<u8>,
-    /// 2.0: the series, written before the symbols are known.
+    /// The first part of the uncompressed request: 2.0's symbols, or a whole message from
+    /// [`Encoder::encode_message`]; empty for 1.0.
+    head: Vec<u8>,
+    /// The rest: the series, written in place ([`Out`]); only the first `series_len` bytes
+    /// are this request's. 2.0's follow the symbols but are written before these are known.
     series: Vec<u8>,
+    series_len: usize,
     /// The compressed request.
     compressed: Vec<u8>,
-    /// 2.0: table string id → this request's symbol, valid where `seen[id] == generation`.
-    local: Vec<u32>,
-    seen: Vec<u32>,
+    /// The compressed head, before it is put in front of the series.
+    compressed_head: Vec<u8>,
+    /// 2.0: table string id → (the request that last used it, its symbol there): this
+    /// request's symbol where the first is `generation`.
+    local: Vec<(u32, u32)>,
     generation: u32,
     /// 2.0: this request's symbols, as table string ids.
     symbols: Vec<u32>,
@@ -223,11 +253,12 @@ pub struct Encoder {
 impl Default for Encoder {
     fn default() -> Self {
         Self {
-            body: Vec::new(),
+            head: Vec::new(),
             series: Vec::new(),
+            series_len: 0,
             compressed: Vec::new(),
+            compressed_head: Vec::new(),
             local: Vec::new(),
-            seen: Vec::new(),
             generation: 0,
             symbols: Vec::new(),
             snappy: snap::raw::Encoder::new(),
@@ -238,110 +269,152 @@ impl Default for Encoder {
 impl Encoder {
     /// The compressed body of `batch` in `protocol`.
     pub fn encode(&mut self, table: &SeriesTable, batch: &Batch, protocol: Protocol) -> &[u8] {
-        self.body.clear();
-        match protocol {
+        self.head.clear();
+        self.series_len = match protocol {
             Protocol::V1 => self.v1(table, batch),
             Protocol::V2 => self.v2(table, batch),
-        }
+        };
         self.compress()
     }
 
     /// The compressed body of any message (the metadata request, say).
     pub fn encode_message(&mut self, message: &impl Message) -> &[u8] {
-        self.body.clear();
+        self.head.clear();
+        self.series_len = 0;
         // Encoding into a Vec cannot run out of room.
-        let _ = message.encode(&mut self.body);
+        let _ = message.encode(&mut self.head);
         self.compress()
     }
 
-    /// The uncompressed body of the last request.
+    /// The uncompressed body of the last request (a copy: it is kept in two parts).
     #[must_use]
-    pub fn uncompressed(&self) -> &[u8] {
-        &self.body
+    pub fn uncompressed(&self) -> Vec<u8> {
+        [&self.head[..], &self.series[..self.series_len]].concat()
     }
 
+    /// The body, `head` then the series, compressed without first copying the series behind
+    /// the head (for 2.0, the largest part of every request behind its symbols).
+    ///
+    /// Snappy's block format is the uncompressed length (a varint), then literals and copies
+    /// of earlier output. Each part compressed on its own is a valid run of those (the `snap`
+    /// crate compresses every 64 KiB of its input on its own anyway), and a copy only reaches
+    /// back within its own part; so the two runs, one after the other under the total length,
+    /// decompress to the two parts one after the other.
     fn compress(&mut self) -> &[u8] {
-        self.compressed
-            .resize(snap::raw::max_compress_len(self.body.len()), 0);
-        // The buffer is as large as snappy can need, so compression cannot fail.
+        let (head, series) = (&self.head, &self.series[..self.series_len]);
+        let total = head.len() + series.len();
+        let header = encoded_len_varint(total as u64);
+        let room = snap::raw::max_compress_len(head.len());
+        grow(&mut self.compressed_head, room);
+        // Each buffer is as large as snappy can need, so compression cannot fail.
         let n = self
             .snappy
-            .compress(&self.body, &mut self.compressed)
+            .compress(head, &mut self.compressed_head[..room])
             .unwrap_or(0);
-        &self.compressed[..n]
+        let head_runs = &self.compressed_head[encoded_len_varint(head.len() as u64)..n];
+        let runs_end = header + head_runs.len();
+        let room = snap::raw::max_compress_len(series.len()) + encoded_len_varint(total as u64);
+        grow(&mut self.compressed, runs_end + room);
+        // The series' own length header lands on the last bytes of where the head's runs go
+        // (the total's header is at least as long as it), and is overwritten by them.
+        let at = runs_end - encoded_len_varint(series.len() as u64);
+        let m = self
+            .snappy
+            .compress(series, &mut self.compressed[at..])
+            .unwrap_or(0);
+        self.compressed[header..runs_end].copy_from_slice(head_runs);
+        put_varint(&mut self.compressed[..header], total as u64);
+        &self.compressed[..at + m]
     }
 
-    fn v1(&mut self, table: &SeriesTable, batch: &Batch) {
+    /// Writes a 1.0 request into `series`, returning its length.
+    fn v1(&mut self, table: &SeriesTable, batch: &Batch) -> usize {
+        let bound: usize = batch
+            .iter()
+            .map(|(id, samples)| {
+                1 + MAX_LEN_WIDTH + table.v1_labels(id).len() + samples.len() * MAX_SAMPLE_FIELD
+            })
+            .sum();
+        let mut out = Out::new(&mut self.series, bound);
         for (id, samples) in batch.iter() {
-            let labels = &table.v1_labels[id as usize];
-            let len = labels.len() + samples_len(samples);
-            self.body.push(KEY_V1_TIMESERIES);
-            encode_varint(len as u64, &mut self.body);
-            self.body.extend_from_slice(labels);
-            write_samples(&mut self.body, samples);
+            let labels = table.v1_labels(id);
+            out.byte(KEY_V1_TIMESERIES);
+            let series = out.open(labels.len() + samples.len() * MAX_SAMPLE_FIELD);
+            out.bytes(labels);
+            out.samples(samples);
+            out.close(series);
         }
+        out.finish()
     }
 
-    fn v2(&mut self, table: &SeriesTable, batch: &Batch) {
+    /// Writes a 2.0 request: its symbols into `head`, its series into `series`, returning
+    /// their length.
+    fn v2(&mut self, table: &SeriesTable, batch: &Batch) -> usize {
         self.start_symbols(table);
-        self.series.clear();
-        let mut refs: Vec<u32> = Vec::with_capacity(32);
+        let bound: usize = batch
+            .iter()
+            .map(|(id, samples)| {
+                1 + MAX_LEN_WIDTH
+                    + 1
+                    + MAX_LEN_WIDTH
+                    + table.v2_labels(id).len() * MAX_VARINT32
+                    + samples.len() * MAX_SAMPLE_FIELD
+                    + MAX_V2_METADATA_FIELD
+            })
+            .sum();
+        let mut series = std::mem::take(&mut self.series);
+        let mut out = Out::new(&mut series, bound);
         for (id, samples) in batch.iter() {
-            refs.clear();
-            for &string in &*table.v2_labels[id as usize] {
-                refs.push(self.symbol(string));
-            }
+            let labels = table.v2_labels(id);
             let (metric_type, help) = table.v2_metadata[id as usize];
-            let help = self.symbol(help);
-            let refs_len: usize = refs.iter().map(|&r| encoded_len_varint(u64::from(r))).sum();
-            let metadata_len =
-                varint_field_len(metric_type as u64) + varint_field_len(u64::from(help));
-            let len = 1
-                + encoded_len_varint(refs_len as u64)
-                + refs_len
-                + samples_len(samples)
-                + 1
-                + encoded_len_varint(metadata_len as u64)
-                + metadata_len;
-            let out = &mut self.series;
-            out.push(KEY_V2_TIMESERIES);
-            encode_varint(len as u64, out);
-            out.push(KEY_V2_LABELS_REFS);
-            encode_varint(refs_len as u64, out);
-            for &r in &refs {
-                encode_varint(u64::from(r), out);
+            out.byte(KEY_V2_TIMESERIES);
+            let timeseries = out.open(
+                1 + MAX_LEN_WIDTH
+                    + labels.len() * MAX_VARINT32
+                    + samples.len() * MAX_SAMPLE_FIELD
+                    + MAX_V2_METADATA_FIELD,
+            );
+            out.byte(KEY_V2_LABELS_REFS);
+            let refs = out.open(labels.len() * MAX_VARINT32);
+            for &string in labels {
+                out.varint(u64::from(self.symbol(string)));
             }
-            write_samples(out, samples);
-            out.push(KEY_V2_METADATA);
-            encode_varint(metadata_len as u64, out);
+            out.close(refs);
+            out.samples(samples);
+            let help = self.symbol(help);
+            out.byte(KEY_V2_METADATA);
+            let metadata = out.open(MAX_V2_METADATA_FIELD - 2);
             if metric_type != 0 {
-                out.push(KEY_V2_METADATA_TYPE);
-                encode_varint(metric_type as u64, out);
+                out.byte(KEY_V2_METADATA_TYPE);
+                out.varint(metric_type as u64);
             }
             if help != 0 {
-                out.push(KEY_V2_METADATA_HELP);
-                encode_varint(u64::from(help), out);
+                out.byte(KEY_V2_METADATA_HELP);
+                out.varint(u64::from(help));
             }
+            out.close(metadata);
+            out.close(timeseries);
         }
+        let len = out.finish();
+        self.series = series;
         for &string in &self.symbols {
             let s = table.strings[string as usize].as_bytes();
-            self.body.push(KEY_V2_SYMBOLS);
-            encode_varint(s.len() as u64, &mut self.body);
-            self.body.extend_from_slice(s);
+            self.head.push(KEY_V2_SYMBOLS);
+            encode_varint(s.len() as u64, &mut self.head);
+            self.head.extend_from_slice(s);
         }
-        self.body.extend_from_slice(&self.series);
+        len
     }
 
     /// Starts a request's symbol table with `""` as symbol 0.
     fn start_symbols(&mut self, table: &SeriesTable) {
-        if self.seen.len() < table.strings.len() {
-            self.seen.resize(table.strings.len(), 0);
-            self.local.resize(table.strings.len(), 0);
+        if self.local.len() < table.strings.len() {
+            self.local.resize(table.strings.len(), (0, 0));
         }
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             // After 2^32 requests the stamps wrap: forget them all.
-            self.seen.fill(0);
+            self.local.fill((0, 0));
             self.generation = 1;
         }
         self.symbols.clear();
@@ -349,66 +422,192 @@ impl Encoder {
     }
 
     /// This request's symbol for table string `string`, added on first use.
+    #[inline]
     fn symbol(&mut self, string: u32) -> u32 {
-        let i = string as usize;
-        if self.seen[i] != self.generation {
-            self.seen[i] = self.generation;
-            self.local[i] = u32::try_from(self.symbols.len()).unwrap_or(u32::MAX);
+        let entry = &mut self.local[string as usize];
+        if entry.0 != self.generation {
+            *entry = (
+                self.generation,
+                u32::try_from(self.symbols.len()).unwrap_or(u32::MAX),
+            );
             self.symbols.push(string);
         }
-        self.local[i]
+        entry.1
     }
 }
 
-/// The length of an optional varint field: nothing when 0, as proto3 leaves defaults out.
-fn varint_field_len(v: u64) -> usize {
-    if v == 0 { 0 } else { 1 + encoded_len_varint(v) }
-}
-
-/// One `Sample` message's length. Like `prost`, zero fields are left out (so `-0.0`, which
-/// compares equal to 0, is sent as 0).
-fn sample_len(s: &Sample) -> usize {
-    let value = if s.value == 0.0 { 0 } else { 9 };
-    value + varint_field_len(s.timestamp_ms as u64)
-}
-
-/// The length of the repeated `samples` field holding `samples`.
-fn samples_len(samples: &[Sample]) -> usize {
-    samples
-        .iter()
-        .map(|s| {
-            let n = sample_len(s);
-            1 + encoded_len_varint(n as u64) + n
-        })
-        .sum()
-}
-
-fn write_samples(out: &mut Vec<u8>, samples: &[Sample]) {
-    out.reserve(samples.len() * MAX_SAMPLE_FIELD);
-    for s in samples {
-        // The whole field on the stack, then one copy: the message is at most 20 bytes
-        // (a key and 8 bytes, a key and a 10-byte varint), so its length is one byte.
-        let mut field = [0u8; MAX_SAMPLE_FIELD];
-        field[0] = KEY_SAMPLES;
-        let mut n = 2;
-        if s.value != 0.0 {
-            field[n] = KEY_SAMPLE_VALUE;
-            field[n + 1..n + 9].copy_from_slice(&s.value.to_le_bytes());
-            n += 9;
-        }
-        if s.timestamp_ms != 0 {
-            field[n] = KEY_SAMPLE_TIMESTAMP;
-            n += 1 + put_varint(&mut field[n + 1..], s.timestamp_ms as u64);
-        }
-        field[1] = (n - 2) as u8;
-        out.extend_from_slice(&field[..n]);
-    }
-}
-
-/// The longest `samples` field: key, length, and a message of at most 20 bytes.
+/// The most bytes a length prefix takes here: messages are under 2^35 bytes.
+const MAX_LEN_WIDTH: usize = 5;
+/// The most bytes a varint of a `u32` takes.
+const MAX_VARINT32: usize = 5;
+/// The longest `samples` field: key, length, and a message of at most 20 bytes (a key and
+/// 8 bytes, a key and a 10-byte varint).
 const MAX_SAMPLE_FIELD: usize = 22;
+/// The longest 2.0 `metadata` field: key and length, then type and help, a key and a varint
+/// each.
+const MAX_V2_METADATA_FIELD: usize = 2 + 2 * (1 + MAX_VARINT32);
 
-/// Writes `v` as a varint into `buf` (at least 10 bytes long), returning its length.
+/// A writer into a buffer made as long as all that will be written, beforehand: each write
+/// is a store of a known size at a cursor, with no growing and no byte-by-byte pushing.
+/// Length prefixes are written after their message, into room kept for the longest the
+/// message could be (`open`, `close`). The buffer is not cut back afterwards (its length is
+/// returned instead), so it is not filled with zeros again for every request.
+struct Out<'a> {
+    buf: &'a mut Vec<u8>,
+    at: usize,
+}
+
+/// Where a length-prefixed message starts, from [`Out::open`].
+struct Opened {
+    /// Where its length goes.
+    prefix: usize,
+    /// The bytes kept for it.
+    width: usize,
+}
+
+impl<'a> Out<'a> {
+    /// Writes from the start of `buf`; `bound` is at least all that will be written.
+    fn new(buf: &'a mut Vec<u8>, bound: usize) -> Self {
+        grow(buf, bound);
+        Self { buf, at: 0 }
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.buf[self.at] = b;
+        self.at += 1;
+    }
+
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.at..self.at + b.len()].copy_from_slice(b);
+        self.at += b.len();
+    }
+
+    #[inline]
+    fn varint(&mut self, v: u64) {
+        if v < 0x80 {
+            self.byte(v as u8);
+        } else {
+            self.at += put_varint(&mut self.buf[self.at..], v);
+        }
+    }
+
+    /// Starts a message of at most `bound` bytes, keeping room for its length.
+    #[inline]
+    fn open(&mut self, bound: usize) -> Opened {
+        let width = encoded_len_varint(bound as u64);
+        let opened = Opened {
+            prefix: self.at,
+            width,
+        };
+        self.at += width;
+        opened
+    }
+
+    /// Ends the message, writing its length. When the length is shorter than the room kept,
+    /// the message moves back over the rest (rare: the bound and the length seldom fall on
+    /// either side of a power of 128).
+    #[inline]
+    fn close(&mut self, opened: Opened) {
+        let Opened { prefix, width } = opened;
+        let start = prefix + width;
+        let len = self.at - start;
+        if width == 1 {
+            // The bound was below 128, and so is the length.
+            self.buf[prefix] = len as u8;
+            return;
+        }
+        let real = encoded_len_varint(len as u64);
+        if real < width {
+            self.buf.copy_within(start..self.at, prefix + real);
+            self.at -= width - real;
+        }
+        put_varint(&mut self.buf[prefix..prefix + real], len as u64);
+    }
+
+    /// The `samples` fields of `samples`.
+    #[inline]
+    fn samples(&mut self, samples: &[Sample]) {
+        // The slice and cursor in locals, so they stay in registers across the stores.
+        let buf = &mut self.buf[..];
+        let mut at = self.at;
+        for s in samples {
+            let field: &mut [u8; MAX_SAMPLE_FIELD] = (&mut buf[at..at + MAX_SAMPLE_FIELD])
+                .try_into()
+                .expect("the slice is MAX_SAMPLE_FIELD long");
+            let ts = s.timestamp_ms as u64;
+            at += if s.value != 0.0 && ts.wrapping_sub(1) < (1 << 56) - 1 {
+                // The usual sample, a value and a timestamp of 1 to 8 varint bytes, in three
+                // stores of fixed size: bytes 0..8 are the keys, the length and the value's
+                // first five bytes; 8..12 its last three and the timestamp's key.
+                let (varint, n) = short_varint(ts);
+                let bits = s.value.to_bits();
+                let head = u64::from(KEY_SAMPLES)
+                    | ((10 + n as u64) << 8)
+                    | (u64::from(KEY_SAMPLE_VALUE) << 16)
+                    | (bits << 24);
+                let middle = (bits >> 40) as u32 | (u32::from(KEY_SAMPLE_TIMESTAMP) << 24);
+                field[..8].copy_from_slice(&head.to_le_bytes());
+                field[8..12].copy_from_slice(&middle.to_le_bytes());
+                field[12..20].copy_from_slice(&varint.to_le_bytes());
+                12 + n
+            } else {
+                unusual_sample(field, s)
+            };
+        }
+        self.at = at;
+    }
+
+    /// How many bytes were written.
+    fn finish(self) -> usize {
+        self.at
+    }
+}
+
+/// Makes `buf` at least `len` long, zeroing only what it adds.
+fn grow(buf: &mut Vec<u8>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+}
+
+/// A sample with a zero value or timestamp (left out, as proto3 leaves defaults out, so
+/// `-0.0`, which compares equal to 0, is sent as 0), or a timestamp of 9 or 10 varint bytes
+/// (negative, or past the year 2^56 ms): its field written into `field`, its length returned.
+#[cold]
+fn unusual_sample(field: &mut [u8; MAX_SAMPLE_FIELD], s: &Sample) -> usize {
+    field[0] = KEY_SAMPLES;
+    let mut n = 2;
+    if s.value != 0.0 {
+        field[n] = KEY_SAMPLE_VALUE;
+        field[n + 1..n + 9].copy_from_slice(&s.value.to_le_bytes());
+        n += 9;
+    }
+    if s.timestamp_ms != 0 {
+        field[n] = KEY_SAMPLE_TIMESTAMP;
+        n += 1 + put_varint(&mut field[n + 1..], s.timestamp_ms as u64);
+    }
+    field[1] = (n - 2) as u8;
+    n
+}
+
+/// `v` (below 2^56) as a varint in the low bytes of a `u64`, little end first, and its
+/// length: each 7 bits moved to their byte (halves of 28 bits to their 32-bit lanes, their
+/// halves to 16-bit lanes, theirs to bytes), and the continuation bit set on all but the last
+/// byte, without a loop.
+#[inline]
+fn short_varint(v: u64) -> (u64, usize) {
+    let n = encoded_len_varint(v);
+    let x = (v & 0x0fff_ffff) | ((v << 4) & 0x0fff_ffff_0000_0000);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x << 2) & 0x3fff_0000_3fff_0000);
+    let x = (x & 0x007f_007f_007f_007f) | ((x << 1) & 0x7f00_7f00_7f00_7f00);
+    let more = 0x8080_8080_8080_8080 & ((1u64 << (8 * (n - 1))) - 1);
+    (x | more, n)
+}
+
+/// Writes `v` as a varint into `buf` (as long as the varint, at most 10 bytes), returning its
+/// length.
 #[inline]
 fn put_varint(buf: &mut [u8], mut v: u64) -> usize {
     let mut i = 0;
@@ -443,7 +642,7 @@ pub fn v1_message(table: &SeriesTable, batch: &Batch) -> v1::WriteRequest {
             .map(|(id, samples)| v1::TimeSeries {
                 labels: v1::TimeSeries::decode(
                     // The stored fields are a valid TimeSeries body on their own.
-                    &*table.v1_labels[id as usize],
+                    table.v1_labels(id),
                 )
                 .map(|t| t.labels)
                 .unwrap_or_default(),
@@ -553,6 +752,107 @@ mod tests {
             assert_eq!(unique.len(), req.symbols.len(), "symbols are deduplicated");
             // Byte for byte what the derived message gives.
             assert_eq!(raw, req.encode_to_vec());
+        }
+    }
+
+    #[test]
+    fn lengths_kept_too_wide_are_cut_to_what_prost_writes() {
+        // Room is kept for the longest a message could be (22 bytes a sample); these series
+        // have 1 to 12 samples of 18 bytes and labels of many lengths, so some messages'
+        // room needs a 2-byte length where the message needs 1, and some need 2 of both.
+        let values: Vec<String> = (0..40).map(|i| "v".repeat(1 + i * 3)).collect();
+        let series: Vec<WireSeries> = values
+            .iter()
+            .map(|v| WireSeries {
+                labels: Labels::new("m", [("k", v.as_str())]).unwrap(),
+                family: "m".into(),
+                metric_type: MetricType::Counter,
+                help: Some("Help.".into()),
+                member: 0,
+            })
+            .collect();
+        let table = SeriesTable::new(&series);
+        let mut e = Encoder::default();
+        // Growing, then shrinking: one encoder's buffers keep bytes of larger requests
+        // beyond what a smaller one writes, which must not leak into it.
+        for count in (1..=12).chain((1..12).rev()) {
+            let mut batch = Batch::default();
+            for id in 0..values.len() as u32 {
+                batch.push(
+                    id,
+                    (0..count).map(|t| Sample::new(1_700_000_000_000 + t * 15_000, 2.5)),
+                );
+            }
+            let raw = decompress(e.encode(&table, &batch, Protocol::V1));
+            assert_eq!(
+                raw,
+                v1_message(&table, &batch).encode_to_vec(),
+                "v1, {count}"
+            );
+            let raw = decompress(e.encode(&table, &batch, Protocol::V2));
+            let req = v2::Request::decode(&raw[..]).unwrap();
+            assert_eq!(raw, req.encode_to_vec(), "v2, {count}");
+            let samples: usize = req.timeseries.iter().map(|t| t.samples.len()).sum();
+            assert_eq!(samples, batch.sample_count());
+        }
+    }
+
+    #[test]
+    fn short_varints_are_prosts_varints() {
+        for shift in 0..56 {
+            for v in [1u64 << shift, (1u64 << shift) - 1, (1 << shift) | 0x55] {
+                if v == 0 || v >= 1 << 56 {
+                    continue;
+                }
+                let (bytes, n) = short_varint(v);
+                let mut expected = Vec::new();
+                prost::encoding::encode_varint(v, &mut expected);
+                assert_eq!(&bytes.to_le_bytes()[..n], &expected[..], "{v}");
+                assert!(bytes.to_le_bytes()[n..].iter().all(|&b| b == 0));
+            }
+        }
+    }
+
+    #[test]
+    fn a_v2_body_past_snappys_blocks_in_both_parts_decompresses_whole() {
+        // Symbols (~100 KB) and series (~200 KB) each past snappy's 64 KiB blocks, so each
+        // part is compressed in several blocks before the two are joined.
+        let n = 3_000;
+        let ids: Vec<String> = (0..n).map(|i| format!("{i:0>30}")).collect();
+        let series: Vec<WireSeries> = ids
+            .iter()
+            .map(|id| WireSeries {
+                labels: Labels::new("m", [("id", id.as_str())]).unwrap(),
+                family: "m".into(),
+                metric_type: MetricType::Gauge,
+                help: None,
+                member: 0,
+            })
+            .collect();
+        let table = SeriesTable::new(&series);
+        let mut batch = Batch::default();
+        for i in 0..n {
+            batch.push(
+                i,
+                (0..3).map(|t| Sample::new(1_700_000_000_000 + t * 15_000, f64::from(i) + 0.5)),
+            );
+        }
+        let mut e = Encoder::default();
+        let raw = decompress(e.encode(&table, &batch, Protocol::V2));
+        assert!(e.head.len() > 65_536 && e.series_len > 65_536);
+        assert_eq!(raw, e.uncompressed());
+        let req = v2::Request::decode(&raw[..]).unwrap();
+        assert_eq!(raw, req.encode_to_vec());
+        assert_eq!(req.timeseries.len(), n as usize);
+        for (i, t) in req.timeseries.iter().enumerate() {
+            let refs: Vec<&str> = t
+                .labels_refs
+                .iter()
+                .map(|&r| req.symbols[r as usize].as_str())
+                .collect();
+            assert_eq!(refs, ["__name__", "m", "id", ids[i].as_str()]);
+            assert_eq!(t.samples.len(), 3);
+            assert!(t.samples.iter().all(|s| s.value == i as f64 + 0.5));
         }
     }
 
