@@ -229,36 +229,56 @@ impl Wrap for TakeN {
     }
 }
 
+/// How the random shapes of a built shape hold their numbers: the same numbers either way
+/// ([`crate::shape::Compact`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Streams {
+    /// The generator with its buffer: the fastest draws (312 bytes each).
+    #[default]
+    Buffered,
+    /// Seed and position only (16 bytes each): for registries of many series.
+    Compact,
+}
+
 impl ShapeSpec {
     /// Builds the running shape.
     #[must_use]
     pub fn build(&self) -> DynShape {
+        self.build_with(Streams::Buffered)
+    }
+
+    /// Builds the running shape, its random shapes holding their numbers as `streams` says
+    /// (the same numbers either way).
+    #[must_use]
+    pub fn build_with(&self, streams: Streams) -> DynShape {
         // Leaves, and the common wrappers of a leaf, are built as one static shape: a single
         // virtual call per point instead of one per layer.
         let wrapped = match self {
             Self::Ended { strategy, inner } if *strategy != EndStrategy::Stop => {
-                inner.leaf(EndWith(*strategy)).ok()
+                inner.leaf(EndWith(*strategy), streams).ok()
             }
-            Self::Loop { count, body } => body.leaf(Loop(*count)).ok(),
-            Self::Take { count, inner } => inner.leaf(TakeN(*count)).ok(),
+            Self::Loop { count, body } => body.leaf(Loop(*count), streams).ok(),
+            Self::Take { count, inner } => inner.leaf(TakeN(*count), streams).ok(),
             _ => None,
         };
         if let Some(shape) = wrapped {
             return shape;
         }
-        if let Ok(leaf) = self.leaf(Boxed) {
+        if let Ok(leaf) = self.leaf(Boxed, streams) {
             return leaf;
         }
         match self {
-            Self::Join(parts) => Box::new(Chain::new(parts.iter().map(Self::build).collect())),
+            Self::Join(parts) => Box::new(Chain::new(
+                parts.iter().map(|p| p.build_with(streams)).collect(),
+            )),
             Self::Loop {
                 count: Some(n),
                 body,
-            } => Box::new(Repeat::times(body.build(), *n)),
-            Self::Loop { count: None, body } => Box::new(Repeat::forever(body.build())),
-            Self::Take { count, inner } => Box::new(inner.build().take(*count)),
+            } => Box::new(Repeat::times(body.build_with(streams), *n)),
+            Self::Loop { count: None, body } => Box::new(Repeat::forever(body.build_with(streams))),
+            Self::Take { count, inner } => Box::new(inner.build_with(streams).take(*count)),
             Self::Arith { op, left, right } => {
-                let (l, r) = (left.build(), right.build());
+                let (l, r) = (left.build_with(streams), right.build_with(streams));
                 match op {
                     ArithOp::Add => Box::new(l.combine(r, OpAdd)),
                     ArithOp::Sub => Box::new(l.combine(r, OpSub)),
@@ -267,27 +287,44 @@ impl ShapeSpec {
                 }
             }
             Self::ArithChain { first, rest } => Box::new(ArithChain::new(
-                first.build(),
-                rest.iter().map(|(op, s)| (*op, s.build())).collect(),
+                first.build_with(streams),
+                rest.iter()
+                    .map(|(op, s)| (*op, s.build_with(streams)))
+                    .collect(),
             )),
-            Self::Clamp { min, max, inner } => Box::new(inner.build().clamp(*min, *max)),
-            Self::Round(inner) => Box::new(inner.build().round()),
-            Self::Abs(inner) => Box::new(inner.build().abs()),
-            Self::Cumsum(inner) => Box::new(inner.build().cumsum()),
-            Self::Hold { count, inner } => Box::new(inner.build().hold(*count)),
+            Self::Clamp { min, max, inner } => {
+                Box::new(inner.build_with(streams).clamp(*min, *max))
+            }
+            Self::Round(inner) => Box::new(inner.build_with(streams).round()),
+            Self::Abs(inner) => Box::new(inner.build_with(streams).abs()),
+            Self::Cumsum(inner) => Box::new(inner.build_with(streams).cumsum()),
+            Self::Hold { count, inner } => Box::new(inner.build_with(streams).hold(*count)),
             Self::Ended {
                 strategy: EndStrategy::Stop,
                 inner,
-            } => inner.build(),
-            Self::Ended { strategy, inner } => Box::new(inner.build().end_with(*strategy)),
-            Self::Seeded { seed, inner } => Box::new(inner.build().with_seed(*seed)),
+            } => inner.build_with(streams),
+            Self::Ended { strategy, inner } => {
+                Box::new(inner.build_with(streams).end_with(*strategy))
+            }
+            Self::Seeded { seed, inner } => Box::new(inner.build_with(streams).with_seed(*seed)),
             // Every leaf was built above; an empty shape keeps this match total.
             _ => Box::new(gap(0)),
         }
     }
 
     /// A leaf shape, handed to `wrap` as its concrete type; `Err(wrap)` for anything else.
-    fn leaf<W: Wrap>(&self, wrap: W) -> Result<DynShape, W> {
+    fn leaf<W: Wrap>(&self, wrap: W, streams: Streams) -> Result<DynShape, W> {
+        /// A random leaf, its stream held as `streams` says.
+        macro_rules! random {
+            ($shape:expr, $seed:expr) => {
+                match streams {
+                    Streams::Buffered => wrap.wrap(seeded($shape, *$seed, |s, n| s.seed(n))),
+                    Streams::Compact => {
+                        wrap.wrap(seeded($shape.compact(), *$seed, |s, n| s.seed(n)))
+                    }
+                }
+            };
+        }
         Ok(match self {
             Self::Linear { start, end, count } => wrap.wrap(linear(*start, *end, *count).boxed()),
             Self::LinearStep { start, step, count } => {
@@ -302,15 +339,9 @@ impl ShapeSpec {
             Self::Notation(n) => wrap.wrap(n.clone()),
             Self::Constant(v) => wrap.wrap(constant(*v)),
             Self::Gap(n) => wrap.wrap(gap(*n)),
-            Self::Uniform { min, max, seed } => {
-                wrap.wrap(seeded(uniform(*min, *max), *seed, |s, n| s.seed(n)))
-            }
-            Self::Normal { mean, stddev, seed } => {
-                wrap.wrap(seeded(normal(*mean, *stddev), *seed, |s, n| s.seed(n)))
-            }
-            Self::Walk { start, step, seed } => {
-                wrap.wrap(seeded(walk(*start, *step), *seed, |s, n| s.seed(n)))
-            }
+            Self::Uniform { min, max, seed } => random!(uniform(*min, *max), seed),
+            Self::Normal { mean, stddev, seed } => random!(normal(*mean, *stddev), seed),
+            Self::Walk { start, step, seed } => random!(walk(*start, *step), seed),
             Self::Wave {
                 params,
                 period: Period::Scrapes(n),

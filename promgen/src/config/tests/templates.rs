@@ -50,6 +50,34 @@ fn every_expanded_series_draws_its_own_numbers() {
 }
 
 #[test]
+fn a_registry_past_the_compact_threshold_draws_the_numbers_a_small_one_does() {
+    use crate::config::COMPACT_STREAMS_FROM;
+    use crate::registry::Registry;
+    // From COMPACT_STREAMS_FROM series on, `into_registry` holds random streams as seed and
+    // position; the numbers must be those of the buffered streams a series by itself gets.
+    let n = COMPACT_STREAMS_FROM;
+    let yaml = format!(
+        "metrics:\n  - name: m\n    timeseries:\n      - labels: {{instance: 'host-{{1..{n}}}'}}\n        series: (uniform(0..100) + normal(0, 1)).cumsum() + walk(start = 1, step = 2)\n"
+    );
+    let config = Config::parse_limited(&yaml, "t.yaml", n as u64).unwrap();
+    let mut buffered = Registry::default();
+    for m in &config.metrics {
+        for s in &m.series {
+            buffered.add(m.series_def(s)).unwrap();
+        }
+    }
+    let mut compact = config.into_registry().unwrap();
+    // 40 ticks: more than one 64-word ChaCha8 buffer per series.
+    for tick in 0..40 {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        buffered.collect(tick * 1000, |i, v| a.push((i, v.to_bits())));
+        compact.collect(tick * 1000, |i, v| b.push((i, v.to_bits())));
+        assert_eq!(a.len(), n);
+        assert!(a == b, "tick {tick}");
+    }
+}
+
+#[test]
 fn each_expanded_series_lists_the_definition_of_itself() {
     let yaml = "metrics:\n  - name: m_{1..2}\n    help: Load.\n    timeseries:\n      - labels: {zone: [a, b]}\n        series: uniform(0..1)\n";
     let config = parse(yaml);
