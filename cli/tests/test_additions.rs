@@ -238,7 +238,9 @@ fn coverage_counts_what_is_asserted_by_construction() {
     // coverage_rules.yml has six rules: A is asserted firing (and reads r1), B only not to
     // fire, C not at all (it reads r3); r2 is read by a promql_expr_test. Covered: A, B,
     // r1, r2 = 4 of 6.
-    let junit = dir.join("report.xml");
+    // A fresh directory: a report left by an earlier run would pass the checks below even
+    // if this run wrote none.
+    let junit = scratch("coverage-junit").join("report.xml");
     let (code, out, err) = test_command(
         &dir,
         &[
