@@ -1,10 +1,14 @@
 //! `promgen-cli serve`: `/metrics` for Prometheus to scrape, and the control API.
 
-use crate::common::{Selection, load_config, stop_signal};
+use crate::common::{Selection, TimeRange, excerpt, load_config, stop_signal};
 use crate::report::{ReportFlags, Reporting, Serving};
 use anyhow::Context;
 use clap::Args;
-use promgen::server::{DEFAULT_BODY_LIMIT, Server};
+use promgen::{
+    Scraper, Stop,
+    server::{DEFAULT_BODY_LIMIT, Server},
+    time::{now_ms, parse_time},
+};
 use std::{io::Write, path::PathBuf, process::ExitCode, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot};
 
@@ -32,6 +36,7 @@ Examples:
   promgen-cli serve
   promgen-cli serve --config examples/demo.yaml --listen 127.0.0.1:9100
   promgen-cli serve --listen 0.0.0.0:9000 --api-token s3cret
+  promgen-cli serve --config load.yaml --anchor 2026-12-01T00:00:00Z   (a restart goes on where it was)
 
 Control API (a body is one series as JSON, or YAML: a metrics[] entry with one time series,
 flattened; changes live in memory only):
@@ -63,8 +68,28 @@ pub struct ServeArgs {
     /// The largest request body the control API accepts; larger gets 413.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
     pub(crate) body_limit: usize,
+    /// Where the series' tick 0 is: at start, each series is brought to the tick that now
+    /// falls in (tick i at TIME + i × the config's scrapeInterval), so a serve restarted
+    /// mid-run goes on where one left running would be, if it was scraped at that interval.
+    /// RFC 3339, Unix seconds or relative to now (`-1h`) [default: start from tick 0].
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub(crate) anchor: Option<String>,
     #[command(flatten)]
     pub(crate) report: ReportFlags,
+}
+
+/// Where `--anchor` puts a run starting now: the first tick at or after now.
+fn anchored(anchor: &str, interval_ms: i64) -> anyhow::Result<TimeRange> {
+    let now = now_ms();
+    let anchor_ms =
+        parse_time(anchor, now).with_context(|| format!("invalid --anchor {}", excerpt(anchor)))?;
+    let (scraper, before) = Scraper::anchored(anchor_ms, now, interval_ms, Stop::Count(1))
+        .context("invalid --anchor")?;
+    Ok(TimeRange {
+        scraper,
+        anchor_ms,
+        before,
+    })
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -81,8 +106,12 @@ pub fn serve(
     source: &str,
     args: &ServeArgs,
 ) -> anyhow::Result<ExitCode> {
+    let interval_ms = config.scraper.interval_ms;
     // The registry holds all it serves: the decoded config would only double the memory.
-    let registry = config.into_registry().context("cannot serve the config")?;
+    let mut registry = config.into_registry().context("cannot serve the config")?;
+    if let Some(anchor) = &args.anchor {
+        anchored(anchor, interval_ms)?.join(&mut registry)?;
+    }
     let count = registry.len();
     let mut server = Server::new(registry).body_limit(args.body_limit);
     if let Some(token) = &args.api_token {

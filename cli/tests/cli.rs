@@ -392,3 +392,35 @@ fn every_output_prints_a_float_the_same_way() {
         stderr(&out)
     );
 }
+
+/// `serve --anchor` (#15 item 5): a serve started 157 s after its anchor, at a 15 s interval,
+/// starts at tick 11 (the first at or after now, 165 s in), as one left running since the
+/// anchor and scraped every 15 s would be; without an anchor it starts at tick 0; an anchor
+/// after the start is refused.
+#[test]
+fn serve_with_an_anchor_starts_at_the_tick_now_falls_in() {
+    use support::{agent, scrape, serve::serve};
+    let config = TempConfig::new(
+        "anchored-serve.yaml",
+        "scraper: {scrapeInterval: 15s}\nmetrics:\n  - name: ticks_total\n    type: counter\n    timeseries:\n      - values: 0+1x100000\n",
+    );
+    let first_value = |extra: &[&str]| {
+        let mut args = vec!["--config", config.path()];
+        args.extend_from_slice(extra);
+        let (_guard, url) = serve(&args);
+        let text = scrape(&agent(), &url, "text/plain");
+        text.lines()
+            .find_map(|l| l.strip_prefix("ticks_total "))
+            .unwrap_or_else(|| panic!("no ticks_total in\n{text}"))
+            .to_owned()
+    };
+    assert_eq!(first_value(&["--anchor", "-157s"]), "11");
+    assert_eq!(first_value(&[]), "0");
+    let future = cli(&["serve", "--config", config.path(), "--anchor", "+1h"]);
+    assert_eq!(future.status.code(), Some(1));
+    assert!(
+        stderr(&future).contains("before the anchor"),
+        "{}",
+        stderr(&future)
+    );
+}
