@@ -37,7 +37,7 @@ pub struct Selection {
 }
 
 /// `S/N`, 1 ≤ S ≤ N, as part S-1 of N.
-fn slot(text: &str) -> Result<promgen::config::Shard, String> {
+pub(crate) fn slot(text: &str) -> Result<promgen::config::Shard, String> {
     let (s, n) = text
         .split_once('/')
         .ok_or_else(|| format!("{text:?}: expected S/N, such as 1/4 (the first of four parts)"))?;

@@ -36,8 +36,16 @@ pub struct LoadArgs {
     #[arg(long, value_name = "URL")]
     url: Option<String>,
     /// Only this instance's part of the series, `I/N`.
-    #[arg(long, value_name = "I/N")]
+    #[arg(
+        long,
+        value_name = "I/N",
+        env = "PROMGEN_SHARD",
+        conflicts_with = "shard_slot"
+    )]
     shard: Option<Shard>,
+    /// The same, counted from 1: `S/N` is part S-1 of N (Docker Swarm's `{{.Task.Slot}}`).
+    #[arg(long, value_name = "S/N", env = "PROMGEN_SHARD_SLOT", value_parser = crate::common::slot)]
+    shard_slot: Option<Shard>,
     /// Time between samples when writing [default: 15s].
     #[arg(long, value_name = "DURATION")]
     interval: Option<String>,
@@ -108,16 +116,15 @@ pub fn run(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         }
         (Err(errors), _) => return Err(anyhow::Error::new(errors).context("the load set")),
     };
-    if let Some(shard) = args.shard {
+    let shard = args.shard.or(args.shard_slot);
+    if let Some(shard) = shard {
         config.keep_shard(shard);
     }
     let source = format!(
         "a load of {} series over {} metrics{}",
         args.series,
         args.metrics,
-        args.shard
-            .map(|s| format!(" (part {s})"))
-            .unwrap_or_default()
+        shard.map(|s| format!(" (part {s})")).unwrap_or_default()
     );
     if let Some(listen) = &args.serve {
         let serve_args = serve::ServeArgs {

@@ -462,3 +462,51 @@ fn a_churning_load_in_four_shards_leaves_victoria_metrics_holding_each_series_on
     let got = vm.export_all("load_.*", from, to);
     assert_holds(&got, &want);
 }
+
+/// `load --shard-slot S/N` is part S-1 of N, as on `serve` and `write` (Swarm's task slots
+/// count from 1): slot 2/2 serves exactly what `--shard 1/2` does, and with part 0/2 the two
+/// hold every series of the unsharded load once.
+#[test]
+fn load_takes_a_shard_slot_counted_from_one() {
+    let served = |extra: &[&str]| -> BTreeSet<String> {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
+            .args(["load", "--series", "40", "--metrics", "4"])
+            .args(extra)
+            .args(["--serve", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let agent = agent();
+        let started = Instant::now();
+        let text = loop {
+            if let Ok(mut r) = agent.get(format!("http://127.0.0.1:{port}/metrics")).call() {
+                break r.body_mut().read_to_string().unwrap();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "load did not serve"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let out = interrupt(child);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.rsplit_once(' ').unwrap().0.to_owned())
+            .collect()
+    };
+    let slot = served(&["--shard-slot", "2/2"]);
+    let part_1 = served(&["--shard", "1/2"]);
+    let part_0 = served(&["--shard", "0/2"]);
+    let all = served(&[]);
+    assert!(!slot.is_empty() && !part_0.is_empty());
+    assert_eq!(slot, part_1);
+    assert!(part_0.is_disjoint(&part_1));
+    assert_eq!(&part_0 | &part_1, all);
+}
