@@ -5,13 +5,15 @@
 # build. It prints promgen's closing report, the figures of its --stats-json (the worst
 # interval's delay behind schedule, the p99 latency), the samples the receiver holds against
 # those acknowledged, and the CPU seconds promgen and the receiver used over the same run.
-# Usage: scripts/soak-remote-write.sh victoria|prometheus [N] [DURATION]
-#        (defaults: 1000000 series, 10m)
+# Its last line, `summary: key=value …`, is for scripts (scripts/bench-max-rate.sh).
+# Usage: scripts/soak-remote-write.sh victoria|prometheus [N] [DURATION] [INTERVAL]
+#        (defaults: 1000000 series, 10m, 15s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-receiver=${1:?usage: $0 victoria|prometheus [N] [DURATION]}
+receiver=${1:?usage: $0 victoria|prometheus [N] [DURATION] [INTERVAL]}
 n=${2:-1000000}
 duration=${3:-10m}
+interval=${4:-15s}
 case "$duration" in
   *m) seconds=$(( ${duration%m} * 60 )) ;;
   *s) seconds=${duration%s} ;;
@@ -62,8 +64,8 @@ esac
 
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # user + system, in clock ticks
 hz=$(getconf CLK_TCK)
-echo "soak: $n series every 15 s for $duration into $receiver ($(nproc) cores)"
-"$bin" write --config "$dir/load.yaml" --max-series "$n" --url "$url" --interval 15s \
+echo "soak: $n series every $interval for $duration into $receiver ($(nproc) cores)"
+"$bin" write --config "$dir/load.yaml" --max-series "$n" --url "$url" --interval "$interval" \
   --report-every 60s --stats-json "$dir/stats.jsonl" --stop-grace 60s 2>"$dir/promgen.log" &
 ppid=$!
 r0=$(cpu "$rpid")
@@ -108,3 +110,7 @@ printf 'CPU from the first report (%s s in) to the end: promgen %.1f s, %s %.1f 
   "$steady_from" "$steady_promgen" "$receiver" "$steady_receiver" "$(echo "100 * $steady_promgen / $steady_receiver" | bc -l)"
 printf 'CPU over the run: promgen %.1f s, %s %.1f s (promgen %.1f%% of it)\n' \
   "$promgen_cpu" "$receiver" "$receiver_cpu" "$(echo "100 * $promgen_cpu / $receiver_cpu" | bc -l)"
+rate=$(jq -s '.[-1].samples_acknowledged_per_second // 0' "$dir/stats.jsonl")
+printf 'summary: interval=%s series=%s acknowledged=%s values=%s held=%s worst_behind_s=%.1f p99_s=%.3f acknowledged_per_s=%s steady_promgen_cpu_s=%.1f steady_receiver_cpu_s=%.1f steady_s=%s\n' \
+  "$interval" "$n" "$acknowledged" "$(( acknowledged - n ))" "$held" "$worst" "$p99" "$rate" \
+  "$steady_promgen" "$steady_receiver" "$(( seconds - steady_from ))"
