@@ -235,13 +235,15 @@ fn interrupt(child: Child) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-#[test]
-fn load_serves_every_type_with_the_labels_asked_for() {
+/// `promgen-cli load <args> --serve` on a free port: its first scrape, once it answers, after
+/// which it is stopped (and must stop cleanly).
+fn serve_load(args: &[&str]) -> String {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-        .args(["load", "--series", "40", "--metrics", "4", "--labels", "3"])
+        .arg("load")
+        .args(args)
         .args(["--serve", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -263,6 +265,12 @@ fn load_serves_every_type_with_the_labels_asked_for() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+#[test]
+fn load_serves_every_type_with_the_labels_asked_for() {
+    let text = serve_load(&["--series", "40", "--metrics", "4", "--labels", "3"]);
     let check = support::oracle::promtool_check_metrics(&text);
     assert!(check.parses(), "{}", check.output);
     for family in [
@@ -469,34 +477,10 @@ fn a_churning_load_in_four_shards_leaves_victoria_metrics_holding_each_series_on
 #[test]
 fn load_takes_a_shard_slot_counted_from_one() {
     let served = |extra: &[&str]| -> BTreeSet<String> {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_promgen-cli"))
-            .args(["load", "--series", "40", "--metrics", "4"])
-            .args(extra)
-            .args(["--serve", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let agent = agent();
-        let started = Instant::now();
-        let text = loop {
-            if let Ok(mut r) = agent.get(format!("http://127.0.0.1:{port}/metrics")).call() {
-                break r.body_mut().read_to_string().unwrap();
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "load did not serve"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let out = interrupt(child);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        text.lines()
+        let mut args = vec!["--series", "40", "--metrics", "4"];
+        args.extend_from_slice(extra);
+        serve_load(&args)
+            .lines()
             .filter(|l| !l.starts_with('#'))
             .map(|l| l.rsplit_once(' ').unwrap().0.to_owned())
             .collect()

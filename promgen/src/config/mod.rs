@@ -344,11 +344,7 @@ impl MetricConfig {
 
     /// [`MetricConfig::into_series_def`], the random shapes holding their numbers as
     /// `streams` says.
-    fn series_def_with(
-        &self,
-        s: SeriesConfig,
-        streams: Streams,
-    ) -> crate::registry::SeriesDef {
+    fn series_def_with(&self, s: SeriesConfig, streams: Streams) -> crate::registry::SeriesDef {
         use crate::{observe, registry::Source};
         let mut shape = s.build_shape_with(streams);
         // Seeded from the labels, as `Series::new` does for plain series.
