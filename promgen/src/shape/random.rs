@@ -59,7 +59,7 @@ impl Stream for Buffered {
 }
 
 /// The stream as its seed and position (16 bytes): each draw computes the one 16-word block
-/// its words are in ([`chacha`](super::chacha)), some tens of nanoseconds instead of about
+/// its words are in (a [`Words`] generator), some tens of nanoseconds instead of about
 /// two. What a registry of many series uses, where each series draws once a scrape and the
 /// buffer would be most of its memory.
 ///
