@@ -331,15 +331,13 @@ impl Encoder {
     fn v1(&mut self, table: &SeriesTable, batch: &Batch) -> usize {
         let bound: usize = batch
             .iter()
-            .map(|(id, samples)| {
-                1 + MAX_LEN_WIDTH + table.v1_labels(id).len() + samples.len() * MAX_SAMPLE_FIELD
-            })
+            .map(|(id, samples)| 1 + MAX_LEN_WIDTH + v1_series_bound(table.v1_labels(id), samples))
             .sum();
         let mut out = Out::new(&mut self.series, bound);
         for (id, samples) in batch.iter() {
             let labels = table.v1_labels(id);
             out.byte(KEY_V1_TIMESERIES);
-            let series = out.open(labels.len() + samples.len() * MAX_SAMPLE_FIELD);
+            let series = out.open(v1_series_bound(labels, samples));
             out.bytes(labels);
             out.samples(samples);
             out.close(series);
@@ -353,14 +351,7 @@ impl Encoder {
         self.start_symbols(table);
         let bound: usize = batch
             .iter()
-            .map(|(id, samples)| {
-                1 + MAX_LEN_WIDTH
-                    + 1
-                    + MAX_LEN_WIDTH
-                    + table.v2_labels(id).len() * MAX_VARINT32
-                    + samples.len() * MAX_SAMPLE_FIELD
-                    + MAX_V2_METADATA_FIELD
-            })
+            .map(|(id, samples)| 1 + MAX_LEN_WIDTH + v2_series_bound(table.v2_labels(id), samples))
             .sum();
         let mut series = std::mem::take(&mut self.series);
         let mut out = Out::new(&mut series, bound);
@@ -368,12 +359,7 @@ impl Encoder {
             let labels = table.v2_labels(id);
             let (metric_type, help) = table.v2_metadata[id as usize];
             out.byte(KEY_V2_TIMESERIES);
-            let timeseries = out.open(
-                1 + MAX_LEN_WIDTH
-                    + labels.len() * MAX_VARINT32
-                    + samples.len() * MAX_SAMPLE_FIELD
-                    + MAX_V2_METADATA_FIELD,
-            );
+            let timeseries = out.open(v2_series_bound(labels, samples));
             out.byte(KEY_V2_LABELS_REFS);
             let refs = out.open(labels.len() * MAX_VARINT32);
             for &string in labels {
@@ -446,6 +432,19 @@ const MAX_SAMPLE_FIELD: usize = 22;
 /// The longest 2.0 `metadata` field: key and length, then type and help, a key and a varint
 /// each.
 const MAX_V2_METADATA_FIELD: usize = 2 + 2 * (1 + MAX_VARINT32);
+
+/// The most a 1.0 `TimeSeries` message of these label fields and samples takes.
+fn v1_series_bound(labels: &[u8], samples: &[Sample]) -> usize {
+    labels.len() + samples.len() * MAX_SAMPLE_FIELD
+}
+
+/// The most a 2.0 `TimeSeries` message of these label references and samples takes.
+fn v2_series_bound(labels: &[u32], samples: &[Sample]) -> usize {
+    1 + MAX_LEN_WIDTH
+        + labels.len() * MAX_VARINT32
+        + samples.len() * MAX_SAMPLE_FIELD
+        + MAX_V2_METADATA_FIELD
+}
 
 /// A writer into a buffer made as long as all that will be written, beforehand: each write
 /// is a store of a known size at a cursor, with no growing and no byte-by-byte pushing.
@@ -707,6 +706,17 @@ mod tests {
         b
     }
 
+    /// Series `m{name="value"}`.
+    fn one_label(name: &str, value: &str, t: MetricType, help: Option<&str>) -> WireSeries {
+        WireSeries {
+            labels: Labels::new("m", [(name, value)]).unwrap(),
+            family: "m".into(),
+            metric_type: t,
+            help: help.map(Into::into),
+            member: 0,
+        }
+    }
+
     fn decompress(body: &[u8]) -> Vec<u8> {
         snap::raw::Decoder::new().decompress_vec(body).unwrap()
     }
@@ -763,13 +773,7 @@ mod tests {
         let values: Vec<String> = (0..40).map(|i| "v".repeat(1 + i * 3)).collect();
         let series: Vec<WireSeries> = values
             .iter()
-            .map(|v| WireSeries {
-                labels: Labels::new("m", [("k", v.as_str())]).unwrap(),
-                family: "m".into(),
-                metric_type: MetricType::Counter,
-                help: Some("Help.".into()),
-                member: 0,
-            })
+            .map(|v| one_label("k", v, MetricType::Counter, Some("Help.")))
             .collect();
         let table = SeriesTable::new(&series);
         let mut e = Encoder::default();
@@ -821,13 +825,7 @@ mod tests {
         let ids: Vec<String> = (0..n).map(|i| format!("{i:0>30}")).collect();
         let series: Vec<WireSeries> = ids
             .iter()
-            .map(|id| WireSeries {
-                labels: Labels::new("m", [("id", id.as_str())]).unwrap(),
-                family: "m".into(),
-                metric_type: MetricType::Gauge,
-                help: None,
-                member: 0,
-            })
+            .map(|id| one_label("id", id, MetricType::Gauge, None))
             .collect();
         let table = SeriesTable::new(&series);
         let mut batch = Batch::default();
