@@ -245,6 +245,73 @@ fn chunked_over_limit(addr: &str) -> String {
     reply
 }
 
+/// The head of the reply to `head` (a request whose body is `body`), read from a fresh
+/// connection that asks nothing about keeping it open.
+fn raw_reply_head(addr: &str, head: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer and close before taking it all.
+    let _ = stream.write_all(body);
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let reply = String::from_utf8_lossy(&reply).into_owned();
+    reply
+        .split_once("\r\n\r\n")
+        .map_or(reply.clone(), |(h, _)| h.to_owned())
+}
+
+/// Found by the generated bodies below, which failed now and then with "Peer disconnected"
+/// on the request after an over-limit one: the server closes a connection whose body it
+/// refused unread, and must say so (`Connection: close`), or a keep-alive client sends its
+/// next request into the closed connection.
+#[test]
+fn a_refused_oversize_body_says_the_connection_closes_and_the_next_request_is_answered() {
+    let (_server, url) = serve(&[]);
+    let addr = url.strip_prefix("http://").unwrap();
+    let big = vec![b' '; 100 * 1024];
+    let announced = raw_reply_head(
+        addr,
+        &format!(
+            "POST /api/v1/series HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            big.len()
+        ),
+        &big,
+    );
+    assert!(announced.starts_with("HTTP/1.1 413"), "{announced}");
+    assert!(
+        announced.to_ascii_lowercase().contains("connection: close"),
+        "an announced oversize body: {announced}"
+    );
+    let chunk = format!("{:x}\r\n{}\r\n", 8192, " ".repeat(8192));
+    let chunked = raw_reply_head(
+        addr,
+        "POST /api/v1/series HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+        chunk.repeat(10).as_bytes(),
+    );
+    assert!(chunked.starts_with("HTTP/1.1 413"), "{chunked}");
+    assert!(
+        chunked.to_ascii_lowercase().contains("connection: close"),
+        "a chunked oversize body: {chunked}"
+    );
+    // What a keep-alive client sees: each oversize body refused, the next request answered.
+    let agent = agent();
+    let api = format!("{url}/api/v1/series");
+    for i in 0..30 {
+        // An error: refused before the client had sent it all, and the client saw the close.
+        if let Ok(reply) = request(&agent, "POST", &api, Some(&big), None) {
+            assert_eq!(reply.status, 413, "{}", reply.body);
+        }
+        let body =
+            format!(r#"{{"name": "after_oversize", "labels": {{"i": "{i}"}}, "series": "1"}}"#);
+        let reply = request(&agent, "POST", &api, Some(body.as_bytes()), None)
+            .unwrap_or_else(|e| panic!("the request after oversize body {i}: {e}"));
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+}
+
 #[test]
 fn hostile_bodies_are_refused_and_leave_serve_healthy_small_and_scraped() {
     require("prometheus");

@@ -211,7 +211,9 @@ impl Drop for RunningServer {
 }
 
 /// A body announced (`Content-Length`) beyond the limit gets its 413 at once, instead of
-/// the server waiting for bytes it will refuse anyway.
+/// the server waiting for bytes it will refuse anyway. Every 413 says `Connection: close`:
+/// the body was left unread, so the connection cannot carry another request, and a
+/// keep-alive client that is not told sends its next request into a closed connection.
 async fn refuse_announced_oversize(
     State(limit): State<usize>,
     request: axum::extract::Request,
@@ -222,13 +224,20 @@ async fn refuse_announced_oversize(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    match announced {
+    let mut response = match announced {
         Some(n) if n > limit as u64 => api::error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the body is {n} bytes; the limit is {limit}"),
         ),
         _ => next.run(request).await,
+    };
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
     }
+    response
 }
 
 /// `GET /metrics`: every series advances one tick; the format follows `Accept`.
