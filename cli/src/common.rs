@@ -247,3 +247,22 @@ impl Signals {
         }
     }
 }
+
+/// Hands the pages the allocator holds free back to the system, once a config is loaded,
+/// and keeps large blocks out of its heap from then on. Expanding a templated config of a
+/// million series frees about as much as the registry then holds (the decoded config), and
+/// glibc keeps freed small blocks for reuse: without the trim, `serve` of a million series
+/// stayed about 230 bytes per series more resident than it uses. A scrape's body is one
+/// large block (tens of MB at a million series); glibc's moving threshold would put such
+/// blocks in the heap after the first was freed and keep them resident after each scrape,
+/// so the threshold is fixed at 1 MiB: larger blocks are mapped and unmapped. Elsewhere
+/// than glibc, a no-op.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: neither call takes a pointer: malloc_trim only returns free memory to the
+    // system, mallopt only sets a tunable; every live allocation stays where it is.
+    unsafe {
+        libc::malloc_trim(0);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}

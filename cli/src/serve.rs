@@ -109,6 +109,7 @@ pub fn serve(
     let interval_ms = config.scraper.interval_ms;
     // The registry holds all it serves: the decoded config would only double the memory.
     let mut registry = config.into_registry().context("cannot serve the config")?;
+    crate::common::release_freed_memory();
     if let Some(anchor) = &args.anchor {
         anchored(anchor, interval_ms)?.join(&mut registry)?;
     }

@@ -108,6 +108,7 @@ pub fn write(config: Config, source: &str, args: &WriteArgs) -> anyhow::Result<E
     let scraper = range.scraper;
     // The registry holds all it writes: the decoded config would only double the memory.
     let mut registry = config.into_registry().context("cannot write the config")?;
+    crate::common::release_freed_memory();
     range.join(&mut registry)?;
     let total_ticks = scraper.tick_count();
     let bar = progress_bar(total_ticks);

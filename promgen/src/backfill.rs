@@ -68,7 +68,7 @@ pub fn write_openmetrics(
         let (name, t) = (family.name.as_str(), family.metric_type);
         Writer::new(&mut buf, Format::OpenMetrics).family(name, t, family.help.as_deref());
         for m in &mut family.members {
-            let n = m.outputs.len() as u64;
+            let n = m.shared.outputs.len() as u64;
             if !m.churns() {
                 stats.series += n;
             }
@@ -81,7 +81,7 @@ pub fn write_openmetrics(
                 if moved.relabeled {
                     stats.series += n;
                 }
-                let (outputs, rendered) = (&m.outputs, &m.rendered);
+                let (outputs, rendered) = (&m.shared.outputs, &m.labels);
                 let mut w = Writer::new(&mut buf, Format::OpenMetrics);
                 let mut lines = 0;
                 m.cursor.advance(tick.timestamp_ms, |k, v| {

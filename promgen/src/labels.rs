@@ -82,14 +82,79 @@ fn is_valid_name(name: &str, allow_colon: bool) -> bool {
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Labels {
-    /// Every name and value one after another (`name0 value0 name1 value1 …`), the pairs
-    /// sorted by name, byte by byte (`__name__` after capitals, before small letters). One
-    /// text and its ends instead of a `String` per name and value: a load holds millions
-    /// of label sets, and this is about a third of the memory.
+    /// How many pairs, then every name and value after its length (`count len name0 len
+    /// value0 len name1 …`), the pairs sorted by name, byte by byte (`__name__` after
+    /// capitals, before small letters). One allocation instead of a `String` per name and
+    /// value: a load holds millions of label sets. Counts and lengths are [`push_len`]'s
+    /// ASCII digits, so the whole is still a `str` (no unsafe code).
     text: Box<str>,
-    /// Where each name and value ends in `text`.
-    ends: Box<[u32]>,
 }
+
+/// Writes `n` as digits of 6 bits, least significant first, each an ASCII byte; a digit
+/// with 0x40 set has another after it. Lengths under 64 (nearly all) take one byte.
+fn push_len(out: &mut String, mut n: usize) {
+    loop {
+        // The mask keeps it under 64.
+        let digit = (n & 0x3f) as u8;
+        n >>= 6;
+        if n == 0 {
+            out.push(char::from(digit));
+            return;
+        }
+        out.push(char::from(digit | 0x40));
+    }
+}
+
+/// Reads what [`push_len`] wrote at `*at`, and moves past it.
+fn read_len(bytes: &[u8], at: &mut usize) -> usize {
+    let (mut n, mut shift) = (0, 0);
+    loop {
+        let digit = bytes[*at];
+        *at += 1;
+        n |= usize::from(digit & 0x3f) << shift;
+        if digit & 0x40 == 0 {
+            return n;
+        }
+        shift += 6;
+    }
+}
+
+/// The pairs of a [`Labels`], in name order (see [`Labels::iter`]).
+#[derive(Clone)]
+pub struct Pairs<'a> {
+    text: &'a str,
+    /// Where the next pair's name length is.
+    at: usize,
+    left: usize,
+}
+
+impl<'a> Pairs<'a> {
+    fn part(&mut self) -> &'a str {
+        let len = read_len(self.text.as_bytes(), &mut self.at);
+        let part = &self.text[self.at..self.at + len];
+        self.at += len;
+        part
+    }
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let name = self.part();
+        Some((name, self.part()))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Pairs<'_> {}
 
 /// Compared pair by pair, as a sorted list of `(name, value)` pairs compares.
 impl Ord for Labels {
@@ -155,34 +220,27 @@ impl Labels {
         if !pairs.iter().any(|(name, _)| name == METRIC_NAME_LABEL) {
             return Err(LabelError::MissingName);
         }
-        let mut text = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len()).sum());
-        let mut ends = Vec::with_capacity(pairs.len() * 2);
+        let parts: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if u32::try_from(parts).is_err() {
+            return Err(LabelError::TooLong);
+        }
+        // A byte for the count and for each length under 64; more only for longer ones.
+        let mut text = String::with_capacity(parts + 1 + 2 * pairs.len());
+        push_len(&mut text, pairs.len());
         for (k, v) in &pairs {
             for part in [k, v] {
+                push_len(&mut text, part.len());
                 text.push_str(part);
-                ends.push(u32::try_from(text.len()).map_err(|_| LabelError::TooLong)?);
             }
         }
         Ok(Self {
             text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
         })
     }
 
     /// How many labels, `__name__` included.
     fn count(&self) -> usize {
-        self.ends.len() / 2
-    }
-
-    /// Label `i` (by name order) as `(name, value)`.
-    fn pair(&self, i: usize) -> (&str, &str) {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends[2 * i - 1] as usize
-        };
-        let (mid, end) = (self.ends[2 * i] as usize, self.ends[2 * i + 1] as usize);
-        (&self.text[start..mid], &self.text[mid..end])
+        read_len(self.text.as_bytes(), &mut 0)
     }
 
     /// The metric name (the value of `__name__`).
@@ -195,14 +253,12 @@ impl Labels {
     /// The value of label `name`, if present.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
-        let (mut low, mut high) = (0, self.count());
-        while low < high {
-            let mid = low + (high - low) / 2;
-            let (k, v) = self.pair(mid);
+        // A walk: label sets are short, and the pairs are sorted, so it stops at the place.
+        for (k, v) in self.iter() {
             match k.cmp(name) {
-                std::cmp::Ordering::Less => low = mid + 1,
-                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Less => {}
                 std::cmp::Ordering::Equal => return Some(v),
+                std::cmp::Ordering::Greater => return None,
             }
         }
         None
@@ -217,8 +273,14 @@ impl Labels {
     /// assert_eq!(names, ["Zone", "__name__", "job"]);
     /// assert_eq!(l.name(), "up");
     /// ```
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        (0..self.count()).map(|i| self.pair(i))
+    pub fn iter(&self) -> Pairs<'_> {
+        let mut at = 0;
+        let left = read_len(self.text.as_bytes(), &mut at);
+        Pairs {
+            text: &self.text,
+            at,
+            left,
+        }
     }
 
     /// The labels other than `__name__`, sorted by name.
@@ -392,6 +454,41 @@ pub(crate) fn write_escaped_label_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_and_values_of_every_length_read_back_as_given() {
+        // Lengths across each digit boundary of the encoding (64, 4096, 262144), counts too.
+        for len in [1, 63, 64, 65, 4095, 4096, 4097, 262_144] {
+            let value = "v".repeat(len);
+            let name = format!("n{}", "a".repeat(len.min(70)));
+            let others: Vec<(String, String)> = (0..70)
+                .map(|i| (format!("l{i:02}"), format!("{i}{value}")))
+                .collect();
+            let l = Labels::new(
+                "m",
+                others
+                    .iter()
+                    .cloned()
+                    .chain([(name.clone(), value.clone())]),
+            )
+            .unwrap();
+            assert_eq!(l.iter().len(), 72);
+            assert_eq!(l.get(&name), Some(value.as_str()));
+            assert_eq!(l.get("l69"), Some(format!("69{value}").as_str()));
+            assert_eq!(l.get("l7"), None);
+            assert_eq!(l.name(), "m");
+            let mut want: Vec<(String, String)> = others;
+            want.push((name, value));
+            want.push(("__name__".into(), "m".into()));
+            want.sort();
+            let got: Vec<(String, String)> = l
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            assert_eq!(got, want);
+            assert_eq!(l.to_string().parse::<Labels>().unwrap(), l);
+        }
+    }
 
     #[test]
     fn sorts_and_prints_in_prometheus_notation() {

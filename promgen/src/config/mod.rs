@@ -55,7 +55,7 @@ use crate::{
     shape::{DynShape, EndStrategy, Shape, ShapeExt},
     time::parse_time,
 };
-use std::path::Path;
+use std::{collections::HashMap, path::Path};
 
 /// A whole config file.
 #[derive(Debug, Clone, PartialEq)]
@@ -674,10 +674,24 @@ impl Config {
         } else {
             Streams::Buffered
         };
+        // How many series each family gets, so that each is given its room once.
+        let mut left: HashMap<String, usize> = HashMap::new();
+        for s in self.metrics.iter().flat_map(|m| &m.series) {
+            if let Some(n) = left.get_mut(s.labels.name()) {
+                *n += 1;
+            } else {
+                left.insert(s.labels.name().to_owned(), 1);
+            }
+        }
         let mut registry = crate::registry::Registry::default();
         for mut m in self.metrics {
             for s in std::mem::take(&mut m.series) {
+                let room = left.remove(s.labels.name());
+                let name = room.map(|_| s.labels.name().to_owned());
                 registry.add(m.series_def_with(s, streams))?;
+                if let (Some(name), Some(n)) = (name, room) {
+                    registry.reserve(&name, n - 1);
+                }
             }
         }
         Ok(registry)

@@ -1,7 +1,9 @@
 //! The exposition formats a scrape answers in: Prometheus text 0.0.4 and OpenMetrics 1.0.
 //!
-//! Written by hand for speed: label sets are rendered once per series ([`RenderedLabels`]),
-//! and each sample is a few `write`s into one buffer, with no allocation.
+//! Written by hand for speed: each sample is a few `write`s into one buffer, with no
+//! allocation; its labels are rendered once per series ([`RenderedLabels`]) or, where a
+//! second copy of millions of label sets would cost too much memory, escaped from the
+//! [`Labels`](crate::Labels) as the line is written ([`LineLabels`]).
 //!
 //! ```
 //! use promgen::exposition::{Format, RenderedLabels, Writer};
@@ -27,4 +29,4 @@ mod writer;
 
 pub use names::{Clash, Family, ReservedLabel};
 pub use negotiate::Format;
-pub use writer::{RenderedLabels, Writer, openmetrics_timestamp};
+pub use writer::{LineLabels, RenderedLabels, Writer, openmetrics_timestamp};

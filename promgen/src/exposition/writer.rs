@@ -35,6 +35,63 @@ impl RenderedLabels {
     }
 }
 
+/// The labels of a sample line, written between its braces (no `__name__`): a
+/// [`RenderedLabels`] as it is, or a [`Labels`] escaped as the line is written, which keeps
+/// no second copy of each series' labels (a registry of millions writes them so).
+///
+/// ```
+/// use promgen::{Labels, MetricType, exposition::{Format, RenderedLabels, Writer}};
+/// let labels = Labels::new("up", [("job", "a\"b")])?;
+/// let (mut one, mut other) = (Vec::new(), Vec::new());
+/// Writer::new(&mut one, Format::Text).sample("up", MetricType::Gauge, "", &labels, None, 1.0);
+/// let rendered = RenderedLabels::new(&labels);
+/// Writer::new(&mut other, Format::Text).sample("up", MetricType::Gauge, "", &rendered, None, 1.0);
+/// assert_eq!(one, other);
+/// assert_eq!(String::from_utf8(one)?, "up{job=\"a\\\"b\"} 1\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait LineLabels {
+    /// Whether there is nothing to write.
+    fn is_empty(&self) -> bool;
+    /// Appends `a="b",c="d"`, the values escaped.
+    fn write_to(&self, out: &mut Vec<u8>);
+}
+
+impl LineLabels for RenderedLabels {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0.as_bytes());
+    }
+}
+
+impl LineLabels for Labels {
+    fn is_empty(&self) -> bool {
+        self.iter().len() == 1
+    }
+
+    fn write_to(&self, out: &mut Vec<u8>) {
+        for (i, (k, v)) in self.without_name().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(b"=\"");
+            if v.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+                let mut escaped = String::with_capacity(v.len() + 2);
+                // Writing into a String cannot fail.
+                let _ = write_escaped_label_value(&mut escaped, v);
+                out.extend_from_slice(escaped.as_bytes());
+            } else {
+                out.extend_from_slice(v.as_bytes());
+            }
+            out.push(b'"');
+        }
+    }
+}
+
 /// Writes one scrape's worth of families into a buffer.
 pub struct Writer<'a> {
     out: &'a mut Vec<u8>,
@@ -112,7 +169,7 @@ impl<'a> Writer<'a> {
         name: &str,
         metric_type: MetricType,
         suffix: &str,
-        labels: &RenderedLabels,
+        labels: &(impl LineLabels + ?Sized),
         extra: Option<(&str, f64)>,
         value: f64,
     ) {
@@ -127,7 +184,7 @@ impl<'a> Writer<'a> {
         name: &str,
         metric_type: MetricType,
         suffix: &str,
-        labels: &RenderedLabels,
+        labels: &(impl LineLabels + ?Sized),
         extra: Option<(&str, f64)>,
         value: f64,
         timestamp_ms: i64,
@@ -149,7 +206,7 @@ impl<'a> Writer<'a> {
         name: &str,
         metric_type: MetricType,
         suffix: &str,
-        labels: &RenderedLabels,
+        labels: &(impl LineLabels + ?Sized),
         extra: Option<(&str, f64)>,
         value: f64,
         timestamp_ms: Option<i64>,
@@ -163,10 +220,10 @@ impl<'a> Writer<'a> {
         {
             self.out.extend_from_slice(b"_total");
         }
-        let has_labels = !labels.0.is_empty();
+        let has_labels = !labels.is_empty();
         if has_labels || extra.is_some() {
             self.out.push(b'{');
-            self.out.extend_from_slice(labels.0.as_bytes());
+            labels.write_to(self.out);
             if let Some((key, bound)) = extra {
                 if has_labels {
                     self.out.push(b',');

@@ -2,7 +2,7 @@
 //! and the move from one series to the next.
 
 use super::Member;
-use crate::{Labels, churn::ChurnSlot, exposition::RenderedLabels};
+use crate::{Labels, churn::ChurnSlot};
 
 /// A member's churn: its slot, the labels it has apart from the churn label's value, and
 /// the series it is now.
@@ -80,14 +80,13 @@ impl Member {
         if value == churn.value {
             return Moved::default();
         }
-        let left_live = churn.value.is_some() && self.cursor.live;
+        let left_live = churn.value.is_some() && self.cursor.live();
         churn.value = value;
         if let Some(v) = value {
             self.labels = with_label(&churn.key, churn.slot.churn().label(), &v.to_string());
-            self.rendered = RenderedLabels::new(&self.labels);
             self.cursor.reset(self.labels.stable_hash());
         } else {
-            self.cursor.live = false;
+            self.cursor.set_not_live();
         }
         Moved {
             left_live,

@@ -11,11 +11,12 @@ pub use source::Source;
 use crate::{
     FormatValue, Labels, MetricType,
     churn::ChurnSlot,
-    exposition::{Clash, Family as Exposed, Format, RenderedLabels, ReservedLabel, Writer},
+    exposition::{Clash, Family as Exposed, Format, ReservedLabel, Writer},
     sample::{is_stale, stale_nan},
     shape::{DynShape, Point, SeedSeq, Shape},
 };
 use churning::MemberChurn;
+use hashbrown::HashTable;
 pub(crate) use source::{Cursor, Output, Step};
 use std::{collections::HashMap, sync::Arc};
 
@@ -155,14 +156,21 @@ pub struct SeriesInfo {
 pub(crate) struct Member {
     id: u64,
     pub(crate) labels: Labels,
-    pub(crate) rendered: RenderedLabels,
-    /// Its wire series (shared with the member before it when they are the same).
-    pub(crate) outputs: Arc<[Output]>,
+    /// What it has in common with the other members of its entry.
+    pub(crate) shared: Arc<Shared>,
     pub(crate) cursor: Cursor,
-    description: Arc<str>,
-    definition: Option<Definition>,
     /// Its churn, when it is a churning slot (boxed: most members have none).
     churn: Option<Box<MemberChurn>>,
+}
+
+/// What members defined together have in common, kept once for all of them (shared with
+/// the member before when it is the same): a load holds millions of members.
+#[derive(PartialEq)]
+pub(crate) struct Shared {
+    /// Its wire series.
+    pub(crate) outputs: Box<[Output]>,
+    description: Arc<str>,
+    definition: Option<Definition>,
 }
 
 pub(crate) struct Family {
@@ -170,9 +178,10 @@ pub(crate) struct Family {
     pub(crate) help: Option<String>,
     pub(crate) metric_type: MetricType,
     pub(crate) members: Vec<Member>,
-    /// A member's position by the hash of its labels, so that a duplicate is found in O(1):
-    /// one position per hash (labels whose hashes collide are found by a scan of the family).
-    index: HashMap<u64, u32>,
+    /// Every member's position, by the hash of its key, so that a duplicate is found in
+    /// O(1). A table of positions alone (4 bytes a member), the hash computed again from
+    /// the member when the table grows.
+    index: HashTable<u32>,
     /// The churn labels of its churning members, and the label names of its other members:
     /// none may be in both, or a churning series could take another's labels at some tick.
     /// Kept after removals (a name stays taken).
@@ -187,17 +196,29 @@ impl Family {
             help,
             metric_type,
             members: Vec::new(),
-            index: HashMap::new(),
+            index: HashTable::new(),
             churn_labels: std::collections::HashSet::new(),
             plain_labels: std::collections::HashSet::new(),
         }
     }
 
+    /// Room for exactly `additional` more members: a loaded config knows how many it adds,
+    /// and a vector grown by doubling would hold up to twice the room (at a million series,
+    /// the spare room was larger than the rest of a member).
+    fn reserve(&mut self, additional: usize) {
+        self.members.reserve_exact(additional);
+        let members = &self.members;
+        self.index
+            .reserve(additional, |&p| labels_hash(members[p as usize].key()));
+    }
+
     fn push(&mut self, member: Member) {
         let position = u32::try_from(self.members.len()).expect("fewer than 2^32 series");
+        let members = &self.members;
         self.index
-            .entry(labels_hash(member.key()))
-            .or_insert(position);
+            .insert_unique(labels_hash(member.key()), position, |&p| {
+                labels_hash(members[p as usize].key())
+            });
         match &member.churn {
             Some(c) => {
                 self.churn_labels.insert(c.label().to_owned());
@@ -215,26 +236,24 @@ impl Family {
 
     /// The member with exactly this key (its labels, or its churn's key), but `except`.
     fn find_labels(&self, labels: &Labels, except: Option<u64>) -> Option<&Member> {
-        let is = |m: &&Member| m.key() == labels && Some(m.id) != except;
-        let hit = self
-            .index
-            .get(&labels_hash(labels))
-            .map(|&p| &self.members[p as usize]);
-        match hit {
-            Some(m) if is(&m) => Some(m),
-            // Not indexed: there is none. A hit that is another label set with the same
-            // hash, or the series being replaced: the family must be searched.
-            None => None,
-            Some(_) => self.members.iter().find(is),
-        }
+        let members = &self.members;
+        self.index
+            .find(labels_hash(labels), |&p| {
+                let m = &members[p as usize];
+                m.key() == labels && Some(m.id) != except
+            })
+            .map(|&p| &members[p as usize])
     }
 
     fn remove(&mut self, position: usize) {
         self.members.remove(position);
         self.index.clear();
-        for (p, m) in self.members.iter().enumerate() {
+        let members = &self.members;
+        for (p, m) in members.iter().enumerate() {
             let p = u32::try_from(p).expect("fewer than 2^32 series");
-            self.index.entry(labels_hash(m.key())).or_insert(p);
+            self.index.insert_unique(labels_hash(m.key()), p, |&p| {
+                labels_hash(members[p as usize].key())
+            });
         }
     }
 }
@@ -327,6 +346,14 @@ impl Registry {
         Ok(())
     }
 
+    /// Room for `additional` more series in family `name`, when it has begun (see
+    /// [`Config::into_registry`](crate::config::Config::into_registry)).
+    pub(crate) fn reserve(&mut self, name: &str, additional: usize) {
+        if let Some(&f) = self.by_name.get(name) {
+            self.families[f].reserve(additional);
+        }
+    }
+
     /// Removes series `id`; false when there is none.
     pub fn remove(&mut self, id: u64) -> bool {
         let Some((f, m)) = self.find(id) else {
@@ -359,8 +386,8 @@ impl Registry {
                     labels: m.labels.clone(),
                     metric_type: f.metric_type,
                     help: f.help.clone(),
-                    description: m.description.to_string(),
-                    definition: m.definition.as_ref().map(|d| d.render(&m.labels)),
+                    description: m.shared.description.to_string(),
+                    definition: m.shared.definition.as_ref().map(|d| d.render(&m.labels)),
                     position: m.cursor.ticks(),
                     ended: m.cursor.ended(),
                 })
@@ -403,7 +430,7 @@ impl Registry {
                 if member.cursor.advance(ts, |_, _| {}) != Step::Running {
                     // Ended unseen: a continuous run marked it stale at its end, so no
                     // receiver holds a sample of it to mark now.
-                    member.cursor.live = false;
+                    member.cursor.set_not_live();
                     if member.churn.is_none() {
                         break;
                     }
@@ -443,7 +470,7 @@ impl Registry {
         let mut base = 0;
         let mut relabeled = false;
         for m in self.families.iter_mut().flat_map(|f| &mut f.members) {
-            let n = m.outputs.len();
+            let n = m.shared.outputs.len();
             let moved = m.churn_to(timestamp_ms);
             if moved.left_live {
                 for k in 0..n {
@@ -555,25 +582,26 @@ impl Registry {
     }
 
     fn insert(&mut self, id: u64, def: SeriesDef) {
-        let outputs = def.source.outputs();
-        let outputs = self
+        let shared = Shared {
+            outputs: def.source.outputs().into_boxed_slice(),
+            description: def.description,
+            definition: def.definition,
+        };
+        let shared = self
             .by_name
             .get(def.labels.name())
             .and_then(|&f| self.families[f].members.last())
-            .filter(|m| *m.outputs == *outputs)
-            .map_or_else(|| Arc::from(outputs), |m| Arc::clone(&m.outputs));
+            .filter(|m| *m.shared == shared)
+            .map_or_else(|| Arc::new(shared), |m| Arc::clone(&m.shared));
         let churn = def
             .churn
             .map(|slot| Box::new(MemberChurn::new(slot, &def.labels).0));
         self.churning += usize::from(churn.is_some());
         let member = Member {
             id,
-            rendered: RenderedLabels::new(&def.labels),
             labels: def.labels,
-            outputs,
+            shared,
             cursor: Cursor::new(def.source),
-            description: def.description,
-            definition: def.definition,
             churn,
         };
         let name = member.labels.name();
@@ -607,7 +635,7 @@ impl Registry {
                 if !m.present() {
                     continue;
                 }
-                let (outputs, rendered) = (&m.outputs, &m.rendered);
+                let (outputs, rendered) = (&m.shared.outputs, &m.labels);
                 m.cursor.advance(timestamp_ms, |k, v| {
                     if is_stale(v) {
                         return;
@@ -657,7 +685,7 @@ impl Registry {
             .iter()
             .flat_map(|f| f.members.iter().map(move |m| (f, m)));
         for (member, (family, m)) in members.enumerate() {
-            for o in m.outputs.iter() {
+            for o in m.shared.outputs.iter() {
                 let name = format!("{}{}", family.name, o.suffix);
                 let extra = o
                     .extra
@@ -710,7 +738,7 @@ impl Registry {
         let mut running = false;
         for family in &mut self.families {
             for m in &mut family.members {
-                let n = m.outputs.len();
+                let n = m.shared.outputs.len();
                 if m.churn_to(timestamp_ms).left_live {
                     for k in 0..n {
                         sink(base + k, Point::End);
@@ -734,8 +762,8 @@ impl Registry {
                 });
                 match step {
                     Step::Running => running = true,
-                    Step::EndedNow if m.cursor.live => {
-                        m.cursor.live = false;
+                    Step::EndedNow if m.cursor.live() => {
+                        m.cursor.set_not_live();
                         for k in 0..n {
                             sink(base + k, Point::End);
                         }
@@ -790,9 +818,9 @@ impl Registry {
         let mut base = 0;
         for family in &mut self.families {
             for m in &mut family.members {
-                let n = m.outputs.len();
-                if m.cursor.live {
-                    m.cursor.live = false;
+                let n = m.shared.outputs.len();
+                if m.cursor.live() {
+                    m.cursor.set_not_live();
                     for k in 0..n {
                         sink(base + k, stale_nan());
                     }

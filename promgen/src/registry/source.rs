@@ -135,13 +135,18 @@ pub(crate) struct Output {
 /// A member's running state: its source and how far it has got.
 pub(crate) struct Cursor {
     source: Kept,
-    ticks: u64,
-    ended: bool,
-    /// Whether its last sample was a value, so that a receiver shows it until a stale
-    /// marker comes. All of a member's outputs get a sample at the same ticks, so one flag
-    /// holds for each of them.
-    pub(crate) live: bool,
+    /// How many ticks it has served, with [`ENDED`] and [`LIVE`] in the top bits: a member
+    /// is 8 bytes smaller than with two flags of their own, at millions of members.
+    state: u64,
 }
+
+/// Its shape has ended.
+const ENDED: u64 = 1 << 63;
+/// Its last sample was a value, so that a receiver shows it until a stale marker comes. All
+/// of a member's outputs get a sample at the same ticks, so one flag holds for each.
+const LIVE: u64 = 1 << 62;
+/// The tick count, under the flags (2^62 ticks: no run gets near).
+const TICKS: u64 = LIVE - 1;
 
 /// What one tick of a member did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,46 +164,56 @@ impl Cursor {
     pub(crate) fn new(source: Source) -> Self {
         Self {
             source: source.into(),
-            ticks: 0,
-            ended: false,
-            live: false,
+            state: 0,
         }
     }
 
     /// How many ticks it has served.
     pub(crate) const fn ticks(&self) -> u64 {
-        self.ticks
+        self.state & TICKS
     }
 
     /// Whether its shape has ended.
     pub(crate) const fn ended(&self) -> bool {
-        self.ended
+        self.state & ENDED != 0
+    }
+
+    /// Whether its last sample was a value (a receiver shows it until a stale marker).
+    pub(crate) const fn live(&self) -> bool {
+        self.state & LIVE != 0
+    }
+
+    /// Its last sample is taken back: a stale marker went out, or none is needed.
+    pub(crate) const fn set_not_live(&mut self) {
+        self.state &= !LIVE;
     }
 
     /// As new: the first tick next, its random shapes seeded from `seed`.
     pub(crate) fn reset(&mut self, seed: u64) {
         self.source.reset(seed);
-        self.ticks = 0;
-        self.ended = false;
-        self.live = false;
+        self.state = 0;
     }
 
     /// The next tick at `timestamp_ms`, emitting `(output index, value)` per sample.
     pub(crate) fn advance(&mut self, timestamp_ms: i64, mut emit: impl FnMut(usize, f64)) -> Step {
-        if self.ended {
+        if self.ended() {
             return Step::Ended;
         }
-        let tick = Tick::new(self.ticks, timestamp_ms);
-        self.ticks += 1;
-        let live = &mut self.live;
+        let tick = Tick::new(self.ticks(), timestamp_ms);
+        let mut state = self.state + 1;
         let running = self.source.advance(tick, |k, v| {
-            *live = !is_stale(v);
+            state = if is_stale(v) {
+                state & !LIVE
+            } else {
+                state | LIVE
+            };
             emit(k, v);
         });
         if running {
+            self.state = state;
             Step::Running
         } else {
-            self.ended = true;
+            self.state = state | ENDED;
             Step::EndedNow
         }
     }

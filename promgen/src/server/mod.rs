@@ -31,6 +31,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard},
@@ -58,6 +59,8 @@ struct AppState {
     /// The largest request body accepted, for the 413's message.
     body_limit: usize,
     scrapes: Arc<ScrapeStats>,
+    /// The size of the last scrape's body, to size the next one's buffer.
+    last_body: Arc<AtomicUsize>,
 }
 
 /// A server over a [`Registry`].
@@ -113,6 +116,7 @@ impl Server {
             token: self.token.as_deref().map(Arc::from),
             body_limit: self.body_limit,
             scrapes: Arc::clone(&self.scrapes),
+            last_body: Arc::new(AtomicUsize::new(0)),
         };
         Router::new()
             .route("/metrics", get(metrics))
@@ -244,9 +248,20 @@ async fn refuse_announced_oversize(
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = Format::negotiate(accept);
-    let mut body = Vec::new();
     let began = std::time::Instant::now();
-    lock(&state.registry).scrape_into(&mut body, format, crate::time::now_ms());
+    let mut registry = lock(&state.registry);
+    // The buffer is one allocation of about the size it will reach (the last body and a
+    // little more; before any, 64 bytes a series): no copies as it grows, and a large block
+    // the allocator can hand back whole when the body is sent. Grown by doubling from
+    // nothing, a million series' 55 MB body was copied five times and left 40 MB resident.
+    let hint = match state.last_body.load(Ordering::Relaxed) {
+        0 => registry.len().saturating_mul(64),
+        last => last.saturating_add(last / 16),
+    };
+    let mut body = Vec::with_capacity(hint);
+    registry.scrape_into(&mut body, format, crate::time::now_ms());
+    drop(registry);
+    state.last_body.store(body.len(), Ordering::Relaxed);
     state.scrapes.record(began.elapsed(), body.len());
     (
         StatusCode::OK,
