@@ -15,67 +15,99 @@ use rand::RngCore;
 const CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
 /// The 256-bit key `rand_core`'s `SeedableRng::seed_from_u64(seed)` gives ChaCha: eight
-/// outputs of PCG32, the state advanced before each.
-pub(super) fn key_from_seed(mut state: u64) -> [u32; 8] {
+/// outputs of PCG32, the state advanced before each. Each state is computed straight from
+/// the seed (`MUL^k × seed + INC × (MUL^(k-1) + … + 1)`, the factors worked out at compile
+/// time): eight independent multiplications instead of a chain of eight, as a compact
+/// stream expands its key at every draw.
+pub(super) fn key_from_seed(seed: u64) -> [u32; 8] {
     const MUL: u64 = 6_364_136_223_846_793_005;
     const INC: u64 = 11_634_580_027_462_260_723;
-    let mut key = [0; 8];
-    for word in &mut key {
-        state = state.wrapping_mul(MUL).wrapping_add(INC);
+    /// The state after `k + 1` steps is `STEPS[k].0 × seed + STEPS[k].1`.
+    const STEPS: [(u64, u64); 8] = {
+        let mut steps = [(0, 0); 8];
+        let (mut mul, mut add) = (MUL, INC);
+        let mut k = 0;
+        while k < 8 {
+            steps[k] = (mul, add);
+            mul = mul.wrapping_mul(MUL);
+            add = add.wrapping_mul(MUL).wrapping_add(INC);
+            k += 1;
+        }
+        steps
+    };
+    STEPS.map(|(mul, add)| {
+        let state = seed.wrapping_mul(mul).wrapping_add(add);
         let xorshifted = (((state >> 18) ^ state) >> 27) as u32;
-        *word = xorshifted.rotate_right((state >> 59) as u32);
-    }
-    key
+        xorshifted.rotate_right((state >> 59) as u32)
+    })
+}
+
+/// A row of the 4 × 4 state. The rounds work on whole rows, so that the compiler keeps each
+/// in a vector register (the state as 16 scalars does not fit the general registers).
+type Row = [u32; 4];
+
+#[inline(always)]
+fn add(a: Row, b: Row) -> Row {
+    [
+        a[0].wrapping_add(b[0]),
+        a[1].wrapping_add(b[1]),
+        a[2].wrapping_add(b[2]),
+        a[3].wrapping_add(b[3]),
+    ]
 }
 
 #[inline(always)]
-fn quarter_round(s: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
-    s[a] = s[a].wrapping_add(s[b]);
-    s[d] = (s[d] ^ s[a]).rotate_left(16);
-    s[c] = s[c].wrapping_add(s[d]);
-    s[b] = (s[b] ^ s[c]).rotate_left(12);
-    s[a] = s[a].wrapping_add(s[b]);
-    s[d] = (s[d] ^ s[a]).rotate_left(8);
-    s[c] = s[c].wrapping_add(s[d]);
-    s[b] = (s[b] ^ s[c]).rotate_left(7);
+fn xor_rotate(a: Row, b: Row, bits: u32) -> Row {
+    [
+        (a[0] ^ b[0]).rotate_left(bits),
+        (a[1] ^ b[1]).rotate_left(bits),
+        (a[2] ^ b[2]).rotate_left(bits),
+        (a[3] ^ b[3]).rotate_left(bits),
+    ]
+}
+
+/// The row's words moved `N` lanes to the left.
+#[inline(always)]
+fn lanes_left<const N: usize>(r: Row) -> Row {
+    [r[N % 4], r[(N + 1) % 4], r[(N + 2) % 4], r[(N + 3) % 4]]
+}
+
+/// Four quarter rounds at once, one per lane: lane `i` of `a`, `b`, `c` and `d`.
+#[inline(always)]
+fn quarter_rounds(a: &mut Row, b: &mut Row, c: &mut Row, d: &mut Row) {
+    *a = add(*a, *b);
+    *d = xor_rotate(*d, *a, 16);
+    *c = add(*c, *d);
+    *b = xor_rotate(*b, *c, 12);
+    *a = add(*a, *b);
+    *d = xor_rotate(*d, *a, 8);
+    *c = add(*c, *d);
+    *b = xor_rotate(*b, *c, 7);
 }
 
 /// Block `block` of the stream keyed `key`: its words `16 × block` to `16 × block + 15`.
 pub(super) fn block(key: &[u32; 8], block: u64) -> [u32; 16] {
-    let input = [
-        CONSTANTS[0],
-        CONSTANTS[1],
-        CONSTANTS[2],
-        CONSTANTS[3],
-        key[0],
-        key[1],
-        key[2],
-        key[3],
-        key[4],
-        key[5],
-        key[6],
-        key[7],
-        block as u32,
-        (block >> 32) as u32,
-        0,
-        0,
+    let input: [Row; 4] = [
+        CONSTANTS,
+        [key[0], key[1], key[2], key[3]],
+        [key[4], key[5], key[6], key[7]],
+        [block as u32, (block >> 32) as u32, 0, 0],
     ];
-    let mut s = input;
-    // Eight rounds: four of columns and diagonals.
+    let [mut a, mut b, mut c, mut d] = input;
+    // Eight rounds: four of columns and diagonals. The diagonals are columns once rows 1 to
+    // 3 are turned 1, 2 and 3 lanes left (word 5 under word 0, 10 under it, 15 under that).
     for _ in 0..4 {
-        quarter_round(&mut s, 0, 4, 8, 12);
-        quarter_round(&mut s, 1, 5, 9, 13);
-        quarter_round(&mut s, 2, 6, 10, 14);
-        quarter_round(&mut s, 3, 7, 11, 15);
-        quarter_round(&mut s, 0, 5, 10, 15);
-        quarter_round(&mut s, 1, 6, 11, 12);
-        quarter_round(&mut s, 2, 7, 8, 13);
-        quarter_round(&mut s, 3, 4, 9, 14);
+        quarter_rounds(&mut a, &mut b, &mut c, &mut d);
+        (b, c, d) = (lanes_left::<1>(b), lanes_left::<2>(c), lanes_left::<3>(d));
+        quarter_rounds(&mut a, &mut b, &mut c, &mut d);
+        (b, c, d) = (lanes_left::<3>(b), lanes_left::<2>(c), lanes_left::<1>(d));
     }
-    for (word, input) in s.iter_mut().zip(input) {
-        *word = word.wrapping_add(input);
+    let mut out = [0; 16];
+    for (i, row) in [a, b, c, d].into_iter().enumerate() {
+        let sum = add(row, input[i]);
+        out[4 * i..4 * i + 4].copy_from_slice(&sum);
     }
-    s
+    out
 }
 
 /// A generator over the stream from word `word` on, computing each block it reaches; its
