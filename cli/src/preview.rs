@@ -143,7 +143,7 @@ pub fn run(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
             scraper.tick_count().unwrap_or(u64::MAX),
         );
     }
-    let mut preview = collect(registry, &scraper);
+    let mut preview = collect(registry, &scraper, MAX_VALUES)?;
     if whole_shape && !preview.all_ended {
         preview.truncate(DEFAULT_COUNT);
     }
@@ -198,8 +198,13 @@ fn scraper(
 /// Runs every series over the scraper's ticks, as a scrape exposes them (a histogram's
 /// buckets, sum and count; a summary's quantiles, sum and count), stopping at the first tick
 /// where all have ended. The registry's one reading of a tick ([`Registry::step`]) is what
-/// `serve`, `write` and `backfill` use too, so the numbers are theirs.
-pub fn collect(mut registry: Registry, scraper: &Scraper) -> Preview {
+/// `serve`, `write` and `backfill` use too, so the numbers are theirs. Refused when the
+/// table would hold more than `max_values` cells (churn adds columns as it goes).
+pub fn collect(
+    mut registry: Registry,
+    scraper: &Scraper,
+    max_values: u64,
+) -> anyhow::Result<Preview> {
     let mut ticks = Vec::new();
     let mut all_ended = false;
     // A column per series; a churning slot is one series after another, so each wire
@@ -234,6 +239,17 @@ pub fn collect(mut registry: Registry, scraper: &Scraper) -> Preview {
             all_ended = true;
             break;
         }
+        // The count checked before the run is of the series at the start; a churning entry
+        // adds a column for each series that replaces another, and every column is as long
+        // as the preview.
+        let cells = (series.len() as u64).saturating_mul(ticks.len() as u64 + 1);
+        if cells > max_values {
+            bail!(
+                "{} scrapes of {} series (churn replaced series, each a column of its own) is more than a preview shows (at most {max_values} values); lower --count",
+                ticks.len() + 1,
+                series.len(),
+            );
+        }
         ticks.push(ts);
         for ((_, column), cell) in series.iter_mut().zip(row) {
             column.push(cell);
@@ -247,9 +263,9 @@ pub fn collect(mut registry: Registry, scraper: &Scraper) -> Preview {
             values,
         })
         .collect();
-    Preview {
+    Ok(Preview {
         ticks,
         series,
         all_ended,
-    }
+    })
 }

@@ -494,3 +494,40 @@ fn load_takes_a_shard_slot_counted_from_one() {
     assert!(part_0.is_disjoint(&part_1));
     assert_eq!(&part_0 | &part_1, all);
 }
+
+/// The preview's limit on the values it holds counted the series at the start: an entry that
+/// churns a series away at every scrape gave one column per scrape, 100 times the count
+/// (a 1 000 × 1 000 table where the limit allowed 1 × 1 000, printed in full).
+#[test]
+fn a_preview_counts_the_columns_churn_adds_against_its_limit() {
+    let dir = std::env::temp_dir().join(format!("promgen-preview-churn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("churn.yaml");
+    std::fs::write(
+        &config,
+        "scraper: {scrapeInterval: 1s}\nmetrics:\n  - name: rotating\n    timeseries:\n      - series: '1'\n        churn: {every: 1s, mode: rotate}\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    // Within the limit: 100 scrapes, 100 columns (10 000 cells).
+    let (code, out, err) = promgen(&[
+        "preview", "--config", config, "--count", "100", "--format", "values",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 100, "a column per series:\n{out}");
+    // 5 000 scrapes of 1 series at the start are 5 000 values; the 5 000 columns are 25 M.
+    let (code, out, err) = promgen(&[
+        "preview", "--config", config, "--count", "5000", "--format", "values",
+    ]);
+    assert_eq!(code, Some(1), "{}", &out[..out.len().min(300)]);
+    assert!(
+        err.contains("churn replaced series") && err.contains("more than a preview shows"),
+        "{err}"
+    );
+    assert!(
+        out.is_empty(),
+        "nothing printed: {}",
+        &out[..out.len().min(300)]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
