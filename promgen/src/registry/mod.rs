@@ -286,6 +286,15 @@ pub struct WireSeries {
     pub member: usize,
 }
 
+/// A wire series as [`Registry::each_wire_series`] lends it.
+pub(crate) struct WireRef<'a> {
+    pub(crate) labels: &'a Labels,
+    pub(crate) family: &'a str,
+    pub(crate) metric_type: MetricType,
+    pub(crate) help: Option<&'a str>,
+    pub(crate) member: usize,
+}
+
 /// The series a server exposes.
 ///
 /// ```
@@ -680,33 +689,55 @@ impl Registry {
     #[must_use]
     pub fn wire_series(&self) -> Vec<WireSeries> {
         let mut out = Vec::new();
+        self.each_wire_series(|w| {
+            out.push(WireSeries {
+                labels: w.labels.clone(),
+                family: w.family.to_owned(),
+                metric_type: w.metric_type,
+                help: w.help.map(str::to_owned),
+                member: w.member,
+            });
+        });
+        out
+    }
+
+    /// Each wire series in [`Registry::wire_series`]'s order, without building that list: a
+    /// plain series' labels are its member's own, and a bucket's, sum's or count's are built
+    /// for the call and dropped after it.
+    pub(crate) fn each_wire_series(&self, mut f: impl FnMut(WireRef<'_>)) {
         let members = self
             .families
             .iter()
             .flat_map(|f| f.members.iter().map(move |m| (f, m)));
         for (member, (family, m)) in members.enumerate() {
             for o in m.shared.outputs.iter() {
-                let name = format!("{}{}", family.name, o.suffix);
-                let extra = o
-                    .extra
-                    .map(|(k, v)| (k.to_owned(), FormatValue(v).to_string()));
-                let pairs = m
-                    .labels
-                    .without_name()
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .chain(extra);
-                out.push(WireSeries {
+                let built;
+                let labels = if o.suffix.is_empty() && o.extra.is_none() {
+                    &m.labels
+                } else {
+                    let name = format!("{}{}", family.name, o.suffix);
+                    let extra = o
+                        .extra
+                        .map(|(k, v)| (k.to_owned(), FormatValue(v).to_string()));
+                    let pairs = m
+                        .labels
+                        .without_name()
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .chain(extra);
                     // The member's labels were valid and `le`/`quantile` are reserved for
                     // these, so this cannot fail; fall back to the member's own labels.
-                    labels: Labels::new(&name, pairs).unwrap_or_else(|_| m.labels.clone()),
-                    family: family.name.clone(),
+                    built = Labels::new(&name, pairs).unwrap_or_else(|_| m.labels.clone());
+                    &built
+                };
+                f(WireRef {
+                    labels,
+                    family: &family.name,
                     metric_type: family.metric_type,
-                    help: family.help.clone(),
+                    help: family.help.as_deref(),
                     member,
                 });
             }
         }
-        out
     }
 
     /// One tick at `timestamp_ms`: every series advances one step, and each of its wire

@@ -5,13 +5,10 @@
 //! each series' labels are encoded once ([`SeriesTable`]), and [`Encoder`] writes the wire
 //! format around them directly; tests check the bytes against the derived messages.
 
-use super::{
-    Protocol,
-    proto::{metric_type_number, v1},
-};
-use crate::{Sample, registry::WireSeries};
+use super::SeriesTable;
+use super::{Protocol, proto::v1};
+use crate::Sample;
 use prost::{Message, encoding::encoded_len_varint};
-use std::collections::HashMap;
 
 // Field keys: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited).
 const KEY_V1_TIMESERIES: u8 = 1 << 3 | 2;
@@ -24,124 +21,6 @@ const KEY_V2_LABELS_REFS: u8 = 1 << 3 | 2;
 const KEY_V2_METADATA: u8 = 5 << 3 | 2;
 const KEY_V2_METADATA_TYPE: u8 = 1 << 3;
 const KEY_V2_METADATA_HELP: u8 = 3 << 3;
-
-/// The series a writer sends, with everything about them that never changes encoded once:
-/// 1.0 label fields, 2.0 label and help strings as ids into one table, family metadata.
-/// Each kind is kept for all series in one buffer, one series after the other, so a request's
-/// series are read from neighbouring memory rather than from an allocation each.
-#[derive(Debug, Clone)]
-pub struct SeriesTable {
-    /// Every series' `labels` fields of a 1.0 `TimeSeries`, ready to copy.
-    v1_labels: Vec<u8>,
-    /// Where each series' end in `v1_labels`.
-    v1_ends: Vec<usize>,
-    /// Every series' label name and value ids into `strings`, in label order.
-    v2_labels: Vec<u32>,
-    /// Where each series' end in `v2_labels`.
-    v2_ends: Vec<usize>,
-    /// Per series: metric type number and HELP text id (0 = none).
-    v2_metadata: Vec<(i32, u32)>,
-    /// Every distinct string; `strings[0]` is `""`.
-    strings: Vec<String>,
-    /// One entry per family, for 1.0's metadata request.
-    families: Vec<v1::MetricMetadata>,
-}
-
-impl SeriesTable {
-    /// The table for `series`; a sample's series id is its index here.
-    #[must_use]
-    pub fn new(series: &[WireSeries]) -> Self {
-        let mut ids: HashMap<&str, u32> = HashMap::from([("", 0)]);
-        let mut strings = vec![String::new()];
-        let mut v1_labels = Vec::new();
-        let mut v1_ends = Vec::with_capacity(series.len());
-        let mut v2_labels = Vec::new();
-        let mut v2_ends = Vec::with_capacity(series.len());
-        let mut v2_metadata = Vec::with_capacity(series.len());
-        let mut families: Vec<v1::MetricMetadata> = Vec::new();
-        let mut family_names: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for s in series {
-            for (name, value) in s.labels.iter() {
-                let label = v1::Label {
-                    name: name.to_owned(),
-                    value: value.to_owned(),
-                };
-                prost::encoding::message::encode(1, &label, &mut v1_labels);
-                for text in [name, value] {
-                    v2_labels.push(intern(&mut ids, &mut strings, text));
-                }
-            }
-            let help = s.help.as_deref().unwrap_or("");
-            let help_id = intern(&mut ids, &mut strings, help);
-            v1_ends.push(v1_labels.len());
-            v2_ends.push(v2_labels.len());
-            v2_metadata.push((metric_type_number(s.metric_type), help_id));
-            if family_names.insert(&s.family) {
-                families.push(v1::MetricMetadata {
-                    r#type: metric_type_number(s.metric_type),
-                    metric_family_name: s.family.clone(),
-                    help: s.help.clone().unwrap_or_default(),
-                    unit: String::new(),
-                });
-            }
-        }
-        v1_labels.shrink_to_fit();
-        v2_labels.shrink_to_fit();
-        Self {
-            v1_labels,
-            v1_ends,
-            v2_labels,
-            v2_ends,
-            v2_metadata,
-            strings,
-            families,
-        }
-    }
-
-    /// Series `id`'s 1.0 label fields.
-    fn v1_labels(&self, id: u32) -> &[u8] {
-        let id = id as usize;
-        let start = if id == 0 { 0 } else { self.v1_ends[id - 1] };
-        &self.v1_labels[start..self.v1_ends[id]]
-    }
-
-    /// Series `id`'s 2.0 label string ids.
-    fn v2_labels(&self, id: u32) -> &[u32] {
-        let id = id as usize;
-        let start = if id == 0 { 0 } else { self.v2_ends[id - 1] };
-        &self.v2_labels[start..self.v2_ends[id]]
-    }
-
-    /// How many series.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.v1_ends.len()
-    }
-
-    /// Whether there are none.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.v1_ends.is_empty()
-    }
-
-    /// A 1.0 request holding only the families' metadata (type and help), which Prometheus
-    /// sends apart from samples too.
-    #[must_use]
-    pub fn v1_metadata_request(&self) -> v1::WriteRequest {
-        v1::WriteRequest {
-            timeseries: Vec::new(),
-            metadata: self.families.clone(),
-        }
-    }
-}
-
-/// `text`'s id in `strings`, added on first sight.
-fn intern<'a>(ids: &mut HashMap<&'a str, u32>, strings: &mut Vec<String>, text: &'a str) -> u32 {
-    *ids.entry(text).or_insert_with(|| {
-        strings.push(text.to_owned());
-        u32::try_from(strings.len() - 1).unwrap_or(u32::MAX)
-    })
-}
 
 /// Samples for one request: runs of samples, each for one series, each in time order.
 ///
@@ -268,7 +147,15 @@ impl Default for Encoder {
 
 impl Encoder {
     /// The compressed body of `batch` in `protocol`.
+    ///
+    /// # Panics
+    /// When `table` was built for the other protocol only ([`SeriesTable::holds`]): its
+    /// requests would have no labels.
     pub fn encode(&mut self, table: &SeriesTable, batch: &Batch, protocol: Protocol) -> &[u8] {
+        assert!(
+            table.holds(protocol),
+            "a series table built for 1.0 alone cannot encode a 2.0 request"
+        );
         self.head.clear();
         self.series_len = match protocol {
             Protocol::V1 => self.v1(table, batch),
@@ -622,7 +509,7 @@ fn put_varint(buf: &mut [u8], mut v: u64) -> usize {
 /// Appends `v` as a varint: inline, with one push for the small values most are (prost's
 /// `encode_varint` is an out-of-line call that pushes a byte at a time).
 #[inline]
-fn encode_varint(v: u64, out: &mut Vec<u8>) {
+pub(super) fn encode_varint(v: u64, out: &mut Vec<u8>) {
     if v < 0x80 {
         out.push(v as u8);
     } else {
@@ -662,7 +549,7 @@ pub fn v1_message(table: &SeriesTable, batch: &Batch) -> v1::WriteRequest {
 mod tests {
     use super::super::proto::v2;
     use super::*;
-    use crate::{Labels, MetricType, stale_nan};
+    use crate::{Labels, MetricType, registry::WireSeries, stale_nan};
 
     fn series() -> Vec<WireSeries> {
         let mk = |name: &str, labels: &[(&str, &str)], t, help: Option<&str>| WireSeries {

@@ -28,6 +28,8 @@ mod redirect;
 #[cfg(feature = "remote-write")]
 mod report;
 #[cfg(feature = "remote-write")]
+mod series_table;
+#[cfg(feature = "remote-write")]
 mod staging;
 #[cfg(feature = "remote-write")]
 mod stats;
@@ -39,7 +41,7 @@ pub use backoff::MAX_RETRY_AFTER;
 #[cfg(feature = "remote-write")]
 pub use client::{Client, Delivery, FallbackReason, WriteError};
 #[cfg(feature = "remote-write")]
-pub use encode::{Batch, Encoder, SeriesTable, v1_message};
+pub use encode::{Batch, Encoder, v1_message};
 pub use options::{Protocol, UnknownProtocol, WriteOptions};
 #[cfg(feature = "remote-write")]
 pub use printable::{MAX_SHOWN, printable};
@@ -47,6 +49,8 @@ pub use printable::{MAX_SHOWN, printable};
 pub use redirect::{MAX_REDIRECTS, RedirectProblem};
 #[cfg(feature = "remote-write")]
 pub use report::{Interval, Report};
+#[cfg(feature = "remote-write")]
+pub use series_table::SeriesTable;
 #[cfg(feature = "remote-write")]
 pub use stats::WriteStats;
 #[cfg(feature = "remote-write")]

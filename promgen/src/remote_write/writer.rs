@@ -188,10 +188,13 @@ impl RemoteWriter {
             // A churning load's first series, before their labels are encoded.
             registry.churn_to(first.timestamp_ms, |_, _| {});
         }
-        let wire = registry.wire_series();
-        let table = Arc::new(SeriesTable::new(&wire));
+        // Built for the protocol asked (a 2.0 table holds 1.0's too, for a fallback), and
+        // without the list of wire series, which a load of millions would hold beside it.
+        let (table, members) = SeriesTable::of_registry(registry, self.client.options().protocol);
+        let table = Arc::new(table);
+        let wire_len = members.len();
         let opts = self.client.options();
-        let shards = opts.concurrency.clamp(1, wire.len().max(1));
+        let shards = opts.concurrency.clamp(1, wire_len.max(1));
         let max = opts.max_samples_per_send.max(1);
 
         let sends_metadata = self.client.protocol() == Protocol::V1;
@@ -217,9 +220,10 @@ impl RemoteWriter {
         }
 
         let mut staging = Staging::new(
-            &wire.iter().map(|w| w.member % shards).collect::<Vec<_>>(),
+            &members.iter().map(|m| m % shards).collect::<Vec<_>>(),
             shards,
         );
+        drop(members);
         let mut current = Arc::clone(&table);
         self.produce(
             registry,
@@ -250,7 +254,7 @@ impl RemoteWriter {
             metadata_delivered = self.send_metadata(&table, halt).await?;
         }
         let summary = WriteSummary {
-            series: wire.len(),
+            series: wire_len,
             ticks: self.stats.ticks(),
             samples: self.stats.samples(),
             requests: self.stats.requests(),
@@ -355,7 +359,8 @@ impl RemoteWriter {
                 if sent != Sent::Done {
                     break;
                 }
-                *table = Arc::new(SeriesTable::new(&registry.wire_series()));
+                let protocol = self.client.options().protocol;
+                *table = Arc::new(SeriesTable::of_registry(registry, protocol).0);
             }
             let running = registry.collect(ts, |i, v| staging.push(i, Sample::new(ts, v)));
             last_ts = Some(ts);
