@@ -1,9 +1,9 @@
-//! Samples generated but not yet handed to a shard: per series, cut into batches of at most
-//! `max` samples and queued to the series' shard, oldest first.
+//! Samples generated but not yet handed to a shard: per shard in the order they came, cut
+//! into batches of at most `max` samples, oldest first, and queued to the shard.
 
 use super::{Batch, SeriesTable};
 use crate::Sample;
-use std::sync::Arc;
+use std::{collections::VecDeque, sync::Arc};
 use tokio::sync::mpsc;
 
 /// A batch, with the table its series ids are read from: a churning load's labels change
@@ -30,21 +30,15 @@ pub(super) enum Sent {
     Closed,
 }
 
-/// Samples generated but not yet batched, per series, and which shard each series is in.
+/// Samples generated but not yet batched: per shard, in the order they came, with the
+/// series of each. What is kept per series is its shard alone (4 bytes); a load of a million
+/// series kept a vector of pending samples for each (about 100 bytes).
 pub(super) struct Staging {
-    pending: Vec<Vec<Sample>>,
-    shard_of: Vec<usize>,
-    /// Each series' position in its shard's `members`.
-    position: Vec<u32>,
-    /// Each shard's series, in series order.
-    members: Vec<Vec<u32>>,
-    /// Per shard: no series before this position in `members` has a sample pending, so a
-    /// batch starts looking there. Without it, each of a tick's batches would walk past the
-    /// series the batches before it emptied: quadratic in the series of a shard (a million
-    /// series in four shards took 125 batches a tick, and as many passes over the emptied).
-    first: Vec<usize>,
-    /// Samples pending per shard.
-    counts: Vec<usize>,
+    shard_of: Vec<u32>,
+    /// Per shard: the series and the sample of each pending sample, oldest first.
+    logs: Vec<(VecDeque<u32>, VecDeque<Sample>)>,
+    /// Scratch for a batch's samples while they are put in series order.
+    taken: Vec<(u32, Sample)>,
     /// The first tick since everything was last sent.
     oldest: Option<i64>,
 }
@@ -52,29 +46,21 @@ pub(super) struct Staging {
 impl Staging {
     /// For series in `shards` shards, series `i` in shard `shard_of[i]`.
     pub(super) fn new(shard_of: &[usize], shards: usize) -> Self {
-        let mut members = vec![Vec::new(); shards];
-        let mut position = Vec::with_capacity(shard_of.len());
-        for (i, &s) in shard_of.iter().enumerate() {
-            position.push(u32::try_from(members[s].len()).unwrap_or(u32::MAX));
-            members[s].push(u32::try_from(i).unwrap_or(u32::MAX));
-        }
         Self {
-            pending: vec![Vec::new(); shard_of.len()],
-            shard_of: shard_of.to_vec(),
-            position,
-            members,
-            first: vec![0; shards],
-            counts: vec![0; shards],
+            shard_of: shard_of
+                .iter()
+                .map(|&s| u32::try_from(s).unwrap_or(u32::MAX))
+                .collect(),
+            logs: vec![(VecDeque::new(), VecDeque::new()); shards],
+            taken: Vec::new(),
             oldest: None,
         }
     }
 
     pub(super) fn push(&mut self, series: usize, sample: Sample) {
-        self.pending[series].push(sample);
-        let shard = self.shard_of[series];
-        self.counts[shard] += 1;
-        let first = &mut self.first[shard];
-        *first = (*first).min(self.position[series] as usize);
+        let (ids, samples) = &mut self.logs[self.shard_of[series] as usize];
+        ids.push_back(u32::try_from(series).unwrap_or(u32::MAX));
+        samples.push_back(sample);
     }
 
     /// How much sample time is pending: from the first tick since everything was last sent
@@ -85,7 +71,7 @@ impl Staging {
 
     /// Samples not yet queued.
     pub(super) fn pending(&self) -> usize {
-        self.counts.iter().sum()
+        self.logs.iter().map(|(ids, _)| ids.len()).sum()
     }
 
     /// Queues `which` pending samples, in batches of at most `max` read with `table`,
@@ -105,7 +91,7 @@ impl Staging {
         };
         tokio::pin!(cut);
         for (shard, queue) in queues.iter().enumerate() {
-            while self.counts[shard] >= least {
+            while self.logs[shard].0.len() >= least {
                 let room = tokio::select! {
                     biased;
                     () = &mut cut => return Sent::Cut,
@@ -123,26 +109,25 @@ impl Staging {
         Sent::Done
     }
 
-    /// One batch of up to `max` samples from `shard`, oldest first for each series.
+    /// One batch of the `max` oldest samples of `shard`, each series' samples together and
+    /// in time order (the order they came in: a stable sort by series keeps it), the series
+    /// in id order.
     fn take(&mut self, shard: usize, max: usize) -> Batch {
-        let mut batch = Batch::default();
-        let mut room = max;
-        let members = &self.members[shard];
-        let mut at = self.first[shard];
-        while room > 0 && at < members.len() {
-            let id = members[at];
-            let pending = &mut self.pending[id as usize];
-            let take = pending.len().min(room);
-            if take > 0 {
-                batch.push(id, pending.drain(..take));
-                room -= take;
-            }
-            if pending.is_empty() {
-                at += 1;
-            }
+        let (ids, samples) = &mut self.logs[shard];
+        let n = ids.len().min(max);
+        self.taken.clear();
+        self.taken.extend(ids.drain(..n).zip(samples.drain(..n)));
+        // A live tick's samples come in series order already; history's are tick after tick.
+        if !self.taken.is_sorted_by_key(|&(id, _)| id) {
+            self.taken.sort_by_key(|&(id, _)| id);
         }
-        self.first[shard] = at;
-        self.counts[shard] -= batch.sample_count();
+        let mut batch = Batch::default();
+        let mut rest = self.taken.as_slice();
+        while let Some(&(id, _)) = rest.first() {
+            let run = rest.iter().take_while(|(other, _)| *other == id).count();
+            batch.push(id, rest[..run].iter().map(|&(_, sample)| sample));
+            rest = &rest[run..];
+        }
         batch
     }
 }
@@ -188,7 +173,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn batches_take_the_oldest_samples_in_series_order_after_earlier_series_refill() {
+    async fn batches_take_the_oldest_samples_first_each_series_together_and_in_time_order() {
         // Two shards; shard 0 holds series 0, 2 and 4.
         let mut staging = Staging::new(&[0, 1, 0, 1, 0], 2);
         for series in [0, 2, 4] {
@@ -205,15 +190,52 @@ mod tests {
             .await;
         assert_eq!(sent, Sent::Done);
         assert_eq!(ids(&rx.recv().await.unwrap().1), [(0, 1), (2, 1)]);
-        // Series 0, already taken, gets two more samples: the next batches find them.
+        // Series 0, already taken, gets two more samples: series 4's older one goes first,
+        // beside series 0's next; then series 0's last.
         staging.push(0, Sample::new(1, 0.0));
         staging.push(0, Sample::new(2, 0.0));
         let sent = staging
             .send(&queues, &table, 2, Which::All, pending())
             .await;
         assert_eq!(sent, Sent::Done);
-        assert_eq!(ids(&rx.recv().await.unwrap().1), [(0, 2)]);
-        assert_eq!(ids(&rx.recv().await.unwrap().1), [(4, 1)]);
+        let batch = rx.recv().await.unwrap().1;
+        assert_eq!(ids(&batch), [(0, 1), (4, 1)]);
+        assert_eq!(batch.iter().next().unwrap().1[0].timestamp_ms, 1);
+        assert_eq!(ids(&rx.recv().await.unwrap().1), [(0, 1)]);
+        assert_eq!(staging.pending(), 0);
+        // History: ticks of three series, cut across ticks; each batch groups a series'
+        // samples in time order, and no sample is taken twice or left.
+        for t in 0..5 {
+            for series in [0, 2, 4] {
+                staging.push(series, Sample::new(t, series as f64));
+            }
+        }
+        let sent = staging
+            .send(&queues, &table, 4, Which::All, pending())
+            .await;
+        assert_eq!(sent, Sent::Done);
+        let mut seen: Vec<(u32, i64)> = Vec::new();
+        for want in [
+            [(0, 2), (2, 1), (4, 1)],
+            [(0, 1), (2, 2), (4, 1)],
+            [(0, 1), (2, 1), (4, 2)],
+        ] {
+            let batch = rx.recv().await.unwrap().1;
+            assert_eq!(ids(&batch), want);
+            for (id, samples) in batch.iter() {
+                assert!(
+                    samples
+                        .windows(2)
+                        .all(|w| w[0].timestamp_ms < w[1].timestamp_ms)
+                );
+                seen.extend(samples.iter().map(|s| (id, s.timestamp_ms)));
+            }
+        }
+        assert_eq!(ids(&rx.recv().await.unwrap().1), [(0, 1), (2, 1), (4, 1)]);
+        seen.sort_unstable();
+        assert_eq!(seen.len(), 12);
+        seen.dedup();
+        assert_eq!(seen.len(), 12, "no sample twice");
         assert_eq!(staging.pending(), 0);
     }
 }
