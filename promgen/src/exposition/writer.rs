@@ -14,18 +14,10 @@ impl RenderedLabels {
     /// Renders the labels other than `__name__`, escaped.
     #[must_use]
     pub fn new(labels: &Labels) -> Self {
-        let mut out = String::new();
-        for (i, (k, v)) in labels.without_name().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(k);
-            out.push_str("=\"");
-            // Writing into a String cannot fail.
-            let _ = write_escaped_label_value(&mut out, v);
-            out.push('"');
-        }
-        Self(out.into_boxed_str())
+        let mut out = Vec::new();
+        labels.write_to(&mut out);
+        // Whole names and values with ASCII around them: UTF-8 still.
+        Self(String::from_utf8_lossy(&out).into())
     }
 
     /// The rendered text.

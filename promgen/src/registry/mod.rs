@@ -209,18 +209,13 @@ impl Family {
     /// the spare room was larger than the rest of a member).
     fn reserve(&mut self, additional: usize) {
         self.members.reserve_exact(additional);
-        let members = &self.members;
-        self.index
-            .reserve(additional, |&p| labels_hash(members[p as usize].key()));
+        self.index.reserve(additional, rehash(&self.members));
     }
 
     fn push(&mut self, member: Member) {
         let position = u32::try_from(self.members.len()).expect("fewer than 2^32 series");
-        let members = &self.members;
         self.index
-            .insert_unique(labels_hash(member.key()), position, |&p| {
-                labels_hash(members[p as usize].key())
-            });
+            .insert_unique(labels_hash(member.key()), position, rehash(&self.members));
         match &member.churn {
             Some(c) => {
                 self.churn_labels.insert(c.label().to_owned());
@@ -250,14 +245,17 @@ impl Family {
     fn remove(&mut self, position: usize) {
         self.members.remove(position);
         self.index.clear();
-        let members = &self.members;
-        for (p, m) in members.iter().enumerate() {
+        for (p, m) in self.members.iter().enumerate() {
             let p = u32::try_from(p).expect("fewer than 2^32 series");
-            self.index.insert_unique(labels_hash(m.key()), p, |&p| {
-                labels_hash(members[p as usize].key())
-            });
+            self.index
+                .insert_unique(labels_hash(m.key()), p, rehash(&self.members));
         }
     }
+}
+
+/// The index's hasher: a position's hash, computed again from its member.
+fn rehash(members: &[Member]) -> impl Fn(&u32) -> u64 + '_ {
+    |&p| labels_hash(members[p as usize].key())
 }
 
 /// A label set's hash: the same in every process (the index lives in one, but a fixed
