@@ -49,6 +49,9 @@ if [ -z "${PROMGEN_PYTHON:-}" ] && ! { python3 -c 'import prometheus_client, jun
 fi
 step "$(promtool --version 2>&1 | head -n 1)"
 
+# A fresh clone builds everything once: incremental state would only take disk (gigabytes).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
