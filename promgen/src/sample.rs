@@ -100,22 +100,144 @@ pub struct FormatValue(pub f64);
 
 impl fmt::Display for FormatValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
+        f.write_str(ValueText::new(self.0).as_str())
+    }
+}
+
+/// [`FormatValue`]'s text in a buffer on the stack, for writers that append bytes: the
+/// exposition prints every sample through it, without `core::fmt`.
+///
+/// The shortest digits come from `zmij` (several times faster than the standard library's
+/// float formatting, the same digits: both give the shortest text that reads back to the
+/// same float, and the nearest when there are two); the layout around them is ours.
+pub(crate) struct ValueText {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl ValueText {
+    pub(crate) fn new(v: f64) -> Self {
+        let mut text = Self {
+            bytes: [0; 32],
+            len: 0,
+        };
         if is_stale(v) {
-            f.write_str("stale")
+            text.push(b"stale");
         } else if v.is_nan() {
-            f.write_str("NaN")
+            text.push(b"NaN");
         } else if v == f64::INFINITY {
-            f.write_str("+Inf")
+            text.push(b"+Inf");
         } else if v == f64::NEG_INFINITY {
-            f.write_str("-Inf")
-        } else if v == 0.0 || (1e-4..1e21).contains(&v.abs()) {
-            // Rust's `Display` for f64 is the shortest round-trip text.
-            write!(f, "{v}")
+            text.push(b"-Inf");
         } else {
-            write!(f, "{v:e}")
+            text.finite(v);
+        }
+        text
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII is ever pushed.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.bytes[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn push_zeros(&mut self, n: usize) {
+        self.bytes[self.len..self.len + n].fill(b'0');
+        self.len += n;
+    }
+
+    /// Positional notation from 1e-4 up to 1e21 (and for zero), else `d.ddde±x`.
+    fn finite(&mut self, v: f64) {
+        if v.is_sign_negative() {
+            self.push(b"-");
+        }
+        let (digits, count, exponent) = shortest_digits(v.abs());
+        let digits = &digits[..count];
+        if count == 0 {
+            self.push(b"0");
+        } else if (1e-4..1e21).contains(&v.abs()) {
+            // The value is 0.DIGITS × 10^exponent, with exponent from -3 to 21.
+            match usize::try_from(exponent) {
+                Ok(0) | Err(_) => {
+                    self.push(b"0.");
+                    self.push_zeros(exponent.unsigned_abs() as usize);
+                    self.push(digits);
+                }
+                Ok(whole) if whole < count => {
+                    self.push(&digits[..whole]);
+                    self.push(b".");
+                    self.push(&digits[whole..]);
+                }
+                Ok(whole) => {
+                    self.push(digits);
+                    self.push_zeros(whole - count);
+                }
+            }
+        } else {
+            self.push(&digits[..1]);
+            if count > 1 {
+                self.push(b".");
+                self.push(&digits[1..]);
+            }
+            self.push(b"e");
+            let mut exponent_text = [0u8; 8];
+            let n = write_exponent(exponent - 1, &mut exponent_text);
+            self.push(&exponent_text[..n]);
         }
     }
+}
+
+/// The shortest decimal digits of a finite, non-negative `v` (no leading or trailing zeros;
+/// none for zero) and the exponent `e` that makes the value 0.DIGITS × 10^e.
+fn shortest_digits(v: f64) -> ([u8; 24], usize, i32) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(v).as_bytes();
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
+        Some(at) => {
+            let exponent = std::str::from_utf8(&text[at + 1..])
+                .ok()
+                .and_then(|e| e.trim_start_matches('+').parse::<i32>().ok())
+                .unwrap_or(0);
+            (&text[..at], exponent)
+        }
+        None => (text, 0),
+    };
+    let mut digits = [0u8; 24];
+    let mut count = 0;
+    // Digits before the point, less the leading zeros dropped.
+    let mut point: i32 = 0;
+    let mut before_point = true;
+    for &b in mantissa {
+        match b {
+            b'.' => before_point = false,
+            // A leading zero: after the point it moves the first digit one place down.
+            b'0' if count == 0 && !before_point => point -= 1,
+            b'0' if count == 0 => {}
+            b'0'..=b'9' if count < digits.len() => {
+                digits[count] = b;
+                count += 1;
+                if before_point {
+                    point += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    while count > 0 && digits[count - 1] == b'0' {
+        count -= 1;
+    }
+    (digits, count, point + exponent)
+}
+
+/// Writes `e` in decimal and returns its length.
+fn write_exponent(e: i32, out: &mut [u8; 8]) -> usize {
+    let text = e.to_string();
+    out[..text.len()].copy_from_slice(text.as_bytes());
+    text.len()
 }
 
 #[cfg(test)]
@@ -130,6 +252,76 @@ mod tests {
         assert!(!is_stale(0.0));
         // Arithmetic on the marker quiets the NaN, which is no longer a stale marker.
         assert!(!is_stale(stale_nan() + 1.0));
+    }
+
+    /// What the standard library prints, the layout FormatValue had before `ValueText`.
+    fn std_text(v: f64) -> String {
+        if v == 0.0 || (1e-4..1e21).contains(&v.abs()) {
+            format!("{v}")
+        } else {
+            format!("{v:e}")
+        }
+    }
+
+    #[test]
+    fn value_text_gives_the_standard_librarys_digits_and_layout() {
+        // Random bit patterns (every exponent, subnormals), whole numbers and their
+        // neighbours, powers of ten and the ends of the positional range.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values: Vec<f64> = (0..400_000).map(|_| f64::from_bits(next())).collect();
+        values.extend((0..200_000).map(|_| (next() % 2_000_000) as f64 / 1000.0 - 1000.0));
+        for e in -325..=308 {
+            let p = 10f64.powi(e);
+            values.extend([
+                p,
+                -p,
+                p * 1.5,
+                f64::from_bits(p.to_bits() + 1),
+                f64::from_bits(p.to_bits().saturating_sub(1)),
+            ]);
+        }
+        values.extend([
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            1e-4,
+            9.999_999_999_999_999e20,
+            0.1 + 0.2,
+        ]);
+        let (mut checked, mut ties) = (0, 0);
+        for v in values
+            .into_iter()
+            .filter(|v| v.is_finite() && !is_stale(*v))
+        {
+            let (ours, std) = (ValueText::new(v).as_str().to_owned(), std_text(v));
+            checked += 1;
+            if ours == std {
+                continue;
+            }
+            // The one allowed difference: two shortest texts equally near the float. We take
+            // the even last digit, as Go's strconv and Python's repr do; std takes the upper.
+            let (a, b) = (ours.as_bytes(), std.as_bytes());
+            let n = a.len();
+            let tie = n == b.len()
+                && a[..n - 1] == b[..n - 1]
+                && a[n - 1] % 2 == 0
+                && a[n - 1].abs_diff(b[n - 1]) == 1
+                && ours.parse::<f64>().unwrap().to_bits() == v.to_bits()
+                && std.parse::<f64>().unwrap().to_bits() == v.to_bits();
+            assert!(tie, "{:#x}: ours {ours}, std {std}", v.to_bits());
+            ties += 1;
+        }
+        assert!(checked > 500_000, "{checked}");
+        assert!(ties < checked / 1000, "{ties} ties in {checked}");
+        // 1658206780088562.25 exactly: .2 and .3 are equally near; Python's repr gives .2.
+        let tie = f64::from_bits(0x4317_9085_685d_83c9);
+        assert_eq!(ValueText::new(tie).as_str(), "1658206780088562.2");
     }
 
     #[test]

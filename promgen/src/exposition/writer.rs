@@ -1,7 +1,6 @@
 //! Writing families and samples.
 
-use crate::{FormatValue, Labels, MetricType, labels::write_escaped_label_value};
-use std::fmt::Write as _;
+use crate::{Labels, MetricType, labels::write_escaped_label_value, sample::ValueText};
 
 use super::{Family, Format};
 
@@ -88,18 +87,12 @@ impl LineLabels for Labels {
 pub struct Writer<'a> {
     out: &'a mut Vec<u8>,
     format: Format,
-    /// Scratch for formatting a value without allocating per sample.
-    scratch: String,
 }
 
 impl<'a> Writer<'a> {
     /// A writer appending to `out`.
     pub fn new(out: &'a mut Vec<u8>, format: Format) -> Self {
-        Self {
-            out,
-            format,
-            scratch: String::with_capacity(32),
-        }
+        Self { out, format }
     }
 
     /// The format being written.
@@ -250,10 +243,8 @@ impl<'a> Writer<'a> {
             push_integer(self.out, v as i64);
             return;
         }
-        self.scratch.clear();
-        // Writing into a String cannot fail.
-        let _ = write!(self.scratch, "{}", FormatValue(v));
-        self.out.extend_from_slice(self.scratch.as_bytes());
+        self.out
+            .extend_from_slice(ValueText::new(v).as_str().as_bytes());
     }
 
     /// Ends the exposition (`# EOF` in OpenMetrics).
@@ -327,6 +318,7 @@ fn push_integer(out: &mut Vec<u8>, n: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FormatValue;
 
     fn render(format: Format, f: impl FnOnce(&mut Writer<'_>)) -> String {
         let mut out = Vec::new();
