@@ -7,6 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use promgen::{
     backfill::{BackfillStats, write_openmetrics},
+    config::Streams,
     time::now_ms,
 };
 use std::{
@@ -97,7 +98,12 @@ pub fn run(args: &BackfillArgs) -> anyhow::Result<ExitCode> {
             "the time range has no end: give --to TIME, or endTime or scrapesCount in the config's scraper"
         );
     }
-    let mut registry = config.build_registry().context("cannot build the series")?;
+    // Each series draws every tick: its random streams keep their current block.
+    let streams = Streams::for_writing(config.series_count());
+    let mut registry = config
+        .clone()
+        .into_registry_with(streams)
+        .context("cannot build the series")?;
     range.join(&mut registry)?;
 
     let progress = progress_bar(registry.len() as u64, args.quiet);

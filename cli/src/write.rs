@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use promgen::{
-    config::Config,
+    config::{Config, Streams},
     remote_write::{Protocol, RemoteWriter, WriteError, WriteOptions, WriteSummary},
     time::now_ms,
 };
@@ -107,7 +107,11 @@ pub fn write(config: Config, source: &str, args: &WriteArgs) -> anyhow::Result<E
     let range = time_range(&flags, &config.scraper, now_ms())?;
     let scraper = range.scraper;
     // The registry holds all it writes: the decoded config would only double the memory.
-    let mut registry = config.into_registry().context("cannot write the config")?;
+    // Every series draws every tick: its random streams keep their current block.
+    let streams = Streams::for_writing(config.series_count());
+    let mut registry = config
+        .into_registry_with(streams)
+        .context("cannot write the config")?;
     crate::common::release_freed_memory();
     range.join(&mut registry)?;
     let total_ticks = scraper.tick_count();

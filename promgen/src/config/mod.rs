@@ -44,9 +44,10 @@ pub use load_set::LoadSet;
 pub use spec::{ArithOp, Period, Range, ShapeSpec, Streams};
 
 /// From this many series on, [`Config::into_registry`] builds random shapes with
-/// [`Streams::Compact`]: the same numbers, from 16 bytes a stream instead of 312, each draw
-/// some tens of nanoseconds dearer. A million series draw once a scrape each, where memory
-/// matters more; a few series written over a long history draw often, where speed does.
+/// [`Streams::Compact`] ([`Streams::for_serving`]), and a writer with [`Streams::Blocked`]
+/// ([`Streams::for_writing`]): the same numbers, from 16 or 80 bytes a stream instead of 312,
+/// the draws dearer. A million series draw once a scrape each, where memory matters more; a
+/// few series written over a long history draw often, where speed does.
 pub const COMPACT_STREAMS_FROM: usize = 10_000;
 pub use yaml::Position;
 
@@ -668,12 +669,33 @@ impl Config {
     pub fn into_registry(
         self,
     ) -> Result<crate::registry::Registry, crate::registry::RegistryError> {
-        let total: usize = self.metrics.iter().map(|m| m.series.len()).sum();
-        let streams = if total >= COMPACT_STREAMS_FROM {
-            Streams::Compact
-        } else {
-            Streams::Buffered
-        };
+        let streams = Streams::for_serving(self.series_count());
+        self.into_registry_with(streams)
+    }
+
+    /// [`Config::into_registry`], its random shapes holding their numbers as `streams` says
+    /// (the same numbers any way).
+    ///
+    /// ```
+    /// use promgen::config::{Config, Streams};
+    /// let yaml = "metrics: [{name: t, timeseries: [{labels: {i: 'h{1..3}'}, series: 'normal(0, 1)'}]}]";
+    /// let values = |streams| {
+    ///     let mut registry = Config::parse(yaml, "c.yaml").unwrap().into_registry_with(streams).unwrap();
+    ///     let mut v = Vec::new();
+    ///     for tick in 0..40 {
+    ///         registry.collect(tick * 15_000, |i, x| v.push((i, x)));
+    ///     }
+    ///     v
+    /// };
+    /// assert_eq!(values(Streams::Buffered), values(Streams::Blocked));
+    /// ```
+    ///
+    /// # Errors
+    /// What the registry refuses; a valid config has nothing it would.
+    pub fn into_registry_with(
+        self,
+        streams: Streams,
+    ) -> Result<crate::registry::Registry, crate::registry::RegistryError> {
         // How many series each family gets, so that each is given its room once.
         let mut left: HashMap<String, usize> = HashMap::new();
         for s in self.metrics.iter().flat_map(|m| &m.series) {

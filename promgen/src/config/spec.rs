@@ -236,8 +236,49 @@ pub enum Streams {
     /// The generator with its buffer: the fastest draws (312 bytes each).
     #[default]
     Buffered,
-    /// Seed and position only (16 bytes each): for registries of many series.
+    /// Seed and position only (16 bytes each): for serving many series.
     Compact,
+    /// Seed, position and one block (80 bytes each): for writing many series, a block
+    /// computed every eighth draw instead of at each ([`crate::shape::Blocked`]).
+    Blocked,
+}
+
+impl Streams {
+    /// For a registry of `series` series that is scraped: [`Streams::Compact`] from
+    /// [`super::COMPACT_STREAMS_FROM`] series on (each series draws once a scrape, and the
+    /// memory is what limits), else [`Streams::Buffered`].
+    ///
+    /// ```
+    /// use promgen::config::Streams;
+    /// assert_eq!(Streams::for_serving(1_000_000), Streams::Compact);
+    /// assert_eq!(Streams::for_serving(10), Streams::Buffered);
+    /// ```
+    #[must_use]
+    pub const fn for_serving(series: usize) -> Self {
+        if series >= super::COMPACT_STREAMS_FROM {
+            Self::Compact
+        } else {
+            Self::Buffered
+        }
+    }
+
+    /// For a registry of `series` series that is written (remote write, backfill):
+    /// [`Streams::Blocked`] from [`super::COMPACT_STREAMS_FROM`] series on (every series
+    /// draws every tick, and the draws are most of the writer's own CPU), else
+    /// [`Streams::Buffered`].
+    ///
+    /// ```
+    /// use promgen::config::Streams;
+    /// assert_eq!(Streams::for_writing(1_000_000), Streams::Blocked);
+    /// ```
+    #[must_use]
+    pub const fn for_writing(series: usize) -> Self {
+        if series >= super::COMPACT_STREAMS_FROM {
+            Self::Blocked
+        } else {
+            Self::Buffered
+        }
+    }
 }
 
 impl ShapeSpec {
@@ -321,6 +362,9 @@ impl ShapeSpec {
                     Streams::Buffered => wrap.wrap(seeded($shape, *$seed, |s, n| s.seed(n))),
                     Streams::Compact => {
                         wrap.wrap(seeded($shape.compact(), *$seed, |s, n| s.seed(n)))
+                    }
+                    Streams::Blocked => {
+                        wrap.wrap(seeded($shape.blocked(), *$seed, |s, n| s.seed(n)))
                     }
                 }
             };

@@ -1,6 +1,7 @@
 //! ChaCha8's stream computed one 16-word block at a time, at any position: the numbers of
-//! `rand_chacha::ChaCha8Rng::seed_from_u64(seed)` (stream 0), for a [`super::Compact`]
-//! random source that keeps only its seed and position.
+//! `rand_chacha::ChaCha8Rng::seed_from_u64(seed)` (stream 0), for the [`super::Compact`]
+//! random source that keeps only its seed and position, and the [`super::Blocked`] one that
+//! keeps the block it is in as well.
 //!
 //! `rand_chacha` computes four blocks at once into a 64-word buffer, which is the fast way to
 //! draw many numbers in a row; a series of a large registry draws one number a scrape, from
@@ -115,20 +116,33 @@ pub(super) fn block(key: &[u32; 8], block: u64) -> [u32; 16] {
 /// buffered generator does: a `u32` one word, a `u64` two (the first the low half), bytes
 /// whole words (the rest of a last, partly used word is skipped).
 pub struct Words {
-    key: [u32; 8],
+    seed: u64,
+    /// The key, expanded from the seed when a block is first computed.
+    key: Option<[u32; 8]>,
     pub(super) word: u64,
     /// The block in `words`, if any.
     block: Option<u64>,
-    words: [u32; 16],
+    pub(super) words: [u32; 16],
 }
 
 impl Words {
     pub(super) fn new(seed: u64, word: u64) -> Self {
         Self {
-            key: key_from_seed(seed),
+            seed,
+            key: None,
             word,
             block: None,
             words: [0; 16],
+        }
+    }
+
+    /// From word `word` on, where `words` is the block `word` is in when `word` is not at a
+    /// block's start (at a start, the next block is computed anyway).
+    pub(super) fn resume(seed: u64, word: u64, words: &[u32; 16]) -> Self {
+        Self {
+            block: (word % 16 != 0).then_some(word / 16),
+            words: *words,
+            ..Self::new(seed, word)
         }
     }
 
@@ -136,7 +150,9 @@ impl Words {
     fn next_word(&mut self) -> u32 {
         let (index, at) = (self.word / 16, (self.word % 16) as usize);
         if self.block != Some(index) {
-            self.words = block(&self.key, index);
+            let seed = self.seed;
+            let key = self.key.get_or_insert_with(|| key_from_seed(seed));
+            self.words = block(key, index);
             self.block = Some(index);
         }
         self.word = self.word.wrapping_add(1);
@@ -177,6 +193,26 @@ mod tests {
                 .flat_map(|w| w.to_le_bytes())
                 .collect();
             assert_eq!(key, expected, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn resuming_with_the_block_gives_the_words_from_scratch() {
+        for seed in [3, u64::MAX] {
+            let mut theirs = ChaCha8Rng::seed_from_u64(seed);
+            let expected: Vec<u64> = (0..300).map(|_| theirs.next_u64()).collect();
+            let mut got = Vec::new();
+            // A draw at a time, each from a new generator handed the last one's block, as a
+            // `Blocked` stream draws; the words are put in the block's place, so a stale
+            // block would show.
+            let (mut word, mut block) = (0, [0xdead_beef_u32; 16]);
+            for _ in 0..300 {
+                let mut words = Words::resume(seed, word, &block);
+                got.push(words.next_u64());
+                (word, block) = (words.word, words.words);
+            }
+            assert_eq!(got, expected, "seed {seed}");
+            assert_eq!(word, 600);
         }
     }
 

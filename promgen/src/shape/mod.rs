@@ -37,7 +37,9 @@ pub use arith::{ArithChain, ArithOp, BinaryOp, Combine, OpAdd, OpDiv, OpMul, OpS
 pub use constant::{Constant, Gap, constant, gap};
 pub use end::{End, EndStrategy};
 pub use linear::{ContinuousLinear, Linear, continuous_linear, linear};
-pub use random::{Buffered, Compact, Normal, Stream, Uniform, Walk, Words, normal, uniform, walk};
+pub use random::{
+    Blocked, Buffered, Compact, Normal, Stream, Uniform, Walk, Words, normal, uniform, walk,
+};
 pub use repeat::Repeat;
 pub use seed::SeedSeq;
 pub use sequence::{Chain, Join};

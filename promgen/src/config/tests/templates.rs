@@ -51,7 +51,7 @@ fn every_expanded_series_draws_its_own_numbers() {
 
 #[test]
 fn a_registry_past_the_compact_threshold_draws_the_numbers_a_small_one_does() {
-    use crate::config::COMPACT_STREAMS_FROM;
+    use crate::config::{COMPACT_STREAMS_FROM, Streams};
     use crate::registry::Registry;
     // From COMPACT_STREAMS_FROM series on, `into_registry` holds random streams as seed and
     // position; the numbers must be those of the buffered streams a series by itself gets.
@@ -66,14 +66,21 @@ fn a_registry_past_the_compact_threshold_draws_the_numbers_a_small_one_does() {
             buffered.add(m.series_def(s)).unwrap();
         }
     }
+    // A writer's registry holds them as seed, position and block.
+    let mut blocked = config
+        .clone()
+        .into_registry_with(Streams::for_writing(n))
+        .unwrap();
     let mut compact = config.into_registry().unwrap();
     // 40 ticks: more than one 64-word ChaCha8 buffer per series.
     for tick in 0..40 {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
         buffered.collect(tick * 1000, |i, v| a.push((i, v.to_bits())));
         compact.collect(tick * 1000, |i, v| b.push((i, v.to_bits())));
+        blocked.collect(tick * 1000, |i, v| c.push((i, v.to_bits())));
         assert_eq!(a.len(), n);
-        assert!(a == b, "tick {tick}");
+        assert!(a == b, "compact, tick {tick}");
+        assert!(a == c, "blocked, tick {tick}");
     }
 }
 
