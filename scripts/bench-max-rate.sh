@@ -8,6 +8,7 @@
 # processes' CPU over the steady part (after the first report), so the one that limits shows.
 # Usage: scripts/bench-max-rate.sh victoria|prometheus [N] [STEP] [INTERVAL ...]
 #        (defaults: 1000000 series, 2m a step, intervals 15s 10s 5s 3s 2s 1s)
+# PROMGEN_BIN=path/to/promgen-cli measures that build (scripts/soak-remote-write.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 receiver=${1:?usage: $0 victoria|prometheus [N] [STEP] [INTERVAL ...]}
@@ -20,8 +21,8 @@ intervals=("$@")
 seconds_of() { case "$1" in *ms) echo "scale=3; ${1%ms} / 1000" | bc ;; *s) echo "${1%s}" ;; *m) echo $(( ${1%m} * 60 )) ;; esac; }
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-printf '%8s  %10s  %14s  %9s  %11s  %12s  %13s  %s\n' \
-  interval asked/s acknowledged/s behind_s held/sent promgen_cpu receiver_cpu verdict
+printf '%8s  %10s  %14s  %9s  %11s  %12s  %13s  %9s  %s\n' \
+  interval asked/s acknowledged/s behind_s held/sent promgen_cpu receiver_cpu promgen_rss verdict
 for interval in "${intervals[@]}"; do
   summary=$(./scripts/soak-remote-write.sh "$receiver" "$n" "$step" "$interval" | grep '^summary:')
   every=$(seconds_of "$interval")
@@ -35,8 +36,8 @@ for interval in "${intervals[@]}"; do
   verdict=sustained
   if [ "$(echo "$behind > $every" | bc)" = 1 ]; then verdict="fell behind"; fi
   if [ "$held" != "$values" ]; then verdict="lost data"; fi
-  printf '%8s  %10s  %14s  %9s  %11s  %12s  %13s  %s\n' "$interval" "$asked" \
+  printf '%8s  %10s  %14s  %9s  %11s  %12s  %13s  %9s  %s\n' "$interval" "$asked" \
     "$(printf '%.0f' "$(field "$summary" acknowledged_per_s)")" "$behind" "$held/$values" \
-    "$promgen s/${steady}s" "$taken s/${steady}s" "$verdict"
+    "$promgen s/${steady}s" "$taken s/${steady}s" "$(field "$summary" promgen_peak_rss_mb) MB" "$verdict"
   [ "$verdict" = sustained ] || break
 done

@@ -8,6 +8,7 @@
 # Its last line, `summary: key=value …`, is for scripts (scripts/bench-max-rate.sh).
 # Usage: scripts/soak-remote-write.sh victoria|prometheus [N] [DURATION] [INTERVAL]
 #        (defaults: 1000000 series, 10m, 15s)
+# PROMGEN_BIN=path/to/promgen-cli measures that build instead (an earlier commit's, say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 receiver=${1:?usage: $0 victoria|prometheus [N] [DURATION] [INTERVAL]}
@@ -20,8 +21,10 @@ case "$duration" in
   *) echo "DURATION is like 10m or 90s" >&2; exit 2 ;;
 esac
 
-cargo build --release -p promgen-cli --locked --quiet
-bin="$PWD/target/release/promgen-cli"
+if [ -z "${PROMGEN_BIN:-}" ]; then
+  cargo build --release -p promgen-cli --locked --quiet
+fi
+bin="${PROMGEN_BIN:-$PWD/target/release/promgen-cli}"
 dir=$(mktemp -d)
 rpid=""
 cleanup() { [ -n "$rpid" ] && kill "$rpid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$dir"; }
@@ -76,6 +79,7 @@ until [ -s "$dir/stats.jsonl" ] || ! kill -0 "$ppid" 2>/dev/null; do sleep 0.2; 
 pm=$(cpu "$ppid"); rm_=$(cpu "$rpid"); steady_from=$(( $(date +%s) - started ))
 sleep $(( seconds - steady_from ))
 p1=$(cpu "$ppid"); r1=$(cpu "$rpid")
+peak_rss_mb=$(awk '/^VmHWM/ {printf "%d", $2 / 1024}' "/proc/$ppid/status")
 kill -INT "$ppid"
 wait "$ppid" || true
 cat "$dir/promgen.log"
@@ -110,7 +114,8 @@ printf 'CPU from the first report (%s s in) to the end: promgen %.1f s, %s %.1f 
   "$steady_from" "$steady_promgen" "$receiver" "$steady_receiver" "$(echo "100 * $steady_promgen / $steady_receiver" | bc -l)"
 printf 'CPU over the run: promgen %.1f s, %s %.1f s (promgen %.1f%% of it)\n' \
   "$promgen_cpu" "$receiver" "$receiver_cpu" "$(echo "100 * $promgen_cpu / $receiver_cpu" | bc -l)"
+printf 'promgen peak resident memory: %s MB\n' "$peak_rss_mb"
 rate=$(jq -s '.[-1].samples_acknowledged_per_second // 0' "$dir/stats.jsonl")
-printf 'summary: interval=%s series=%s acknowledged=%s values=%s held=%s worst_behind_s=%.1f p99_s=%.3f acknowledged_per_s=%s steady_promgen_cpu_s=%.1f steady_receiver_cpu_s=%.1f steady_s=%s\n' \
+printf 'summary: interval=%s series=%s acknowledged=%s values=%s held=%s worst_behind_s=%.1f p99_s=%.3f acknowledged_per_s=%s steady_promgen_cpu_s=%.1f steady_receiver_cpu_s=%.1f steady_s=%s promgen_peak_rss_mb=%s\n' \
   "$interval" "$n" "$acknowledged" "$(( acknowledged - n ))" "$held" "$worst" "$p99" "$rate" \
-  "$steady_promgen" "$steady_receiver" "$(( seconds - steady_from ))"
+  "$steady_promgen" "$steady_receiver" "$(( seconds - steady_from ))" "$peak_rss_mb"
