@@ -9,8 +9,8 @@
 //! apart.
 //!
 //! Batches are built as `RemoteWriter` builds them with its defaults (`concurrency` 4,
-//! `max_samples_per_send` 2 000): the series are split into 4 shards by `member % 4` (250
-//! series each), and a shard's request is sent once it holds 2 000 samples, that is after 8
+//! `max_samples_per_send` 2 000): the series are split into 4 shards of consecutive members
+//! (250 series each), and a shard's request is sent once it holds 2 000 samples, that is after 8
 //! ticks: 250 series × 8 samples, series by series, in series order (`rw_encode_250x8`). With
 //! `--concurrency 1` a request is 1 000 series × 2 ticks instead (`rw_encode_1000x2`).
 //! Each iteration encodes 32 such requests (64 000 samples) with one reused `Encoder`, as a
@@ -133,9 +133,12 @@ fn batches(shards: usize) -> (Vec<WireSeries>, Vec<Batch>) {
     let mut registry = config.build_registry().expect("the registry builds");
     let wire = registry.wire_series();
     assert_eq!(wire.len(), FAMILIES.len() * PER_FAMILY);
+    // Runs of consecutive members, as the writer shards them.
+    let member_count = wire.last().map_or(1, |w| w.member + 1);
+    let shard_of = |member: usize| member * shards / member_count;
     let mut members = vec![Vec::new(); shards];
     for (i, w) in wire.iter().enumerate() {
-        members[w.member % shards].push(i as u32);
+        members[shard_of(w.member)].push(i as u32);
     }
     let mut pending: Vec<Vec<Sample>> = vec![Vec::new(); wire.len()];
     let mut counts = vec![0; shards];
@@ -144,7 +147,7 @@ fn batches(shards: usize) -> (Vec<WireSeries>, Vec<Batch>) {
     while out.len() < REQUESTS {
         registry.collect(ts, |i, v| {
             pending[i].push(Sample::new(ts, v));
-            counts[wire[i].member % shards] += 1;
+            counts[shard_of(wire[i].member)] += 1;
         });
         ts += INTERVAL_MS;
         for shard in 0..shards {

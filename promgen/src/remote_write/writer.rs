@@ -219,10 +219,7 @@ impl RemoteWriter {
             ));
         }
 
-        let mut staging = Staging::new(
-            &members.iter().map(|m| m % shards).collect::<Vec<_>>(),
-            shards,
-        );
+        let mut staging = Staging::new(&shard_of_members(&members, shards), shards);
         drop(members);
         let mut current = Arc::clone(&table);
         self.produce(
@@ -451,4 +448,42 @@ async fn worker(
         }
     }
     Ok(())
+}
+
+/// The shard of each wire series, from its member's index (`members`, ascending): runs of
+/// consecutive members, of as near equal counts as can be, each member's wire series in one.
+/// Runs, not every `shards`-th member: each worker then reads the series table's label
+/// fields in order, where with every fourth series its copies of them missed the cache (a
+/// sixth of a writer's CPU at a million series, in a profile).
+fn shard_of_members(members: &[usize], shards: usize) -> Vec<usize> {
+    let count = members.last().map_or(1, |&m| m + 1);
+    members.iter().map(|&m| m * shards / count).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shard_of_members;
+
+    #[test]
+    fn shards_are_runs_of_whole_members_of_near_equal_size() {
+        // 10 members; member 3 is a histogram of four wire series.
+        let members = [0, 1, 2, 3, 3, 3, 3, 4, 5, 6, 7, 8, 9];
+        let shards = shard_of_members(&members, 4);
+        assert_eq!(shards, [0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3]);
+        // Every member in one shard, the shards in order, each of 2 or 3 members.
+        for (w, pair) in members.windows(2).zip(shards.windows(2)) {
+            assert!(pair[0] <= pair[1]);
+            if w[0] == w[1] {
+                assert_eq!(pair[0], pair[1]);
+            }
+        }
+        let million: Vec<usize> = (0..1_000_000).collect();
+        let mut sizes = [0; 4];
+        for s in shard_of_members(&million, 4) {
+            sizes[s] += 1;
+        }
+        assert_eq!(sizes, [250_000; 4]);
+        assert_eq!(shard_of_members(&[0, 1], 4), [0, 2]);
+        assert!(shard_of_members(&[], 4).is_empty());
+    }
 }
