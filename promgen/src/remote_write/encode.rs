@@ -50,6 +50,30 @@ impl Batch {
         }
     }
 
+    /// Room for `samples` samples, of as many series.
+    pub(super) fn with_capacity(samples: usize) -> Self {
+        Self {
+            series: Vec::with_capacity(samples),
+            ends: Vec::with_capacity(samples),
+            samples: Vec::with_capacity(samples),
+        }
+    }
+
+    /// Adds samples tagged with their series, each series' together and in time order: a
+    /// run of one series' samples is one entry of it (as [`Batch::push`] would make).
+    pub(super) fn push_sorted(&mut self, entries: &[(u32, Sample)]) {
+        for &(id, sample) in entries {
+            self.samples.push(sample);
+            match self.ends.last_mut() {
+                Some(end) if self.series.last() == Some(&id) => *end = self.samples.len(),
+                _ => {
+                    self.series.push(id);
+                    self.ends.push(self.samples.len());
+                }
+            }
+        }
+    }
+
     /// Every series with its samples, in the order pushed.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &[Sample])> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
@@ -606,6 +630,25 @@ mod tests {
 
     fn decompress(body: &[u8]) -> Vec<u8> {
         snap::raw::Decoder::new().decompress_vec(body).unwrap()
+    }
+
+    #[test]
+    fn a_sorted_run_of_tagged_samples_makes_the_batch_pushes_make() {
+        let s = |t| Sample::new(t, t as f64);
+        let mut pushed = Batch::default();
+        pushed.push(0, [s(1), s(2)]);
+        pushed.push(3, [s(1)]);
+        pushed.push(7, [s(1), s(2), s(3)]);
+        let mut sorted = Batch::with_capacity(6);
+        sorted.push_sorted(&[
+            (0, s(1)),
+            (0, s(2)),
+            (3, s(1)),
+            (7, s(1)),
+            (7, s(2)),
+            (7, s(3)),
+        ]);
+        assert_eq!(sorted, pushed);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::{Batch, SeriesTable};
 use crate::Sample;
-use std::{collections::VecDeque, sync::Arc};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// A batch, with the table its series ids are read from: a churning load's labels change
@@ -36,7 +36,7 @@ pub(super) enum Sent {
 pub(super) struct Staging {
     shard_of: Vec<u32>,
     /// Per shard: the series and the sample of each pending sample, oldest first.
-    logs: Vec<(VecDeque<u32>, VecDeque<Sample>)>,
+    logs: Vec<Log>,
     /// Scratch for a batch's samples while they are put in series order.
     taken: Vec<(u32, Sample)>,
     /// The first tick since everything was last sent.
@@ -51,16 +51,16 @@ impl Staging {
                 .iter()
                 .map(|&s| u32::try_from(s).unwrap_or(u32::MAX))
                 .collect(),
-            logs: vec![(VecDeque::new(), VecDeque::new()); shards],
+            logs: (0..shards).map(|_| Log::default()).collect(),
             taken: Vec::new(),
             oldest: None,
         }
     }
 
     pub(super) fn push(&mut self, series: usize, sample: Sample) {
-        let (ids, samples) = &mut self.logs[self.shard_of[series] as usize];
-        ids.push_back(u32::try_from(series).unwrap_or(u32::MAX));
-        samples.push_back(sample);
+        let log = &mut self.logs[self.shard_of[series] as usize];
+        log.entries
+            .push((u32::try_from(series).unwrap_or(u32::MAX), sample));
     }
 
     /// How much sample time is pending: from the first tick since everything was last sent
@@ -71,7 +71,7 @@ impl Staging {
 
     /// Samples not yet queued.
     pub(super) fn pending(&self) -> usize {
-        self.logs.iter().map(|(ids, _)| ids.len()).sum()
+        self.logs.iter().map(Log::len).sum()
     }
 
     /// Queues `which` pending samples, in batches of at most `max` read with `table`,
@@ -91,7 +91,7 @@ impl Staging {
         };
         tokio::pin!(cut);
         for (shard, queue) in queues.iter().enumerate() {
-            while self.logs[shard].0.len() >= least {
+            while self.logs[shard].len() >= least {
                 let room = tokio::select! {
                     biased;
                     () = &mut cut => return Sent::Cut,
@@ -113,22 +113,52 @@ impl Staging {
     /// in time order (the order they came in: a stable sort by series keeps it), the series
     /// in id order.
     fn take(&mut self, shard: usize, max: usize) -> Batch {
-        let (ids, samples) = &mut self.logs[shard];
-        let n = ids.len().min(max);
-        self.taken.clear();
-        self.taken.extend(ids.drain(..n).zip(samples.drain(..n)));
+        let log = &mut self.logs[shard];
+        let n = log.len().min(max);
+        let oldest = log.oldest(n);
+        let mut batch = Batch::with_capacity(n);
         // A live tick's samples come in series order already; history's are tick after tick.
-        if !self.taken.is_sorted_by_key(|&(id, _)| id) {
+        if oldest.is_sorted_by_key(|&(id, _)| id) {
+            batch.push_sorted(oldest);
+        } else {
+            self.taken.clear();
+            self.taken.extend_from_slice(oldest);
             self.taken.sort_by_key(|&(id, _)| id);
+            batch.push_sorted(&self.taken);
         }
-        let mut batch = Batch::default();
-        let mut rest = self.taken.as_slice();
-        while let Some(&(id, _)) = rest.first() {
-            let run = rest.iter().take_while(|(other, _)| *other == id).count();
-            batch.push(id, rest[..run].iter().map(|&(_, sample)| sample));
-            rest = &rest[run..];
-        }
+        log.drop_oldest(n);
         batch
+    }
+}
+
+/// One shard's pending samples, oldest first: a vector read from `start` on, a queue whose
+/// taken part is dropped once it is half of it (so each sample moves at most once more), and
+/// whose oldest samples are one slice, copied into a batch whole.
+#[derive(Default)]
+struct Log {
+    entries: Vec<(u32, Sample)>,
+    start: usize,
+}
+
+impl Log {
+    fn len(&self) -> usize {
+        self.entries.len() - self.start
+    }
+
+    /// The `n` oldest (`n` at most [`Log::len`]).
+    fn oldest(&self, n: usize) -> &[(u32, Sample)] {
+        &self.entries[self.start..self.start + n]
+    }
+
+    fn drop_oldest(&mut self, n: usize) {
+        self.start += n;
+        if self.start == self.entries.len() {
+            self.entries.clear();
+            self.start = 0;
+        } else if self.start >= self.entries.len() / 2 {
+            self.entries.drain(..self.start);
+            self.start = 0;
+        }
     }
 }
 
