@@ -156,6 +156,51 @@ impl<'a> Iterator for Pairs<'a> {
 
 impl ExactSizeIterator for Pairs<'_> {}
 
+impl Labels {
+    /// The pairs as bytes, `__name__`'s included: what the exposition writer copies, without
+    /// the `str` slicing's checks of character boundaries (every length was written at one).
+    pub(crate) fn byte_pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let bytes = self.text.as_bytes();
+        let mut at = 0;
+        let count = read_len(bytes, &mut at);
+        let mut part = move || {
+            let len = read_len(bytes, &mut at);
+            let part = &bytes[at..at + len];
+            at += len;
+            part
+        };
+        (0..count).map(move |_| {
+            let name = part();
+            (name, part())
+        })
+    }
+}
+
+/// Whether a label value holds a byte the exposition escapes (`\\`, `"`, a newline): eight
+/// bytes at a time (a byte equal to `b` is a zero byte of `x ^ b…b`), as nearly every value
+/// holds none.
+pub(crate) fn needs_escaping(value: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let holds = |x: u64, b: u8| {
+        let y = x ^ (ONES * u64::from(b));
+        y.wrapping_sub(ONES) & !y & HIGHS != 0
+    };
+    let mut chunks = value.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        if holds(x, b'\\') || holds(x, b'"') || holds(x, b'\n') {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|b| matches!(b, b'\\' | b'"' | b'\n'))
+}
+
 /// Compared pair by pair, as a sorted list of `(name, value)` pairs compares.
 impl Ord for Labels {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
@@ -454,6 +499,37 @@ pub(crate) fn write_escaped_label_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn needs_escaping_finds_each_escaped_byte_at_every_place() {
+        for len in 0..40 {
+            let plain = "a".repeat(len);
+            assert!(!needs_escaping(plain.as_bytes()), "{len}");
+            for at in 0..len {
+                for c in ['\\', '"', '\n'] {
+                    let mut v = plain.clone().into_bytes();
+                    v[at] = c as u8;
+                    assert!(needs_escaping(&v), "{c:?} at {at} of {len}");
+                }
+            }
+        }
+        // Bytes next to the escaped ones, and multi-byte characters, are not escaped.
+        assert!(!needs_escaping("!#[]]^\t\r\u{b}ü€🙂 ÿ".as_bytes()));
+        assert!(!needs_escaping(&[
+            0x21, 0x23, 0x5b, 0x5d, 0x09, 0x0b, 0xa2, 0xdc, 0xff, 0x80
+        ]));
+    }
+
+    #[test]
+    fn byte_pairs_are_the_pairs() {
+        let labels = Labels::new("m", [("b", "2"), ("a", "x\"y"), ("c", "é")]).unwrap();
+        let as_bytes: Vec<(&[u8], &[u8])> = labels
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
+            .collect();
+        assert_eq!(labels.byte_pairs().collect::<Vec<_>>(), as_bytes);
+        assert_eq!(as_bytes.len(), 4);
+    }
 
     #[test]
     fn names_and_values_of_every_length_read_back_as_given() {

@@ -135,6 +135,10 @@ impl ValueText {
         text
     }
 
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         // Only ASCII is ever pushed.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
@@ -152,6 +156,14 @@ impl ValueText {
 
     /// Positional notation from 1e-4 up to 1e21 (and for zero), else `d.ddde±x`.
     fn finite(&mut self, v: f64) {
+        if (1e-4..1e16).contains(&v.abs()) {
+            // zmij writes these positionally too (it does from 1e-5 to 1e16), our text but
+            // for the ".0" it gives a whole number.
+            let mut buffer = zmij::Buffer::new();
+            let text = buffer.format_finite(v);
+            self.push(text.strip_suffix(".0").unwrap_or(text).as_bytes());
+            return;
+        }
         if v.is_sign_negative() {
             self.push(b"-");
         }

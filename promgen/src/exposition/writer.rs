@@ -1,6 +1,10 @@
 //! Writing families and samples.
 
-use crate::{Labels, MetricType, labels::write_escaped_label_value, sample::ValueText};
+use crate::{
+    Labels, MetricType,
+    labels::{METRIC_NAME_LABEL, needs_escaping},
+    sample::ValueText,
+};
 
 use super::{Family, Format};
 
@@ -64,19 +68,29 @@ impl LineLabels for Labels {
     }
 
     fn write_to(&self, out: &mut Vec<u8>) {
-        for (i, (k, v)) in self.without_name().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for (k, v) in self.byte_pairs() {
+            if k == METRIC_NAME_LABEL.as_bytes() {
+                continue;
+            }
+            if !first {
                 out.push(b',');
             }
-            out.extend_from_slice(k.as_bytes());
+            first = false;
+            out.extend_from_slice(k);
             out.extend_from_slice(b"=\"");
-            if v.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
-                let mut escaped = String::with_capacity(v.len() + 2);
-                // Writing into a String cannot fail.
-                let _ = write_escaped_label_value(&mut escaped, v);
-                out.extend_from_slice(escaped.as_bytes());
+            if needs_escaping(v) {
+                // The escaped bytes are ASCII: the rest of a character's bytes pass as they are.
+                for &b in v {
+                    match b {
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'"' => out.extend_from_slice(b"\\\""),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b => out.push(b),
+                    }
+                }
             } else {
-                out.extend_from_slice(v.as_bytes());
+                out.extend_from_slice(v);
             }
             out.push(b'"');
         }
@@ -238,13 +252,13 @@ impl<'a> Writer<'a> {
         // A whole number (a counter's, most gauges', a bucket bound) is written as the integer
         // `FormatValue` writes for it, without the float formatting, which was most of a
         // sample's cost. Below 10^15 every integer is exact; -0 keeps its sign the slow way.
-        if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+        // (`fract` would call libm's `trunc`: SSE2 has no rounding instruction.)
+        if v.abs() < 1e15 && (v as i64) as f64 == v && !(v == 0.0 && v.is_sign_negative()) {
             // In range and whole: the conversion is exact.
             push_integer(self.out, v as i64);
             return;
         }
-        self.out
-            .extend_from_slice(ValueText::new(v).as_str().as_bytes());
+        self.out.extend_from_slice(ValueText::new(v).as_bytes());
     }
 
     /// Ends the exposition (`# EOF` in OpenMetrics).
@@ -326,6 +340,26 @@ mod tests {
         f(&mut w);
         w.finish();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn labels_are_escaped_as_their_display_escapes_them() {
+        let values = [
+            "plain",
+            "a\\b",
+            "say \"hi\"",
+            "two\nlines",
+            "ü\"€\\🙂\n",
+            "\\\\\"\"\n\n",
+        ];
+        for v in values {
+            let labels = Labels::new("m", [("k", v), ("a", "1")]).unwrap();
+            let mut out = Vec::new();
+            labels.write_to(&mut out);
+            let shown = labels.to_string();
+            let inside = &shown[shown.find('{').unwrap() + 1..shown.len() - 1];
+            assert_eq!(String::from_utf8(out).unwrap(), inside, "{v:?}");
+        }
     }
 
     #[test]
