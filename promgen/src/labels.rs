@@ -130,11 +130,16 @@ pub struct Pairs<'a> {
 
 impl<'a> Pairs<'a> {
     fn part(&mut self) -> &'a str {
-        let len = read_len(self.text.as_bytes(), &mut self.at);
-        let part = &self.text[self.at..self.at + len];
-        self.at += len;
-        part
+        &self.text[part_at(self.text.as_bytes(), &mut self.at)]
     }
+}
+
+/// Where the name or value whose length is at `*at` lies, moving `*at` past it.
+fn part_at(bytes: &[u8], at: &mut usize) -> std::ops::Range<usize> {
+    let len = read_len(bytes, at);
+    let part = *at..*at + len;
+    *at += len;
+    part
 }
 
 impl<'a> Iterator for Pairs<'a> {
@@ -163,12 +168,7 @@ impl Labels {
         let bytes = self.text.as_bytes();
         let mut at = 0;
         let count = read_len(bytes, &mut at);
-        let mut part = move || {
-            let len = read_len(bytes, &mut at);
-            let part = &bytes[at..at + len];
-            at += len;
-            part
-        };
+        let mut part = move || &bytes[part_at(bytes, &mut at)];
         (0..count).map(move |_| {
             let name = part();
             (name, part())

@@ -108,8 +108,9 @@ impl fmt::Display for FormatValue {
 /// exposition prints every sample through it, without `core::fmt`.
 ///
 /// The shortest digits come from `zmij` (several times faster than the standard library's
-/// float formatting, the same digits: both give the shortest text that reads back to the
-/// same float, and the nearest when there are two); the layout around them is ours.
+/// float formatting, and the same digits: the shortest text that reads back to the same
+/// float, the nearest of those; of two equally near, the even last digit, as Go's `strconv`
+/// takes, where the standard library took the upper); the layout around them is ours.
 pub(crate) struct ValueText {
     bytes: [u8; 32],
     len: usize,

@@ -2,7 +2,7 @@
 
 use crate::{
     Labels, MetricType,
-    labels::{METRIC_NAME_LABEL, needs_escaping},
+    labels::{METRIC_NAME_LABEL, needs_escaping, write_escaped_label_value},
     sample::ValueText,
 };
 
@@ -80,15 +80,12 @@ impl LineLabels for Labels {
             out.extend_from_slice(k);
             out.extend_from_slice(b"=\"");
             if needs_escaping(v) {
-                // The escaped bytes are ASCII: the rest of a character's bytes pass as they are.
-                for &b in v {
-                    match b {
-                        b'\\' => out.extend_from_slice(b"\\\\"),
-                        b'"' => out.extend_from_slice(b"\\\""),
-                        b'\n' => out.extend_from_slice(b"\\n"),
-                        b => out.push(b),
-                    }
-                }
+                // Rare: escaped as `Labels` displays them. A value is a whole `str` (its bytes
+                // are cut at the lengths it was written with), so nothing here is lossy;
+                // writing into a String cannot fail.
+                let mut escaped = String::with_capacity(v.len() + 2);
+                let _ = write_escaped_label_value(&mut escaped, &String::from_utf8_lossy(v));
+                out.extend_from_slice(escaped.as_bytes());
             } else {
                 out.extend_from_slice(v);
             }
